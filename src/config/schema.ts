@@ -1,0 +1,104 @@
+/**
+ * The zod schema of `pgpart.config.ts`: the single source of the config types.
+ * Shape checks live here; checks that need the whole config (references, cycles,
+ * column types) live in `model/`, which turns a valid config into a Model.
+ */
+import { z } from 'zod';
+
+/** A lower-case SQL identifier: what pgpart accepts for schema, model, table and column names. */
+export const identifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]*$/, 'must be a lower-case identifier: a-z, 0-9 and _, not starting with a digit')
+  .refine((s) => Buffer.byteLength(s) <= 63, 'is longer than 63 bytes, the PostgreSQL identifier limit');
+
+/** A column definition: its SQL type and modifiers, e.g. `'timestamptz not null default now()'`. */
+const columnDefinition = z.string().trim().min(1, 'must give the column type');
+
+const indexMethod = z.enum(['btree', 'hash', 'gin', 'gist', 'brin', 'spgist']);
+
+const index = z.strictObject({
+  /** Columns of the index, in order. */
+  columns: z.array(identifier).min(1),
+  /** Access method; btree when omitted. */
+  using: indexMethod.optional(),
+});
+
+const retention = z.strictObject({
+  /** How much to keep, e.g. `'12 months'` (time) or a number of key units (integer ranges). */
+  keep: z.union([z.string(), z.number()]),
+  /** What happens to partitions past `keep`. `drop` is never the default. */
+  action: z.enum(['detach', 'archive', 'drop']).default('detach'),
+});
+
+const rangePartition = z.strictObject({
+  by: z.literal('range'),
+  /** The partition key column (timestamptz, timestamp, date, smallint, integer or bigint). */
+  column: identifier,
+  /** `'1 hour' | '1 day' | '1 week' | '1 month' | '3 months' | '1 year'` (or hour, day, …); a positive integer width for integer columns. */
+  interval: z.union([z.string(), z.number()]),
+  /** How many partitions to keep ready ahead of the current one. */
+  premake: z.number().int().min(0).max(1000).optional(),
+  /** Time zone in which time boundaries are computed; overrides the project's. */
+  timezone: z.string().optional(),
+  /** Create the current partition and `premake` ahead when install.sql runs. */
+  initial: z.boolean().default(true),
+  /** Add a DEFAULT partition that catches rows no partition covers. */
+  default: z.boolean().default(false),
+  retention: retention.optional(),
+});
+
+const listPartition = z.strictObject({
+  by: z.literal('list'),
+  /** The partition key column (text or integer). */
+  column: identifier,
+  /** Keys whose partitions install.sql creates. */
+  initial: z.array(z.union([z.string(), z.number()])).default([]),
+  default: z.boolean().default(false),
+});
+
+const partitionForeignKey = z.strictObject({
+  /** The column(s) holding the referenced row's primary key, e.g. `'tweet_id'`. */
+  column: z.union([identifier, z.array(identifier).min(1)]),
+  /** The model referenced; this model is partitioned in lockstep with it. */
+  references: identifier,
+  /** The column carrying the referenced model's partition key; default `<references>_<its column>`. */
+  keyColumn: identifier.optional(),
+  onDelete: z.enum(['no action', 'restrict', 'cascade', 'set null']).default('no action'),
+});
+
+const model = z.strictObject({
+  /** Table name; the model name when omitted. */
+  table: identifier.optional(),
+  /** Column name → SQL definition. */
+  columns: z.record(identifier, columnDefinition).refine((c) => Object.keys(c).length > 0, 'needs at least one column'),
+  /** The primary key the user wants; pgpart adds the partition key where PostgreSQL requires it. */
+  primaryKey: z.array(identifier).min(1).optional(),
+  /** Unique constraints, each a list of columns. */
+  unique: z.array(z.array(identifier).min(1)).default([]),
+  indexes: z.array(index).default([]),
+  partition: z.discriminatedUnion('by', [rangePartition, listPartition]).optional(),
+  partitionForeignKey: partitionForeignKey.optional(),
+  /** Tablespace for new partitions and their indexes. */
+  tablespace: identifier.optional(),
+  /** Tablespace for archived partitions. */
+  archiveTablespace: identifier.optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** Schema the models' tables live in. */
+  schema: identifier.default('public'),
+  /** Time zone for time boundaries of every model that does not set its own. */
+  timezone: z.string().default('UTC'),
+  /** Default `premake` for range models. */
+  premake: z.number().int().min(0).max(1000).default(2),
+  /** `lock_timeout` for each DDL step the runtime takes, e.g. `'2s'`. */
+  lockTimeout: z.string().regex(/^\d+\s*(ms|s)$/, 'must look like "500ms" or "2s"').default('2s'),
+  models: z.record(identifier, model).refine((m) => Object.keys(m).length > 0, 'needs at least one model'),
+});
+
+/** What a user writes: defaults may be left out. */
+export type ConfigInput = z.input<typeof configSchema>;
+/** A config after parsing, defaults filled in. */
+export type Config = z.output<typeof configSchema>;
+export type ModelConfig = z.output<typeof model>;
+export type ModelInput = z.input<typeof model>;

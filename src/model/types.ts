@@ -1,0 +1,92 @@
+/** The normalized model: what `validate` makes of a config and every later stage consumes. */
+
+export type TimeUnit = 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
+
+export interface Column {
+  name: string;
+  /** The SQL after the column name, as written (or as pgpart made it for added columns). */
+  definition: string;
+  /** The base type, normalized: `timestamptz`, `bigint`, `text`, … */
+  type: string;
+  identity: boolean;
+  generated: boolean;
+  notNull: boolean;
+}
+
+export interface RangeStrategy {
+  kind: 'range';
+  column: string;
+  keyType: 'timestamptz' | 'timestamp' | 'date' | 'integer';
+  /** Set for time keys. */
+  unit: TimeUnit | null;
+  /** Set for integer keys. */
+  width: number | null;
+  timezone: string;
+  premake: number;
+  initial: boolean;
+  default: boolean;
+  retention: { keep: string; action: 'detach' | 'archive' | 'drop' } | null;
+}
+
+export interface ListStrategy {
+  kind: 'list';
+  column: string;
+  keyType: 'text' | 'integer';
+  initial: string[];
+  default: boolean;
+}
+
+export type Strategy = RangeStrategy | ListStrategy;
+
+/**
+ * An index or constraint every partition gets. `tag` names it on a partition
+ * (`<partition>_<tag>`, hash-shortened past 63 bytes); `name` is the parent's (empty for
+ * `local_unique`, which exists on partitions only: it keeps a column unique inside each
+ * partition where PostgreSQL cannot enforce it across the table).
+ */
+export interface IndexSpec {
+  kind: 'primary' | 'unique' | 'index' | 'local_unique';
+  columns: string[];
+  using: string;
+  tag: string;
+  name: string;
+}
+
+/** How a dependent model hangs off the model it references (DESIGN F2). */
+export interface FamilyLink {
+  references: string;
+  columns: string[];
+  refColumns: string[];
+  keyColumn: string;
+  onDelete: 'no action' | 'restrict' | 'cascade' | 'set null';
+  /** Name tag of the foreign key on each partition. */
+  tag: string;
+}
+
+export interface Model {
+  name: string;
+  schema: string;
+  table: string;
+  columns: Column[];
+  /** For a dependent: the root's strategy, on the dependent's key column. */
+  strategy: Strategy;
+  /** The model at the top of this model's family (itself for a root). */
+  root: string;
+  link: FamilyLink | null;
+  /** Position in the family: parents before dependents. */
+  familyOrder: number;
+  indexes: IndexSpec[];
+  /** The primary key as declared: what a dependent's foreign key references in each partition. */
+  referenceKey: string[] | null;
+  tablespace: string | null;
+  archiveTablespace: string | null;
+  lockTimeout: string;
+  /** What pgpart changed or added, printed as comments in the build output. */
+  notes: string[];
+}
+
+export interface Project {
+  schema: string;
+  /** Roots before dependents; within that, in config order. */
+  models: Model[];
+}

@@ -1,0 +1,264 @@
+/**
+ * config → Project. Parses the config with the zod schema, then checks what needs the whole
+ * config (references, cycles, column types, name clashes) and normalizes each model:
+ * strategy, keys fitted to partitioning, dependents' added columns, index names.
+ * Every problem is collected and reported together, each with its path.
+ */
+import { configSchema, type Config, type ModelConfig } from '../config/schema.js';
+import { ConfigError, type ConfigIssue } from '../config/errors.js';
+import { definitionProblem, parseColumn } from './columns.js';
+import { indexTag, pgName } from './names.js';
+import {
+  SUPPORTED_INTERVALS, isIntegerType, isTextType, isTimeType, isTimeZone, parseInterval, parseKeep,
+} from './strategy.js';
+import type { Column, FamilyLink, IndexSpec, Model, Project, RangeStrategy, Strategy } from './types.js';
+
+type Issues = ConfigIssue[];
+
+export function validate(input: unknown): Project {
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message })));
+  }
+  const config = parsed.data;
+  const issues: Issues = [];
+  const order = familyOrder(config, issues);
+  const models = new Map<string, Model>();
+  if (!issues.length) {
+    for (const name of order) {
+      const m = normalizeModel(config, name, models, issues);
+      if (m) models.set(name, m);
+    }
+    checkTableNames(config, issues);
+  }
+  if (issues.length) throw new ConfigError(issues);
+  return { schema: config.schema, models: order.map((n) => models.get(n)!) };
+}
+
+/** Roots first, then dependents by depth; refuses unknown references and cycles. */
+function familyOrder(config: Config, issues: Issues): string[] {
+  const names = Object.keys(config.models);
+  const parentOf = new Map<string, string>();
+  for (const [name, m] of Object.entries(config.models)) {
+    const at = ['models', name];
+    if (!m.partition === !m.partitionForeignKey) {
+      issues.push({ path: at, message: 'needs exactly one of partition (its own strategy) or partitionForeignKey (lockstep with another model)' });
+      continue;
+    }
+    const ref = m.partitionForeignKey?.references;
+    if (ref === undefined) continue;
+    if (!config.models[ref]) {
+      issues.push({ path: [...at, 'partitionForeignKey', 'references'], message: `unknown model "${ref}" (models: ${names.join(', ')})` });
+    } else {
+      parentOf.set(name, ref);
+    }
+  }
+  const depth = new Map<string, number>();
+  const rootOf = new Map<string, string>();
+  for (const name of names) {
+    const chain = [name];
+    let cur = name;
+    while (parentOf.has(cur)) {
+      cur = parentOf.get(cur)!;
+      if (chain.includes(cur)) {
+        if (cur === name) {
+          issues.push({ path: ['models', name, 'partitionForeignKey', 'references'], message: `a cycle of partition foreign keys: ${[...chain, cur].join(' → ')}` });
+        }
+        break;
+      }
+      chain.push(cur);
+    }
+    depth.set(name, chain.length - 1);
+    rootOf.set(name, cur);
+  }
+  const roots = names.filter((n) => !parentOf.has(n));
+  return [...names].sort((a, b) =>
+    roots.indexOf(rootOf.get(a)!) - roots.indexOf(rootOf.get(b)!) || depth.get(a)! - depth.get(b)! || names.indexOf(a) - names.indexOf(b));
+}
+
+function normalizeModel(config: Config, name: string, done: Map<string, Model>, issues: Issues): Model | null {
+  const m = config.models[name]!;
+  const at = ['models', name];
+  const table = m.table ?? name;
+  const before = issues.length;
+  const columns: Column[] = [];
+  for (const [col, def] of Object.entries(m.columns)) {
+    const problem = definitionProblem(def);
+    if (problem) issues.push({ path: [...at, 'columns', col], message: `definition "${def}" ${problem}` });
+    columns.push(parseColumn(col, def));
+  }
+  const notes: string[] = [];
+  let strategy: Strategy | null;
+  let link: FamilyLink | null = null;
+  let root = name;
+  if (m.partition) {
+    strategy = ownStrategy(config, name, m, columns, issues);
+  } else {
+    const parent = done.get(m.partitionForeignKey!.references);
+    if (!parent) return null; // the parent failed validation; its issues say why
+    root = parent.root;
+    link = linkTo(name, m, parent, columns, notes, issues);
+    strategy = link ? { ...parent.strategy, column: link.keyColumn, ...(parent.strategy.kind === 'list' ? { initial: [] } : { initial: false }) } as Strategy : null;
+  }
+  const colNames = columns.map((c) => c.name);
+  const checkCols = (cols: string[], path: (string | number)[]) => {
+    for (const c of cols) {
+      if (!colNames.includes(c)) issues.push({ path, message: `"${c}" is not a column of ${name} (columns: ${colNames.join(', ')})` });
+    }
+  };
+  if (m.primaryKey) checkCols(m.primaryKey, [...at, 'primaryKey']);
+  m.unique.forEach((u, i) => checkCols(u, [...at, 'unique', i]));
+  m.indexes.forEach((x, i) => checkCols(x.columns, [...at, 'indexes', i, 'columns']));
+  if (issues.length > before || !strategy) return null;
+
+  const indexes = indexesFor(name, table, m, strategy.column, link, notes);
+  return {
+    name, schema: config.schema, table, columns, strategy, root, link,
+    familyOrder: [...done.values()].filter((d) => d.root === root).length,
+    indexes,
+    referenceKey: m.primaryKey ?? null,
+    tablespace: m.tablespace ?? null,
+    archiveTablespace: m.archiveTablespace ?? null,
+    lockTimeout: config.lockTimeout,
+    notes,
+  };
+}
+
+function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Column[], issues: Issues): Strategy | null {
+  const p = m.partition!;
+  const at = ['models', name, 'partition'];
+  const col = columns.find((c) => c.name === p.column);
+  if (!col) {
+    issues.push({ path: [...at, 'column'], message: `"${p.column}" is not a column of ${name} (columns: ${columns.map((c) => c.name).join(', ')})` });
+    return null;
+  }
+  if (!col.notNull) {
+    // A NULL key cannot be routed to a range partition; say so rather than fail at insert.
+    col.definition = `${col.definition} not null`;
+    col.notNull = true;
+  }
+  if (p.by === 'list') {
+    const keyType = isTextType(col.type) ? 'text' : isIntegerType(col.type) ? 'integer' : null;
+    if (!keyType) {
+      issues.push({ path: [...at, 'column'], message: `column "${col.name}" is ${col.type}; list partitioning needs a text or integer column` });
+      return null;
+    }
+    const initial = p.initial.map(String);
+    if (keyType === 'integer') {
+      initial.filter((k) => !/^-?\d+$/.test(k)).forEach((k) => issues.push({ path: [...at, 'initial'], message: `key "${k}" is not an integer, and ${col.name} is ${col.type}` }));
+    }
+    return { kind: 'list', column: col.name, keyType, initial, default: p.default };
+  }
+  const premake = p.premake ?? config.premake;
+  const timezone = p.timezone ?? config.timezone;
+  if (!isTimeZone(timezone)) issues.push({ path: [...at, p.timezone ? 'timezone' : 'timezone'], message: `unknown time zone "${timezone}"` });
+  let retention: RangeStrategy['retention'] = null;
+  if (isTimeType(col.type)) {
+    const unit = typeof p.interval === 'string' ? parseInterval(p.interval) : null;
+    if (!unit) {
+      issues.push({ path: [...at, 'interval'], message: `unsupported interval ${JSON.stringify(p.interval)} for a ${col.type} column (supported: ${SUPPORTED_INTERVALS})` });
+      return null;
+    }
+    if (unit === 'hour' && col.type === 'date') {
+      issues.push({ path: [...at, 'interval'], message: 'hourly partitions need a timestamp or timestamptz column, not date' });
+      return null;
+    }
+    if (p.retention) {
+      const keep = typeof p.retention.keep === 'string' ? parseKeep(p.retention.keep) : null;
+      if (!keep) issues.push({ path: [...at, 'retention', 'keep'], message: `${JSON.stringify(p.retention.keep)} is not a duration such as '12 months' or '90 days'` });
+      else retention = { keep, action: p.retention.action };
+    }
+    return { kind: 'range', column: col.name, keyType: col.type, unit, width: null, timezone, premake, initial: p.initial, default: p.default, retention };
+  }
+  if (isIntegerType(col.type)) {
+    if (typeof p.interval !== 'number' || !Number.isSafeInteger(p.interval) || p.interval < 1) {
+      issues.push({ path: [...at, 'interval'], message: `an integer column needs a positive integer width, got ${JSON.stringify(p.interval)}` });
+      return null;
+    }
+    if (p.retention) {
+      const k = p.retention.keep;
+      if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) issues.push({ path: [...at, 'retention', 'keep'], message: `an integer range keeps a positive whole number of partitions, got ${JSON.stringify(k)}` });
+      else retention = { keep: String(k), action: p.retention.action };
+    }
+    return { kind: 'range', column: col.name, keyType: 'integer', unit: null, width: p.interval, timezone, premake, initial: p.initial, default: p.default, retention };
+  }
+  issues.push({ path: [...at, 'column'], message: `column "${col.name}" is ${col.type}; range partitioning needs timestamptz, timestamp, date, smallint, integer or bigint` });
+  return null;
+}
+
+/** Adds the dependent's foreign-key and key columns and describes its link to the parent. */
+function linkTo(name: string, m: ModelConfig, parent: Model, columns: Column[], notes: string[], issues: Issues): FamilyLink | null {
+  const fk = m.partitionForeignKey!;
+  const at = ['models', name, 'partitionForeignKey'];
+  const refColumns = parent.referenceKey;
+  if (!refColumns) {
+    issues.push({ path: [...at, 'references'], message: `model "${parent.name}" has no primaryKey for the partition foreign key to reference` });
+    return null;
+  }
+  const fkColumns = typeof fk.column === 'string' ? [fk.column] : fk.column;
+  if (fkColumns.length !== refColumns.length) {
+    issues.push({ path: [...at, 'column'], message: `${parent.name}'s primary key is (${refColumns.join(', ')}): give ${refColumns.length} column(s), got ${fkColumns.length}` });
+    return null;
+  }
+  const keyAt = refColumns.indexOf(parent.strategy.column);
+  const keyColumn = keyAt >= 0 ? fkColumns[keyAt]! : fk.keyColumn ?? `${parent.name}_${parent.strategy.column}`;
+  const nullable = fk.onDelete === 'set null';
+  const wanted: [string, Column][] = fkColumns.map((c, i) => [c, typed(parent, refColumns[i]!, !nullable || c === keyColumn)]);
+  if (keyAt < 0) wanted.push([keyColumn, typed(parent, parent.strategy.column, true)]);
+  for (const [col, like] of wanted) {
+    const have = columns.find((c) => c.name === col);
+    if (!have) {
+      columns.push({ ...like, name: col });
+      notes.push(`${name}.${col} ${like.definition}: added to reference ${parent.name}.${col === keyColumn ? parent.strategy.column : refColumns[fkColumns.indexOf(col)]}`);
+    } else if (have.type !== like.type) {
+      issues.push({ path: ['models', name, 'columns', col], message: `is ${have.type} but must be ${like.type} to match ${parent.name}` });
+    }
+  }
+  const tag = indexTag(fkColumns, 'fkey');
+  return { references: parent.name, columns: fkColumns, refColumns, keyColumn, onDelete: fk.onDelete, tag };
+}
+
+function typed(parent: Model, column: string, notNull: boolean): Column {
+  const type = parent.columns.find((c) => c.name === column)!.type;
+  return { name: column, type, definition: notNull ? `${type} not null` : type, identity: false, generated: false, notNull };
+}
+
+function indexesFor(name: string, table: string, m: ModelConfig, key: string, link: FamilyLink | null, notes: string[]): IndexSpec[] {
+  const out: IndexSpec[] = [];
+  const tags = new Set<string>();
+  const add = (spec: Omit<IndexSpec, 'name'>) => {
+    let tag = spec.tag;
+    if (tags.has(tag)) tag = `${tag}_${spec.using}`;
+    for (let n = 2; tags.has(tag); n++) tag = `${spec.tag}${n}`;
+    tags.add(tag);
+    out.push({ ...spec, tag, name: spec.kind === 'local_unique' ? '' : pgName(table, tag) });
+  };
+  const keyed = (cols: string[], kind: 'primary' | 'unique', what: string) => {
+    if (cols.includes(key)) {
+      add({ kind, columns: cols, using: 'btree', tag: indexTag(cols, kind === 'primary' ? 'pkey' : 'key') });
+      return;
+    }
+    const wide = [...cols, key];
+    add({ kind, columns: wide, using: 'btree', tag: indexTag(wide, kind === 'primary' ? 'pkey' : 'key') });
+    add({ kind: 'local_unique', columns: cols, using: 'btree', tag: indexTag(cols, 'uniq') });
+    notes.push(`${name}: ${what} (${cols.join(', ')}) becomes (${wide.join(', ')}) because PostgreSQL requires the partition key in it; ` +
+      `a unique index on (${cols.join(', ')}) in each partition keeps it unique within that partition (not across partitions)`);
+  };
+  if (m.primaryKey) keyed(m.primaryKey, 'primary', 'primary key');
+  m.unique.forEach((u) => keyed(u, 'unique', 'unique constraint'));
+  for (const x of m.indexes) add({ kind: 'index', columns: x.columns, using: x.using ?? 'btree', tag: indexTag(x.columns, 'idx') });
+  if (link && !out.some((i) => i.columns.slice(0, link.columns.length).join() === link.columns.join())) {
+    add({ kind: 'index', columns: link.columns, using: 'btree', tag: indexTag(link.columns, 'idx') });
+  }
+  return out;
+}
+
+function checkTableNames(config: Config, issues: Issues): void {
+  const seen = new Map<string, string>();
+  for (const [name, m] of Object.entries(config.models)) {
+    const table = m.table ?? name;
+    const other = seen.get(table);
+    if (other) issues.push({ path: ['models', name, 'table'], message: `models ${other} and ${name} would both create table ${config.schema}.${table}` });
+    seen.set(table, name);
+  }
+}

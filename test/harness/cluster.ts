@@ -1,0 +1,286 @@
+// Throwaway PostgreSQL 15 cluster for the test run.
+//
+// Tests must run against a real server (pg_cron, plpgsql_check, locking), so
+// the runner builds one from the locally installed PostgreSQL 15 binaries in a
+// fresh temp dir, on a free port, and tears it down afterwards. Setting
+// PGPART_TEST_DATABASE_URL skips all of that and uses an existing server.
+
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, chownSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface Cluster {
+  /** postgres://postgres@127.0.0.1:PORT/postgres (or the external URL). */
+  url: string;
+  /** Stops the server and removes its files; a no-op for an external server. */
+  stop(): Promise<void>;
+  /** Whether pg_cron is in shared_preload_libraries (CREATE EXTENSION pg_cron works in db `postgres`). */
+  preloadCron: boolean;
+}
+
+const PG_MAJOR = 15;
+const DEBIAN_BINDIR = `/usr/lib/postgresql/${PG_MAJOR}/bin`;
+const DEBIAN_SHAREDIR = `/usr/share/postgresql/${PG_MAJOR}`;
+/** OS user created for the server when running as root and `postgres` does not exist. */
+const FALLBACK_OS_USER = 'pgpart-test';
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command without throwing on a non-zero exit; spawn errors (ENOENT) do throw. */
+function run(cmd: string, args: readonly string[], cwd?: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      // A string code (ENOENT, maxBuffer exceeded) means the command itself could not run.
+      if (err && typeof err.code === 'string') {
+        reject(new Error(`cannot run ${cmd}: ${err.message}`));
+        return;
+      }
+      // A signal-killed child has err.code === null; report it as a failure.
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    // Nothing we run should ever read stdin; close it so a prompt cannot hang CI.
+    child.stdin?.end();
+  });
+}
+
+/** Finds a bin dir holding PostgreSQL 15's initdb, pg_ctl and postgres. */
+async function findBinDir(): Promise<string> {
+  const candidates: string[] = [];
+  // Prefer the explicit v15 directory: on Debian `pg_config` in PATH is a
+  // wrapper that may point at whatever newer major version is also installed.
+  candidates.push(DEBIAN_BINDIR);
+  try {
+    const r = await run('pg_config', ['--bindir']);
+    if (r.code === 0 && r.stdout.trim()) candidates.push(r.stdout.trim());
+  } catch {
+    // no pg_config in PATH: only the Debian location remains
+  }
+  const tried: string[] = [];
+  for (const dir of candidates) {
+    tried.push(dir);
+    if (!['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(path.join(dir, b)))) continue;
+    const v = await run(path.join(dir, 'postgres'), ['--version']);
+    const major = /(\d+)(?:\.\d+)?/.exec(v.stdout)?.[1];
+    if (major === String(PG_MAJOR)) return dir;
+    tried[tried.length - 1] += ` (is PostgreSQL ${major ?? 'unknown'}, need ${PG_MAJOR})`;
+  }
+  throw new Error(
+    `PostgreSQL ${PG_MAJOR} server binaries not found (tried: ${tried.join(', ')}). ` +
+      `Install the Debian package postgresql-${PG_MAJOR}, or set PGPART_TEST_DATABASE_URL to an existing server.`,
+  );
+}
+
+/** pg_cron's control file for this installation (pg_config --sharedir, else Debian's path). */
+async function cronControlFile(binDir: string): Promise<string> {
+  let shareDir = DEBIAN_SHAREDIR;
+  const pgConfig = path.join(binDir, 'pg_config');
+  if (existsSync(pgConfig)) {
+    const r = await run(pgConfig, ['--sharedir']);
+    if (r.code === 0 && r.stdout.trim()) shareDir = r.stdout.trim();
+  }
+  return path.join(shareDir, 'extension', 'pg_cron.control');
+}
+
+/** Returns a TCP port that was free a moment ago (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error('could not allocate a TCP port'))));
+    });
+  });
+}
+
+interface OsUser {
+  name: string;
+  uid: number;
+  gid: number;
+}
+
+async function lookupUser(name: string): Promise<OsUser | undefined> {
+  const u = await run('id', ['-u', name]);
+  const g = await run('id', ['-g', name]);
+  if (u.code !== 0 || g.code !== 0) return undefined;
+  return { name, uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
+}
+
+/**
+ * initdb and postgres refuse to run as root, so as root we run them as the
+ * `postgres` OS user (created by Debian's postgresql-common), or as a system
+ * user we create for the purpose.
+ */
+async function serverOsUser(): Promise<OsUser | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const existing = (await lookupUser('postgres')) ?? (await lookupUser(FALLBACK_OS_USER));
+  if (existing) return existing;
+  const r = await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', FALLBACK_OS_USER]);
+  const created = await lookupUser(FALLBACK_OS_USER);
+  if (!created) throw new Error(`running as root and could not create OS user ${FALLBACK_OS_USER}: ${r.stderr.trim()}`);
+  return created;
+}
+
+/** Quotes a value for postgresql.conf. */
+function confString(s: string): string {
+  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+/** Reads a file for an error message without letting a read error mask the real one. */
+function tail(file: string, lines = 30): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function startLocalCluster(): Promise<Cluster> {
+  const binDir = await findBinDir();
+  const osUser = await serverOsUser();
+  const cronControl = await cronControlFile(binDir);
+  const preloadCron = existsSync(cronControl);
+
+  const baseDir = mkdtempSync(path.join(os.tmpdir(), 'pgpart-test-'));
+  const dataDir = path.join(baseDir, 'data');
+  const logFile = path.join(baseDir, 'server.log');
+  const pgCtl = path.join(binDir, 'pg_ctl');
+  // The server's own user must own the dir (it holds the socket and the log);
+  // mkdtemp's 0700 is fine because tests connect over TCP.
+  if (osUser) chownSync(baseDir, osUser.uid, osUser.gid);
+
+  /** Command + args, wrapped in `runuser` when we have to drop root. */
+  const asServerUser = (cmd: string, args: string[]): [string, string[]] =>
+    osUser ? ['runuser', ['-u', osUser.name, '--', cmd, ...args]] : [cmd, args];
+  const runAsServerUser = (cmd: string, args: string[]): Promise<RunResult> => {
+    const [c, a] = asServerUser(cmd, args);
+    // cwd = baseDir: the server user may not be able to enter the caller's cwd.
+    return run(c, a, baseDir);
+  };
+
+  let stopped = false;
+  let started = false;
+  /** Synchronous so it can run from process 'exit'. */
+  const cleanupSync = (): void => {
+    if (stopped) return;
+    stopped = true;
+    if (started) {
+      const [c, a] = asServerUser(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30']);
+      spawnSync(c, a, { cwd: baseDir, stdio: 'ignore' });
+    }
+    rmSync(baseDir, { recursive: true, force: true });
+  };
+  const onExit = (): void => cleanupSync();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    cleanupSync();
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  // Registered before initdb so a crash at any point still removes the dir
+  // and never leaves a postmaster behind.
+  process.on('exit', onExit);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const unregister = (): void => {
+    process.off('exit', onExit);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+
+  try {
+    const initArgs = ['-D', dataDir, '--auth=trust', '-U', 'postgres', '--encoding=UTF8', '--no-sync'];
+    let init = await runAsServerUser(path.join(binDir, 'initdb'), [...initArgs, '--locale=C.UTF-8']);
+    if (init.code !== 0) {
+      // C.UTF-8 is missing on some systems (older glibc, minimal images).
+      rmSync(dataDir, { recursive: true, force: true });
+      init = await runAsServerUser(path.join(binDir, 'initdb'), [...initArgs, '--no-locale']);
+    }
+    if (init.code !== 0) throw new Error(`initdb failed (exit ${init.code}):\n${init.stderr || init.stdout}`);
+
+    const settings: Record<string, string> = {
+      listen_addresses: confString('127.0.0.1'),
+      unix_socket_directories: confString(baseDir),
+      // Durability is worthless for a throwaway cluster; these make DDL-heavy tests fast.
+      fsync: 'off',
+      synchronous_commit: 'off',
+      full_page_writes: 'off',
+      // Concurrency tests open many sessions and lock many partitions at once.
+      max_connections: '200',
+      max_locks_per_transaction: '256',
+    };
+    if (preloadCron) {
+      settings.shared_preload_libraries = confString('pg_cron');
+      settings['cron.database_name'] = confString('postgres');
+      // pg_cron runs jobs through libpq; pointing it at our socket dir avoids
+      // `localhost` resolving to ::1, where this server does not listen.
+      settings['cron.host'] = confString(baseDir);
+    }
+    const conf = Object.entries(settings)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join('\n');
+    // appendFile keeps the file's owner (the server user).
+    appendFileSync(path.join(dataDir, 'postgresql.conf'), `\n# pgpart test harness\n${conf}\n`);
+
+    // The port is free when we check but could be taken before the server
+    // binds it, so retry a few times with a new one.
+    let port = 0;
+    let lastError = '';
+    for (let attempt = 1; attempt <= 3 && !started; attempt++) {
+      port = await freePort();
+      writeFileSync(logFile, '');
+      if (osUser) chownSync(logFile, osUser.uid, osUser.gid);
+      const r = await runAsServerUser(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port}`]);
+      if (r.code === 0) started = true;
+      else lastError = `pg_ctl start failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}\n--- server log ---\n${tail(logFile)}`;
+    }
+    if (!started) throw new Error(lastError);
+
+    const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    return {
+      url,
+      preloadCron,
+      async stop(): Promise<void> {
+        if (stopped) return;
+        stopped = true;
+        unregister();
+        const [c, a] = asServerUser(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30']);
+        await run(c, a, baseDir);
+        rmSync(baseDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    cleanupSync();
+    unregister();
+    throw err;
+  }
+}
+
+/** For an external server, ask it whether pg_cron is preloaded instead of guessing. */
+async function externalCluster(url: string): Promise<Cluster> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    const res = await client.query<{ libs: string }>(`select current_setting('shared_preload_libraries') as libs`);
+    const libs = res.rows[0]?.libs ?? '';
+    return { url, preloadCron: /(^|[\s,])pg_cron($|[\s,])/.test(libs), stop: async () => {} };
+  } catch (err) {
+    throw new Error(`cannot connect to PGPART_TEST_DATABASE_URL: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+export async function startCluster(): Promise<Cluster> {
+  const external = process.env.PGPART_TEST_DATABASE_URL;
+  if (external) return externalCluster(external);
+  return startLocalCluster();
+}
