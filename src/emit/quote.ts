@@ -29,8 +29,13 @@ export function literal(value: unknown): string {
   return `${quoteString(JSON.stringify(value))}::jsonb`;
 }
 
-/** Standard-conforming string literal; E'' form only when a backslash needs no special meaning. */
+/** A string literal. install.sql sets standard_conforming_strings = on, so only quotes need doubling. */
 function quoteString(s: string): string {
   if (s.includes('\0')) throw new Error('a SQL string cannot contain a NUL byte');
   return `'${s.replace(/'/g, "''")}'`;
+}
+
+/** `"a", "b"`: a column list. */
+export function identList(names: string[]): string {
+  return names.map(ident).join(', ');
 }

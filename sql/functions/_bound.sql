@@ -1,0 +1,59 @@
+-- The partition that holds a canonical value: its name suffix and bounds (as canonical
+-- texts; for a list model, lower is the key and upper is NULL).
+--
+-- Time ranges are cut in the model's pinned zone: date_trunc on wall-clock time, so a
+-- month starts at local midnight on the 1st whatever the session's TimeZone. Hourly
+-- partitions of a timestamptz column are cut on absolute hours instead (date_bin), so a
+-- DST change leaves neither a hole nor an overlap; the wall-clock hour that repeats when
+-- clocks go back gets the suffix '_2' on its second occurrence.
+CREATE OR REPLACE FUNCTION parting._bound(p_cfg parting.config, p_value text,
+                                          OUT suffix text, OUT lower text, OUT upper text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_step interval;
+  v_low numeric;
+  v_at timestamptz;
+  v_wall timestamp;
+BEGIN
+  IF p_cfg.strategy = 'list' THEN
+    suffix := parting._list_suffix(p_value);
+    lower := p_value;
+    RETURN;
+  END IF;
+
+  IF p_cfg.key_type = 'integer' THEN
+    v_low := floor(p_value::numeric / p_cfg.width) * p_cfg.width;
+    suffix := CASE WHEN v_low < 0 THEN 'm' || (-v_low)::text ELSE v_low::text END;
+    lower := v_low::text;
+    upper := (v_low + p_cfg.width)::text;
+    RETURN;
+  END IF;
+
+  v_step := CASE p_cfg.unit WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || p_cfg.unit)::interval END;
+  IF p_cfg.key_type = 'timestamptz' AND p_cfg.unit = 'hour' THEN
+    v_at := date_bin(v_step, p_value::timestamptz, make_timestamp(2000, 1, 3, 0, 0, 0) AT TIME ZONE p_cfg.timezone);
+    suffix := to_char(v_at AT TIME ZONE p_cfg.timezone, 'YYYY_MM_DD_HH24MI');
+    IF (v_at - v_step) AT TIME ZONE p_cfg.timezone >= v_at AT TIME ZONE p_cfg.timezone THEN
+      suffix := suffix || '_2';
+    END IF;
+    lower := parting._canonical_abs(p_cfg, v_at);
+    upper := parting._canonical_abs(p_cfg, v_at + v_step);
+    RETURN;
+  END IF;
+
+  v_wall := CASE p_cfg.key_type
+              WHEN 'timestamptz' THEN p_value::timestamptz AT TIME ZONE p_cfg.timezone
+              ELSE p_value::timestamp END;
+  v_wall := date_trunc(p_cfg.unit, v_wall);
+  suffix := to_char(v_wall, CASE p_cfg.unit
+                              WHEN 'year' THEN 'YYYY'
+                              WHEN 'quarter' THEN 'YYYY_MM'
+                              WHEN 'month' THEN 'YYYY_MM'
+                              WHEN 'hour' THEN 'YYYY_MM_DD_HH24MI'
+                              ELSE 'YYYY_MM_DD' END);
+  lower := parting._canonical_wall(p_cfg, v_wall);
+  upper := parting._canonical_wall(p_cfg, v_wall + v_step);
+END;
+$$;

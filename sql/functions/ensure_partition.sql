@@ -1,0 +1,39 @@
+CREATE OR REPLACE FUNCTION parting.ensure_partition(p_model text, p_key text DEFAULT NULL)
+RETURNS SETOF regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_cfg parting.config := parting._model(p_model);
+  v_value text;
+BEGIN
+  IF v_cfg.parent_model IS NOT NULL THEN
+    RAISE EXCEPTION 'model "%" is partitioned in lockstep with "%"', p_model, v_cfg.root_model
+      USING ERRCODE = 'invalid_parameter_value',
+            HINT = format('call parting.ensure_partition(%L, ...): it creates the partitions of the whole family', v_cfg.root_model);
+  END IF;
+  IF p_key IS NOT NULL THEN
+    RETURN QUERY SELECT * FROM parting._create_family(v_cfg, parting._canonical(v_cfg, p_key));
+    RETURN;
+  END IF;
+  IF v_cfg.strategy = 'list' THEN
+    RAISE EXCEPTION 'model "%" is list-partitioned: name the key', p_model
+      USING ERRCODE = 'invalid_parameter_value', HINT = format('parting.ensure_partition(%L, ''baz'')', p_model);
+  END IF;
+
+  IF v_cfg.key_type = 'integer' THEN
+    -- An integer range has no clock: "current" is the partition of the largest key stored.
+    EXECUTE format('SELECT coalesce(max(%I), 0)::text FROM %I.%I', v_cfg.key_column, v_cfg.schema_name, v_cfg.table_name)
+       INTO v_value;
+  ELSE
+    v_value := parting._canonical_abs(v_cfg, now());
+  END IF;
+  FOR i IN 0 .. v_cfg.premake LOOP
+    RETURN QUERY SELECT * FROM parting._create_family(v_cfg, v_value);
+    v_value := (parting._bound(v_cfg, v_value)).upper;
+  END LOOP;
+END;
+$$;
+
+COMMENT ON FUNCTION parting.ensure_partition(text, text) IS
+$c$Creates missing partitions of a model's whole family (parents before dependents, each dependent with its partition foreign key) and returns those it created. With no key: the current partition and premake ahead (range models). With a key ('2013-03', '2013-03-15 10:00', 'baz', 42): the partition holding it. Idempotent.$c$;
