@@ -26,7 +26,8 @@ export function findConfig(cwd: string, path?: string): string {
 
 /** Imports the config module and returns its default export (unvalidated). */
 export async function loadConfigFile(file: string, cwd = process.cwd()): Promise<{ file: string; name: string; config: unknown }> {
-  const self = fileURLToPath(new URL('../index.js', import.meta.url));
+  // index.js under dist/, index.ts when running from src/ (tests run the sources with tsx).
+  const self = ['../index.js', '../index.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url))).find((f) => existsSync(f))!;
   const jiti = createJiti(import.meta.url, { alias: { pgpart: self }, moduleCache: false, fsCache: false });
   const name = relative(cwd, file) || file;
   let mod: unknown;
