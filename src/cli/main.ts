@@ -25,7 +25,7 @@ program.command('build')
 
 program.command('demo')
   .description('build the bundled example, install it and show partitions made and rows routed '
-    + '(on DATABASE_URL / PG* when set, else on an embedded PostgreSQL)')
+    + '(into --database-url / DATABASE_URL when set: idempotent, drops nothing; else on an embedded PostgreSQL)')
   .option('--database-url <url>', 'PostgreSQL to run on (default: DATABASE_URL; embedded when unset)')
   .action(async (opts: { databaseUrl?: string }) => demoCommand(opts));
 

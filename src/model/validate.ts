@@ -22,6 +22,7 @@ export function validate(input: unknown): Project {
   }
   const config = parsed.data;
   const issues: Issues = [];
+  if (!isTimeZone(config.timezone)) issues.push({ path: ['timezone'], message: `unknown time zone "${config.timezone}"` });
   const order = familyOrder(config, issues);
   const models = new Map<string, Model>();
   if (!issues.length) {
@@ -151,7 +152,7 @@ function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Colu
   }
   const premake = p.premake ?? config.premake;
   const timezone = p.timezone ?? config.timezone;
-  if (!isTimeZone(timezone)) issues.push({ path: [...at, p.timezone ? 'timezone' : 'timezone'], message: `unknown time zone "${timezone}"` });
+  if (p.timezone !== undefined && !isTimeZone(p.timezone)) issues.push({ path: [...at, 'timezone'], message: `unknown time zone "${p.timezone}"` });
   let retention: RangeStrategy['retention'] = null;
   if (isTimeType(col.type)) {
     const unit = typeof p.interval === 'string' ? parseInterval(p.interval) : null;
