@@ -32,9 +32,12 @@ export function baseType(definition: string): string {
 
 /** Problems that make a definition unusable as the text after a column name, or null. */
 export function definitionProblem(definition: string): string | null {
-  // Strip quoted text first: a semicolon inside a string default is harmless.
-  const unquoted = definition.replace(/'(?:[^']|'')*'/g, "''").replace(/"(?:[^"]|"")*"/g, '""');
-  if (/'|"/.test(unquoted)) return 'has an unterminated quote';
+  // A backslash or a line break could start a psql meta-command (`\! cmd`) when install.sql
+  // is run with psql -f, even inside a quoted string psql may not see as one: refuse both.
+  if (/[\\\u0000-\u001f]/.test(definition)) return 'may not contain a backslash, a line break or other control characters';
+  // Blank out quoted text: a semicolon inside a string default ('a;b') is harmless.
+  const unquoted = definition.replace(/'(?:[^']|'')*'/g, 'Q').replace(/"(?:[^"]|"")*"/g, 'Q');
+  if (/['"]/.test(unquoted)) return 'has an unterminated quote';
   if (/;|--|\/\*/.test(unquoted)) return 'may not contain ";" or comments: give one column definition';
   let depth = 0;
   for (const ch of unquoted) {

@@ -18,7 +18,11 @@ type Issues = ConfigIssue[];
 export function validate(input: unknown): Project {
   const parsed = configSchema.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => ({ path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: i.message })));
+    throw new ConfigError(parsed.error.issues.map((i) => ({
+      path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+      // A bad record key (a model or column name): say what is wrong with the name itself.
+      message: i.code === 'invalid_key' ? `invalid name: ${i.issues.map((k) => k.message).join('; ')}` : i.message,
+    })));
   }
   const config = parsed.data;
   const issues: Issues = [];
@@ -85,7 +89,7 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
   const columns: Column[] = [];
   for (const [col, def] of Object.entries(m.columns)) {
     const problem = definitionProblem(def);
-    if (problem) issues.push({ path: [...at, 'columns', col], message: `definition "${def}" ${problem}` });
+    if (problem) issues.push({ path: [...at, 'columns', col], message: `definition ${JSON.stringify(def)} ${problem}` });
     columns.push(parseColumn(col, def));
   }
   const notes: string[] = [];
@@ -93,7 +97,7 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
   let link: FamilyLink | null = null;
   let root = name;
   if (m.partition) {
-    strategy = ownStrategy(config, name, m, columns, issues);
+    strategy = ownStrategy(config, name, m, columns, notes, issues);
   } else {
     const parent = done.get(m.partitionForeignKey!.references);
     if (!parent) return null; // the parent failed validation; its issues say why
@@ -125,7 +129,7 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
   };
 }
 
-function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Column[], issues: Issues): Strategy | null {
+function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Column[], notes: string[], issues: Issues): Strategy | null {
   const p = m.partition!;
   const at = ['models', name, 'partition'];
   const col = columns.find((c) => c.name === p.column);
@@ -134,9 +138,10 @@ function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Colu
     return null;
   }
   if (!col.notNull) {
-    // A NULL key cannot be routed to a range partition; say so rather than fail at insert.
+    // A NULL key has no partition to go to; make that a NOT NULL error at insert, and say so.
     col.definition = `${col.definition} not null`;
     col.notNull = true;
+    notes.push(`${name}.${col.name}: made not null, because it is the partition key`);
   }
   if (p.by === 'list') {
     const keyType = isTextType(col.type) ? 'text' : isIntegerType(col.type) ? 'integer' : null;
