@@ -18,7 +18,10 @@ DECLARE
   v_wall timestamp;
 BEGIN
   IF p_cfg.strategy = 'list' THEN
-    suffix := parting._list_suffix(p_value);
+    -- Integer keys are named like integer ranges: 42 -> _42, -7 -> _m7.
+    suffix := CASE WHEN p_cfg.key_type = 'integer' AND p_value LIKE '-%' THEN 'm' || substr(p_value, 2)
+                   WHEN p_cfg.key_type = 'integer' THEN p_value
+                   ELSE parting._list_suffix(p_value) END;
     lower := p_value;
     RETURN;
   END IF;
@@ -33,7 +36,10 @@ BEGIN
 
   v_step := CASE p_cfg.unit WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || p_cfg.unit)::interval END;
   IF p_cfg.key_type = 'timestamptz' AND p_cfg.unit = 'hour' THEN
-    v_at := date_bin(v_step, p_value::timestamptz, make_timestamp(2000, 1, 3, 0, 0, 0) AT TIME ZONE p_cfg.timezone);
+    -- The origin is the start of the value's local hour, so zones with a half-hour offset
+    -- (Asia/Colombo, +05:30) get partitions on their own hours.
+    v_at := date_bin(v_step, p_value::timestamptz,
+                     date_trunc('hour', p_value::timestamptz AT TIME ZONE p_cfg.timezone) AT TIME ZONE p_cfg.timezone);
     suffix := to_char(v_at AT TIME ZONE p_cfg.timezone, 'YYYY_MM_DD_HH24MI');
     IF (v_at - v_step) AT TIME ZONE p_cfg.timezone >= v_at AT TIME ZONE p_cfg.timezone THEN
       suffix := suffix || '_2';

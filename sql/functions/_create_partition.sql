@@ -27,6 +27,8 @@ DECLARE
   v_cols text;
   v_col record;
   v_ref parting.config;
+  v_default regclass;
+  v_stranded boolean;
 BEGIN
   IF v_existing IS NOT NULL THEN
     IF EXISTS (SELECT FROM pg_inherits WHERE inhrelid = v_existing AND inhparent = v_parent::regclass) THEN
@@ -92,6 +94,18 @@ BEGIN
                    (SELECT string_agg(format('%I', c), ', ') FROM unnest(p_cfg.ref_columns) AS c),
                    CASE p_cfg.on_delete WHEN 'cascade' THEN 'CASCADE' WHEN 'restrict' THEN 'RESTRICT'
                                         WHEN 'set null' THEN 'SET NULL' ELSE 'NO ACTION' END);
+  END IF;
+
+  -- ATTACH would fail on rows of this key sitting in the default partition, with an error
+  -- that names neither the key nor the cure; say both.
+  v_default := to_regclass(format('%I.%I', p_cfg.schema_name, parting._name(p_cfg.table_name, 'default')));
+  IF v_check IS NOT NULL AND v_default IS NOT NULL THEN
+    EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %s)', v_default, v_check) INTO v_stranded;
+    IF v_stranded THEN
+      RAISE EXCEPTION 'the default partition % holds rows for partition % of model "%"', v_default, v_name, p_cfg.model
+        USING ERRCODE = 'check_violation',
+              HINT = 'move those rows out of the default partition (with their dependents), then create the partition';
+    END IF;
   END IF;
 
   PERFORM parting._exec(format('ALTER TABLE %s ATTACH PARTITION %s %s', v_parent, v_part, v_clause), p_cfg.lock_timeout);

@@ -18,6 +18,6 @@ BEGIN
   END LOOP;
   RAISE EXCEPTION 'no partition of model "%" holds %', p_cfg.model, p_given
     USING ERRCODE = 'invalid_parameter_value',
-          HINT = format('create it: SELECT parting.ensure_partition(%L, %L)', p_cfg.root_model, p_given);
+          HINT = format('create it: SELECT parting.ensure_partition(%L, %L)', p_cfg.root_model, p_value);
 END;
 $$;
