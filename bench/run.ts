@@ -1,0 +1,290 @@
+// pgpart benchmark, side by side with the bare-DDL floor and pg_partman 4.7, on one throwaway
+// PostgreSQL 15 cluster (the test harness's). Prints Markdown to stdout, progress to stderr.
+//
+//   node --import tsx bench/run.ts
+//
+// 1. 36 monthly partitions of tweet: bare PARTITION OF, pgpart ensure_partition, pg_partman.
+// 2. 36 tweet + star families with per-partition FKs: bare DDL vs pgpart.
+// 3. Writer latency (4 writers) while 24 families are created: none, pgpart, bare DDL.
+// Each method runs in its own fresh database; everything is bounded by counts.
+
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { startCluster } from '../test/harness/cluster.js';
+import { connect } from './conn.js';
+import {
+  bareFamilies,
+  bareTweet,
+  partmanCreateParent,
+  partmanPerPartition,
+  pgpartFamilies,
+  pgpartTweet,
+  type CreationResult,
+} from './creation.js';
+import { months } from './schema.js';
+import { max, ms, percentile, ratio, table } from './stats.js';
+import { phase, prepare, WRITERS, type PhaseResult, type Scenario, type Target } from './writers.js';
+
+const PARTITIONS = 36; // 3 years of months
+const FAMILIES_UNDER_LOAD = 24;
+const ROUNDS = 4; // part 3: each scenario measured this many times, interleaved, samples pooled
+const REPEATS = 3; // parts 1 and 2: each method run this many times (fresh database each), interleaved
+
+const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+
+async function machine(url: string): Promise<string[]> {
+  const c = await connect(url);
+  try {
+    const v = await c.query<{ version: string; fsync: string; sc: string; fpw: string }>(
+      `SELECT version() AS version, current_setting('fsync') AS fsync,
+              current_setting('synchronous_commit') AS sc, current_setting('full_page_writes') AS fpw`,
+    );
+    const row = v.rows[0];
+    const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+    return [
+      `- CPU: ${os.availableParallelism()} × ${cpu.trim()} (nproc ${os.availableParallelism()}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.platform()} ${os.release()}`,
+      `- Server: ${row?.version ?? '?'}`,
+      `- Server settings (throwaway test cluster): fsync=${row?.fsync}, synchronous_commit=${row?.sc}, full_page_writes=${row?.fpw}; client and server on loopback`,
+      `- Client: Node ${process.version}, node-postgres; times are wall-clock round trips measured by the client`,
+    ];
+  } finally {
+    await c.end();
+  }
+}
+
+function perTxnRow(r: CreationResult, bare: CreationResult, partman: CreationResult | undefined, unit: number): string[] {
+  const med = percentile(r.perTxn, 50);
+  const p95 = percentile(r.perTxn, 95);
+  const onePerTxn = r.perTxn.length > 0;
+  // A total over fewer partitions than the others is not comparable with theirs.
+  const same = r.timed === unit;
+  const totalRatio = (other: CreationResult | undefined): string =>
+    !other ? 'n/a' : same ? ratio(r.total, other.total) : `n/a (${r.timed} of ${unit})`;
+  return [
+    r.method,
+    r.partitions,
+    onePerTxn ? `${r.perTxn.length / REPEATS} × ${REPEATS}` : `1 × ${REPEATS}`,
+    onePerTxn ? ms(med) : `n/a (mean ${ms(r.total / unit)})`,
+    onePerTxn ? ms(p95) : 'n/a',
+    ms(r.total),
+    onePerTxn ? ratio(med, percentile(bare.perTxn, 50)) : 'n/a',
+    totalRatio(bare),
+    totalRatio(partman),
+  ];
+}
+
+type Repeated = CreationResult & { totals: number[] };
+
+/** How totals and percentiles were pooled, and each run's total (the spread is the noise). */
+const totalsNote = (rs: readonly Repeated[]): string[] => [
+  `- Totals are the median of ${REPEATS} runs (fresh database each); medians and p95s are over all ${REPEATS} runs' transactions. Per-run totals, ms:`,
+  ...rs.map((r) => `  ${r.method}: ${r.totals.map(ms).join(', ')}`),
+];
+
+function part1(results: { bare: Repeated; pgpart: Repeated; partman: Repeated; partmanEach: Repeated }): string {
+  const { bare, pgpart, partman, partmanEach } = results;
+  const header = ['method', 'partitions attached', 'txns × runs', 'median ms / partition', 'p95 ms', 'total ms', 'median ÷ bare', 'total ÷ bare', 'total ÷ partman create_parent'];
+  const rows = [bare, pgpart, partman, partmanEach].map((r) => perTxnRow(r, bare, partman, PARTITIONS));
+  const notes = [partman, partmanEach].filter((r) => r.note).map((r) => `- ${r.method}: ${r.note}`);
+  return [table(header, rows), '', ...notes, ...totalsNote([bare, pgpart, partman, partmanEach])].join('\n');
+}
+
+function part2(bare: Repeated, pgpart: Repeated): string {
+  const header = ['method', 'result', 'txns × runs', 'median ms / family', 'p95 ms', 'total ms', 'median ÷ bare', 'total ÷ bare'];
+  const row = (r: CreationResult): string[] => [
+    r.method,
+    r.partitions,
+    `${r.perTxn.length / REPEATS} × ${REPEATS}`,
+    ms(percentile(r.perTxn, 50)),
+    ms(percentile(r.perTxn, 95)),
+    ms(r.total),
+    ratio(percentile(r.perTxn, 50), percentile(bare.perTxn, 50)),
+    ratio(r.total, bare.total),
+  ];
+  const partman = [
+    'pg_partman 4.7',
+    'not supported',
+    '—', '—', '—', '—', '—', '—',
+  ];
+  return [
+    table(header, [row(bare), row(pgpart), partman]),
+    '',
+    '- pg_partman cannot give each partition of star a foreign key to the tweet partition of the same month: on PostgreSQL 11+ it leaves',
+    '  foreign keys to PostgreSQL, which copies a key declared on the parent `star` to every partition with the same target (all of `tweet`).',
+    ...totalsNote([bare, pgpart]),
+  ].join('\n');
+}
+
+/**
+ * Runs every method REPEATS times, rotating their order each repetition, in a fresh
+ * database each time. Per-transaction samples are pooled; the total is the median of the
+ * repetitions' totals (the per-repetition totals are kept for the notes).
+ */
+async function repeated<K extends string>(methods: Record<K, () => Promise<CreationResult>>): Promise<Record<K, CreationResult & { totals: number[] }>> {
+  const keys = Object.keys(methods) as K[];
+  const runs = new Map<K, CreationResult[]>(keys.map((k) => [k, []]));
+  for (let rep = 0; rep < REPEATS; rep++) {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[(i + rep) % keys.length] as K;
+      runs.get(k)?.push(await methods[k]());
+    }
+  }
+  const out = {} as Record<K, CreationResult & { totals: number[] }>;
+  for (const k of keys) {
+    const rs = runs.get(k) ?? [];
+    const first = rs[0];
+    if (!first) throw new Error(`no run of ${k}`);
+    const totals = rs.map((r) => r.total);
+    out[k] = { ...first, perTxn: rs.flatMap((r) => r.perTxn), total: percentile(totals, 50), totals };
+  }
+  return out;
+}
+
+interface Pooled {
+  latencies: number[];
+  failures: number;
+  errors: string[];
+  windowMs: number;
+  maintenance: number[];
+}
+
+function pool(phases: readonly PhaseResult[]): Pooled {
+  return {
+    latencies: phases.flatMap((p) => p.latencies),
+    failures: phases.reduce((a, p) => a + p.failures, 0),
+    errors: phases.flatMap((p) => p.errors).slice(0, 5),
+    windowMs: phases.reduce((a, p) => a + p.windowMs, 0),
+    maintenance: phases.flatMap((p) => p.maintenance),
+  };
+}
+
+function part3(res: Record<Scenario, Pooled>, phases: Record<Scenario, PhaseResult[]>): string {
+  const base = res.baseline;
+  const bare = res.bare;
+  const header = [
+    'maintenance during the window', 'window s', 'writer txns', 'txns/s', 'p50 ms', 'p99 ms', 'max ms', 'failed',
+    'p99 ÷ no maintenance', 'max ÷ no maintenance', 'p99 ÷ bare', 'max ÷ bare', 'median ms / family created',
+  ];
+  const label: Record<Scenario, string> = {
+    baseline: '(a) none (baseline)',
+    pgpart: `(b) pgpart \`ensure_partition\`, ${FAMILIES_UNDER_LOAD} families × ${ROUNDS}`,
+    bare: `(c) bare \`CREATE TABLE … PARTITION OF\` family DDL, ${FAMILIES_UNDER_LOAD} × ${ROUNDS}`,
+  };
+  const rows = (['baseline', 'pgpart', 'bare'] as const).map((s) => {
+    const r = res[s];
+    const p99 = percentile(r.latencies, 99);
+    const mx = max(r.latencies);
+    return [
+      label[s],
+      (r.windowMs / 1000).toFixed(2),
+      String(r.latencies.length),
+      (r.latencies.length / (r.windowMs / 1000)).toFixed(0),
+      ms(percentile(r.latencies, 50)),
+      ms(p99),
+      ms(mx),
+      String(r.failures),
+      ratio(p99, percentile(base.latencies, 99)),
+      ratio(mx, max(base.latencies)),
+      ratio(p99, percentile(bare.latencies, 99)),
+      ratio(mx, max(bare.latencies)),
+      r.maintenance.length ? ms(percentile(r.maintenance, 50)) : '—',
+    ];
+  });
+  const errs = (['baseline', 'pgpart', 'bare'] as const).flatMap((s) => res[s].errors.map((e) => `- ${s}: ${e}`));
+  const perRound = (['baseline', 'pgpart', 'bare'] as const).map(
+    (s) => `  ${label[s]}: ${phases[s].map((p) => `${ms(percentile(p.latencies, 99))} / ${ms(max(p.latencies))}`).join(', ')}`,
+  );
+  return [
+    table(header, rows),
+    '',
+    `- ${ROUNDS} rounds, scenarios interleaved (pgpart and bare alternate going first; the baseline runs last, as long as the longer of the`,
+    '  round\'s two windows); each round creates the next 24 months. Latency is BEGIN → INSERT tweet … RETURNING → INSERT star → COMMIT,',
+    '  for every transaction started inside the window. Writers ran 0.5 s before each window opened.',
+    '- Writer p99 / max per round, ms:',
+    ...perRound,
+    ...(errs.length ? ['', 'First errors:', ...errs] : []),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const loadStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  log('starting a throwaway PostgreSQL 15 cluster');
+  const cluster = await startCluster();
+  // The harness's freshDatabase() and install() find the server through this variable.
+  process.env.PGPART_TEST_DATABASE_URL = cluster.url;
+  try {
+    const info = await machine(cluster.url);
+    // pg_partman's create_parent counts from now(), so every method partitions the same
+    // 36 months: the current UTC month and the 35 after it.
+    const span = months(0, PARTITIONS);
+
+    log(`part 1: ${PARTITIONS} partitions of tweet, ${REPEATS} times each`);
+    const p1 = await repeated({
+      bare: () => bareTweet(span),
+      pgpart: () => pgpartTweet(span),
+      partman: () => partmanCreateParent(span),
+      partmanEach: () => partmanPerPartition(span),
+    });
+
+    log(`part 2: ${PARTITIONS} tweet + star families, ${REPEATS} times each`);
+    const p2 = await repeated({ bare: () => bareFamilies(span), pgpart: () => pgpartFamilies(span) });
+
+    log(`part 3: ${WRITERS} writers, ${FAMILIES_UNDER_LOAD} families per round, ${ROUNDS} rounds`);
+    const writeMonth = months(0, 1)[0];
+    if (!writeMonth) throw new Error('no month');
+    const targets: Record<Scenario, Target> = {
+      baseline: await prepare('baseline', writeMonth),
+      pgpart: await prepare('pgpart', writeMonth),
+      bare: await prepare('bare', writeMonth),
+    };
+    const phases: Record<Scenario, PhaseResult[]> = { baseline: [], pgpart: [], bare: [] };
+    try {
+      for (let r = 0; r < ROUNDS; r++) {
+        // Fresh months each round (the next 24 after the previous round's).
+        const fams = months(1 + r * FAMILIES_UNDER_LOAD, FAMILIES_UNDER_LOAD);
+        const order: Scenario[] = r % 2 === 0 ? ['pgpart', 'bare'] : ['bare', 'pgpart'];
+        for (const s of order) phases[s].push(await phase(targets[s], fams, 0));
+        // The baseline runs as long as the longer of this round's two maintenance windows.
+        const d = Math.max(...order.map((s) => phases[s][r]?.windowMs ?? 0));
+        phases.baseline.push(await phase(targets.baseline, [], d));
+        log(`  round ${r + 1}/${ROUNDS} done`);
+      }
+    } finally {
+      await Promise.all(Object.values(targets).map((t) => t.db.drop().catch(() => {})));
+    }
+    const pooled = { baseline: pool(phases.baseline), pgpart: pool(phases.pgpart), bare: pool(phases.bare) };
+
+    const elapsed = (performance.now() - t0) / 1000;
+    const loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
+    const out = [
+      '# pgpart benchmark',
+      '',
+      ...info,
+      `- Command: \`node --import tsx bench/run.ts\` (this run: ${elapsed.toFixed(0)} s from cluster start to the end of part 3)`,
+      `- Load average (1, 5, 15 min) at start: ${loadStart}; at end: ${loadEnd} (the machine is shared; other processes compete for the ${os.availableParallelism()} cores)`,
+      '',
+      `## 1. ${PARTITIONS} monthly partitions of \`tweet\` (nothing else running)`,
+      '',
+      part1(p1),
+      '',
+      `## 2. ${PARTITIONS} families \`tweet_X\` + \`star_X\` with \`star_X (tweet_id) → tweet_X (id)\` (nothing else running)`,
+      '',
+      part2(p2.bare, p2.pgpart),
+      '',
+      `## 3. Writer latency: ${WRITERS} writers (tweet + star per transaction) while ${FAMILIES_UNDER_LOAD} new families are created, one per transaction`,
+      '',
+      part3(pooled, phases),
+      '',
+    ];
+    process.stdout.write(out.join('\n'));
+  } finally {
+    await cluster.stop();
+    log(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`[bench] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

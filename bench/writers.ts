@@ -1,0 +1,152 @@
+// Part 3: writer latency while partitions are created. Four writers insert a tweet and its
+// star in one transaction, in a loop, into an existing month; meanwhile a fifth session
+// creates 24 new families one per transaction (or, for the baseline, nothing happens).
+// Only transactions that start inside the measured window count (including those that
+// finish after it closes, e.g. because they waited for a lock).
+
+import { performance } from 'node:perf_hooks';
+import type pg from 'pg';
+import { freshDatabase, type FreshDatabase } from '../test/harness/db.js';
+import { install } from '../test/harness/install.js';
+import { connect, sleep, timed } from './conn.js';
+import { bareFamily, familyConfig, pgpartEnsure, starParentDdl, tweetParentDdl, type Month } from './schema.js';
+
+export const WRITERS = 4;
+/** Writers run this long before the window opens (connections warm, plans cached). */
+const WARMUP_MS = 500;
+/** A bound on any writer statement, so a stuck lock cannot hang the benchmark. */
+const WRITER_STATEMENT_TIMEOUT = '10s';
+
+export type Scenario = 'baseline' | 'pgpart' | 'bare';
+
+export interface PhaseResult {
+  /** Latency of every writer transaction that started in the window and committed, ms. */
+  latencies: number[];
+  failures: number;
+  errors: string[];
+  windowMs: number;
+  /** Time of each family-creating transaction, ms (empty for the baseline). */
+  maintenance: number[];
+}
+
+/** One database per scenario, set up with the month the writers write to. */
+export interface Target {
+  scenario: Scenario;
+  db: FreshDatabase;
+  writeMonth: Month;
+}
+
+export async function prepare(scenario: Scenario, writeMonth: Month): Promise<Target> {
+  const db = await freshDatabase(`bench_writers_${scenario}`);
+  try {
+    if (scenario === 'bare') {
+      await db.client.query(tweetParentDdl);
+      await db.client.query(starParentDdl);
+      await db.client.query(bareFamily(writeMonth));
+    } else {
+      await install(db.url, familyConfig);
+      await db.client.query(pgpartEnsure(writeMonth));
+    }
+    await db.client.query('ANALYZE');
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+  return { scenario, db, writeMonth };
+}
+
+interface Writers {
+  start(): void;
+  stop(): Promise<PhaseResult>;
+}
+
+function startWriters(clients: pg.Client[], month: Month): Writers {
+  let running = true;
+  let recording = false;
+  let windowStart = 0;
+  let windowEnd = 0;
+  const latencies: number[] = [];
+  const errors: string[] = [];
+  let failures = 0;
+  // Middle of the existing month: every row goes to the same, already attached partitions.
+  const createdAt = `${month.key}-15 12:00:00+00`;
+
+  const loop = async (c: pg.Client, w: number): Promise<void> => {
+    let i = 0;
+    while (running) {
+      const counted = recording;
+      const t0 = performance.now();
+      try {
+        await c.query('BEGIN');
+        const t = await c.query<{ id: string; created_at: Date }>({
+          name: 'ins_tweet',
+          text: 'INSERT INTO public.tweet (json, "user", created_at) VALUES ($1, $2, $3) RETURNING id, created_at',
+          values: [`{"w":${w},"i":${i}}`, `user${w}`, createdAt],
+        });
+        const row = t.rows[0];
+        if (!row) throw new Error('INSERT … RETURNING returned no row');
+        await c.query({
+          name: 'ins_star',
+          text: 'INSERT INTO public.star ("user", tweet_id, tweet_created_at) VALUES ($1, $2, $3)',
+          values: [`fan${w}`, row.id, row.created_at],
+        });
+        await c.query('COMMIT');
+        if (counted) latencies.push(performance.now() - t0);
+      } catch (err) {
+        await c.query('ROLLBACK').catch(() => {});
+        if (counted) {
+          failures++;
+          if (errors.length < 5) errors.push(err instanceof Error ? err.message : String(err));
+        }
+      }
+      i++;
+    }
+  };
+  const loops = clients.map((c, w) => loop(c, w));
+  return {
+    start() {
+      windowStart = performance.now();
+      recording = true;
+    },
+    async stop() {
+      recording = false;
+      windowEnd = performance.now();
+      running = false;
+      await Promise.all(loops);
+      return { latencies, failures, errors, windowMs: windowEnd - windowStart, maintenance: [] };
+    },
+  };
+}
+
+/**
+ * One measured phase on `target`: warm up the writers, open the window, create `families`
+ * one per transaction (or sleep `baselineMs`), close the window.
+ */
+export async function phase(target: Target, families: readonly Month[], baselineMs: number): Promise<PhaseResult> {
+  const writerClients: pg.Client[] = [];
+  const maint = await connect(target.db.url);
+  try {
+    for (let i = 0; i < WRITERS; i++) {
+      const c = await connect(target.db.url);
+      await c.query(`SET statement_timeout = '${WRITER_STATEMENT_TIMEOUT}'`);
+      writerClients.push(c);
+    }
+    const writers = startWriters(writerClients, target.writeMonth);
+    await sleep(WARMUP_MS);
+    const maintenance: number[] = [];
+    writers.start();
+    if (target.scenario === 'baseline') {
+      await sleep(baselineMs);
+    } else {
+      for (const m of families) {
+        const r = await timed(maint, target.scenario === 'pgpart' ? pgpartEnsure(m) : bareFamily(m));
+        if (target.scenario === 'pgpart' && r.rows[0]?.n !== 2) throw new Error(`ensure_partition('tweet', '${m.key}') did not create a family`);
+        maintenance.push(r.ms);
+      }
+    }
+    const result = await writers.stop();
+    return { ...result, maintenance };
+  } finally {
+    await Promise.all([maint, ...writerClients].map((c) => c.end().catch(() => {})));
+  }
+}
