@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { resolveDatabaseUrl } from '../db/connect.js';
 import { pgEngine, pgliteEngine, type Engine } from '../db/embedded.js';
 import { packageRoot } from '../emit/package.js';
+import { ident } from '../emit/quote.js';
 import { buildFromFile } from './build.js';
 
 type Row = Record<string, unknown>;
@@ -79,7 +80,7 @@ async function run(db: Engine): Promise<void> {
   const routed: Row[] = [];
   for (const table of ['tweet', 'star', 'tenant_event']) {
     routed.push(...await db.query<Row>(
-      `SELECT tableoid::regclass::text AS partition, count(*) AS rows FROM ${table} GROUP BY 1 ORDER BY 1`));
+      `SELECT tableoid::regclass::text AS partition, count(*) AS rows FROM ${ident(table)} GROUP BY 1 ORDER BY 1`));
   }
   printTable(routed, out);
   out();
