@@ -10,6 +10,7 @@ AS $$
 DECLARE
   v_parts text[];
   v_wall timestamp;
+  v_int text;
 BEGIN
   IF p_key IS NULL OR btrim(p_key) = '' THEN
     RAISE EXCEPTION 'model "%": the key is empty', p_cfg.model USING ERRCODE = 'invalid_parameter_value';
@@ -22,7 +23,19 @@ BEGIN
       RAISE EXCEPTION 'malformed key "%" for model "%": expected an integer', p_key, p_cfg.model
         USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    RETURN btrim(p_key)::bigint::text;
+    -- The key must fit the column's own type (smallint, integer or bigint), else ATTACH
+    -- would fail later with a bare "out of range".
+    BEGIN
+      EXECUTE format('SELECT CAST(%L AS %s)::text', btrim(p_key),
+                     (SELECT format_type(a.atttypid, NULL) FROM pg_attribute a
+                       WHERE a.attrelid = format('%I.%I', p_cfg.schema_name, p_cfg.table_name)::regclass
+                         AND a.attname = p_cfg.key_column))
+         INTO v_int;
+    EXCEPTION WHEN numeric_value_out_of_range THEN
+      RAISE EXCEPTION 'key "%" for model "%" is out of range for its % column', p_key, p_cfg.model, p_cfg.key_column
+        USING ERRCODE = 'invalid_parameter_value';
+    END;
+    RETURN v_int;
   END IF;
 
   BEGIN
