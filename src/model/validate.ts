@@ -264,7 +264,7 @@ function checkTableNames(config: Config, issues: Issues): void {
   for (const [name, m] of Object.entries(config.models)) {
     const table = m.table ?? name;
     const other = seen.get(table);
-    if (other) issues.push({ path: ['models', name, 'table'], message: `models ${other} and ${name} would both create table ${config.schema}.${table}` });
+    if (other) issues.push({ path: ['models', name, 'table'], message: `models ${other} and ${name} would both use the table name ${config.schema}.${table}` });
     seen.set(table, name);
   }
 }

@@ -94,7 +94,7 @@ Config('identifiers in value position name the rule: table "Tweet", a 64-byte ta
 
 Config('two models with the same table', () => {
   expectIssue(tweetStar((c) => (c.models.star.table = 'tweet')), 'models.star.table',
-    /^models tweet and star would both create table public\.tweet$/);
+    /^models tweet and star would both use the table name public\.tweet$/);
 });
 
 Config('a misspelt field is refused, naming the key', () => {
