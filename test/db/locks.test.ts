@@ -7,32 +7,12 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
-import type { ConfigInput } from '../../src/config/schema.js';
 import { installed } from '../harness/install.js';
 import { withClients, type FreshDatabase } from '../harness/db.js';
+import { monthlyTweetStar } from './helpers.js';
 
-const config: ConfigInput = {
-  schema: 'public',
-  timezone: 'UTC',
-  models: {
-    tweet: {
-      columns: {
-        id: 'bigint generated always as identity',
-        json: 'jsonb not null',
-        user: 'text not null',
-        created_at: 'timestamptz not null default now()',
-      },
-      primaryKey: ['id'],
-      indexes: [{ columns: ['user'] }],
-      partition: { by: 'range', column: 'created_at', interval: '1 month', premake: 2, initial: false },
-    },
-    star: {
-      columns: { id: 'bigint generated always as identity', user: 'text not null' },
-      primaryKey: ['id'],
-      partitionForeignKey: { column: 'tweet_id', references: 'tweet' },
-    },
-  },
-};
+// The seed's tweet/star family, no partitions made at install: the tests make their own.
+const config = monthlyTweetStar();
 
 /** Months that exist before any test runs; writers put their rows here. */
 const EXISTING = ['2013-03', '2013-04'];
