@@ -1,28 +1,108 @@
--- Creates the partition for one canonical value (or the default partition) in every model
--- of a family, parents before dependents, so each dependent's foreign key finds its target.
--- Returns the partitions it created. Serialized per family with a transaction-level
--- advisory lock, so two callers never race to create the same tables.
-CREATE OR REPLACE FUNCTION parting._create_family(p_root parting.config, p_value text, p_default boolean DEFAULT false)
+-- Creates the partition for one canonical value (or the default partitions) in every model
+-- of a family and returns the partitions it attached. Serialized per family with a
+-- transaction-level advisory lock, so two callers never race to create the same tables.
+--
+-- Without a default partition (DESIGN F5): each table is made unattached (LIKE + CHECK +
+-- indexes + partition foreign key), then attached under SHARE UPDATE EXCLUSIVE on the
+-- parents: writers are never blocked.
+--
+-- With a default partition, rows of this partition may already sit in it, and ATTACH must
+-- scan it. The rows move into the new tables first (parting._move_rows). With p_batch set
+-- and more than p_batch rows waiting, one batch moves, the tables are recorded as 'filling'
+-- in parting.offline and nothing is attached yet: the caller commits and calls again.
+-- The last rows move after EXCLUSIVE locks on the parents (readers go on; writers wait
+-- for this transaction: a writer routed to the default partition before the ATTACH would
+-- otherwise fail its partition check after it) and ACCESS EXCLUSIVE on the default
+-- partitions, which ATTACH scans.
+CREATE OR REPLACE FUNCTION parting._create_family(p_root parting.config, p_value text, p_default boolean DEFAULT false,
+                                                  p_batch integer DEFAULT NULL)
 RETURNS SETOF regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_cfg parting.config;
-  v_bound record;
-  v_rel regclass;
+  v_started timestamptz := clock_timestamp();
+  v_b record;
+  v_m record;
+  v_cfgs parting.config[] := '{}';
+  v_parts text[] := '{}';
+  v_parents regclass[] := '{}';
+  v_defaults regclass[] := '{}';
+  v_waiting bigint;
+  v_moved jsonb;
+  v_tries integer;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('parting.family'), hashtext(p_root.root_model));
-  FOR v_cfg IN SELECT * FROM parting.config WHERE root_model = p_root.root_model ORDER BY family_order, model LOOP
-    IF p_default THEN
-      v_rel := parting._create_partition(v_cfg, 'default', NULL, NULL, true);
-    ELSE
-      v_bound := parting._bound(v_cfg, p_value);
-      v_rel := parting._create_partition(v_cfg, v_bound.suffix, v_bound.lower, v_bound.upper);
+  IF p_default THEN
+    SELECT 'default' AS suffix, NULL::text AS lower, NULL::text AS upper INTO v_b;
+  ELSE
+    v_b := parting._bound(p_root, p_value);
+  END IF;
+
+  FOR v_m IN SELECT * FROM parting._members(p_root, v_b.suffix) LOOP
+    IF v_m.attached THEN
+      CONTINUE;
     END IF;
-    IF v_rel IS NOT NULL THEN
-      RETURN NEXT v_rel;
+    IF v_m.rel IS NULL THEN
+      PERFORM parting._make_table(v_m.cfg, v_b.suffix, v_b.lower, v_b.upper, p_default);
+    ELSIF NOT EXISTS (SELECT FROM parting.offline o
+                       WHERE o.model = (v_m.cfg).model AND o.suffix = v_b.suffix AND o.state = 'filling') THEN
+      RAISE EXCEPTION 'table % exists but is not a partition of %', v_m.part, v_m.parent
+        USING ERRCODE = 'duplicate_table',
+              HINT = 'rename or drop it; if it is a detached partition, use parting.attach_partition';
+    END IF;
+    v_cfgs := v_cfgs || v_m.cfg;
+    v_parts := v_parts || v_m.part;
+    v_parents := v_parents || v_m.parent;
+    IF v_m.deflt IS NOT NULL AND NOT p_default THEN
+      v_defaults := v_defaults || v_m.deflt;
     END IF;
   END LOOP;
+  IF cardinality(v_cfgs) = 0 THEN
+    RETURN;
+  END IF;
+
+  IF cardinality(v_defaults) = 0 THEN
+    v_tries := parting._lock(v_parents, 'SHARE UPDATE EXCLUSIVE', p_root);
+  ELSE
+    IF p_batch IS NOT NULL THEN
+      EXECUTE format('SELECT count(*) FROM (SELECT FROM %s WHERE %s LIMIT %s) s',
+                     v_defaults[1], parting._check(p_root, v_b.lower, v_b.upper), p_batch + 1)
+         INTO v_waiting;
+      IF v_waiting > p_batch THEN
+        v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, p_batch);
+        INSERT INTO parting.offline (model, suffix, schema_name, table_name, lower, upper, state)
+        SELECT m.model, v_b.suffix, m.schema_name, parting._name(m.table_name, v_b.suffix), v_b.lower, v_b.upper, 'filling'
+          FROM unnest(v_cfgs) AS m
+        ON CONFLICT (model, suffix) DO NOTHING;
+        INSERT INTO parting.history (model, partition, action, detail, duration)
+        VALUES (p_root.model, parting._name(p_root.table_name, v_b.suffix), 'moved',
+                jsonb_build_object('rows', v_moved, 'from', 'default', 'batch', p_batch, 'attached', false),
+                clock_timestamp() - v_started);
+        RETURN;
+      END IF;
+    END IF;
+    v_tries := parting._lock(v_parents, 'EXCLUSIVE', p_root);
+    v_tries := v_tries + parting._lock(v_defaults, 'ACCESS EXCLUSIVE', p_root) - 1;
+    v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, NULL);
+    INSERT INTO parting.history (model, partition, action, detail, duration)
+    SELECT p_root.model, parting._name(p_root.table_name, v_b.suffix), 'moved',
+           jsonb_build_object('rows', v_moved, 'from', 'default', 'attached', true), clock_timestamp() - v_started
+     WHERE EXISTS (SELECT FROM jsonb_each(v_moved) e WHERE (e.value)::bigint > 0);
+  END IF;
+
+  FOR i IN 1 .. cardinality(v_cfgs) LOOP
+    EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', v_parents[i], v_parts[i],
+                   parting._clause(v_cfgs[i], v_b.lower, v_b.upper, p_default));
+    INSERT INTO parting.history (model, partition, action, detail, duration)
+    VALUES ((v_cfgs[i]).model, parting._name((v_cfgs[i]).table_name, v_b.suffix), 'created',
+            jsonb_build_object('suffix', v_b.suffix, 'lower', v_b.lower, 'upper', v_b.upper, 'default', p_default,
+                               'lock_tries', v_tries),
+            clock_timestamp() - v_started);
+    RETURN NEXT v_parts[i]::regclass;
+  END LOOP;
+  DELETE FROM parting.offline o
+   WHERE o.suffix = v_b.suffix AND o.state = 'filling'
+     AND o.model IN (SELECT m.model FROM unnest(v_cfgs) AS m);
 END;
 $$;

@@ -52,3 +52,30 @@ CREATE TABLE IF NOT EXISTS parting.history (
   duration  interval
 );
 CREATE INDEX IF NOT EXISTS history_model_at_idx ON parting.history (model, at);
+
+-- Revision 2 (maintenance): where archived partitions go, how many default-partition rows
+-- move per transaction, how many times a lock is asked for before a step gives up.
+ALTER TABLE parting.config ADD COLUMN IF NOT EXISTS archive_schema text NOT NULL DEFAULT 'archive';
+ALTER TABLE parting.config ADD COLUMN IF NOT EXISTS drain_batch integer NOT NULL DEFAULT 10000 CHECK (drain_batch > 0);
+ALTER TABLE parting.config ADD COLUMN IF NOT EXISTS lock_tries integer NOT NULL DEFAULT 5 CHECK (lock_tries BETWEEN 1 AND 100);
+
+-- Partitions that exist as tables but are not attached to their model's parent: detached
+-- (retention or by hand), archived (attached to the archive table instead), or filling
+-- (a new partition receiving default-partition rows in batches, attached when the last
+-- batch moves). The catalog cannot say which model and key a detached table belongs to;
+-- this table does, and parting.partitions() shows only rows whose table still exists.
+CREATE TABLE IF NOT EXISTS parting.offline (
+  model       text NOT NULL,
+  suffix      text NOT NULL,
+  schema_name text NOT NULL,
+  table_name  text NOT NULL,
+  lower       text,
+  upper       text,
+  state       text NOT NULL CHECK (state IN ('detached', 'archived', 'filling')),
+  since       timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (model, suffix)
+);
+
+-- Retired in revision 2: replaced by parting._lock.
+DROP FUNCTION IF EXISTS parting._exec(text, text, integer);
+DROP FUNCTION IF EXISTS parting._create_partition(parting.config, text, text, text, boolean);

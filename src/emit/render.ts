@@ -12,7 +12,7 @@ import { ident, identList, literal, qualified } from './quote.js';
 import { packageRoot } from './package.js';
 
 /** Bumped when the `parting` schema changes shape; recorded in parting.meta. */
-export const SCHEMA_REVISION = 1;
+export const SCHEMA_REVISION = 2;
 
 export interface RenderOptions {
   version: string;

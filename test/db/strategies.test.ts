@@ -239,11 +239,14 @@ Strategies('list on text with a default partition: unknown keys go to the defaul
   const counts = await c.query<{ p: string; n: string }>(
     `SELECT tableoid::regclass::text AS p, count(*) AS n FROM lt GROUP BY 1 ORDER BY 1`);
   assert.equal(counts.rows, [{ p: 'lt_acme', n: '1' }, { p: 'lt_baz', n: '1' }, { p: 'lt_default', n: '3' }]);
-  // Rows of a key already in the default partition: a clear error naming both, nothing made.
-  const err = await c.query(`SELECT parting.ensure_partition('lt', 'unknown')`).then(() => null, (e: Error & { code?: string }) => e);
-  assert.is(err?.code, '23514');
-  assert.match(err!.message, /the default partition .*lt_default.* holds rows for partition lt_unknown of model "lt"/);
-  assert.is(await c.query(`SELECT to_regclass('lt_unknown') AS r`).then((r) => r.rows[0].r), null);
+  // Rows of a key already in the default partition move into its new partition, in the
+  // same transaction: none left behind, none copied twice.
+  assert.equal(await ensure(c, 'lt', 'unknown'), ['lt_unknown']);
+  const after = await c.query<{ p: string; n: string }>(
+    `SELECT tableoid::regclass::text AS p, count(*) AS n FROM lt GROUP BY 1 ORDER BY 1`);
+  assert.equal(after.rows, [{ p: 'lt_acme', n: '1' }, { p: 'lt_baz', n: '1' }, { p: 'lt_default', n: '1' }, { p: 'lt_unknown', n: '2' }]);
+  const moved = await c.query(`SELECT detail->'rows' AS r FROM parting.history WHERE action = 'moved' AND partition = 'lt_unknown'`);
+  assert.equal(moved.rows, [{ r: { lt: 2 } }]);
 });
 
 Strategies('premake: 0 creates only the current partition', async (ctx) => {

@@ -1,0 +1,27 @@
+-- A session that holds a lock on one of p_rels conflicting with p_mode, in a transaction
+-- open longer than p_older: it will not let go within lock_timeout, so asking now would
+-- only stall writers. NULL when there is none (or when this role may not see other
+-- sessions' activity: then parting._lock simply asks).
+CREATE OR REPLACE FUNCTION parting._blocker(p_rels regclass[], p_mode text, p_older interval)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+  SELECT format('pid %s holds %s on %s in a transaction open for %s', l.pid, l.mode, l.relation::regclass,
+                date_trunc('second', clock_timestamp() - a.xact_start))
+    FROM pg_locks l
+    JOIN pg_stat_activity a ON a.pid = l.pid
+   WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
+     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+     AND l.relation = ANY (p_rels::oid[])
+     AND a.xact_start < clock_timestamp() - p_older
+     AND l.mode = ANY (CASE p_mode
+           WHEN 'SHARE UPDATE EXCLUSIVE' THEN ARRAY['ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
+                                                    'ExclusiveLock', 'AccessExclusiveLock']
+           WHEN 'EXCLUSIVE' THEN ARRAY['RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock',
+                                       'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock']
+           ELSE ARRAY['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock',
+                      'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'] END)
+   ORDER BY a.xact_start
+   LIMIT 1
+$$;

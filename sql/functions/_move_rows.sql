@@ -1,0 +1,62 @@
+-- Moves one partition's rows out of a family's default partitions into the family's new,
+-- not yet attached partition tables, in one statement, and returns how many rows moved per
+-- model. p_limit bounds the root's rows (NULL: all of them); a dependent's rows move with
+-- the parent rows they reference, so every batch is closed under the foreign keys.
+--
+-- Order matters (DESIGN F5): parent rows are copied, then dependent rows are moved (they
+-- reference the copies), then the parent rows are deleted from the default: deleting them
+-- first would break the dependents' default-to-default foreign key. Foreign-key checks run
+-- at the end of the statement, when all of it is done. The root's rows are picked FOR
+-- UPDATE and found again by ctid under the same snapshot, so a row updated meanwhile is
+-- either moved whole or left where it is, never copied and kept.
+CREATE OR REPLACE FUNCTION parting._move_rows(p_root parting.config, p_suffix text, p_lower text, p_upper text,
+                                              p_limit integer)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_m record;
+  v_ctes text[] := '{}';
+  v_counts text[] := '{}';
+  v_index jsonb := '{}';
+  v_cols text;
+  v_root_default regclass;
+  v_moved jsonb;
+BEGIN
+  FOR v_m IN SELECT row_number() OVER () AS i, x.* FROM parting._members(p_root, p_suffix) x LOOP
+    IF v_m.deflt IS NULL THEN
+      CONTINUE;
+    END IF;
+    v_index := v_index || jsonb_build_object((v_m.cfg).model, v_m.i);
+    SELECT string_agg(format('%I', a.attname), ', ' ORDER BY a.attnum) INTO v_cols
+      FROM pg_attribute a
+     WHERE a.attrelid = v_m.parent AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+    IF (v_m.cfg).parent_model IS NULL THEN
+      v_root_default := v_m.deflt;
+      v_ctes := v_ctes
+        || format('picked AS (SELECT ctid AS row_id FROM %s WHERE %s ORDER BY %I%s FOR UPDATE)',
+                  v_m.deflt, parting._check(v_m.cfg, p_lower, p_upper), (v_m.cfg).key_column,
+                  CASE WHEN p_limit IS NULL THEN '' ELSE ' LIMIT ' || p_limit END)
+        || format('m%s AS (INSERT INTO %s (%s) SELECT %s FROM %s WHERE ctid IN (SELECT row_id FROM picked) RETURNING *)',
+                  v_m.i, v_m.part, v_cols, v_cols, v_m.deflt);
+    ELSE
+      v_ctes := v_ctes
+        || format('m%s AS (DELETE FROM %s WHERE (%s) IN (SELECT %s FROM m%s) RETURNING *)',
+                  v_m.i, v_m.deflt,
+                  (SELECT string_agg(format('%I', c), ', ') FROM unnest((v_m.cfg).fk_columns) AS c),
+                  (SELECT string_agg(format('%I', c), ', ') FROM unnest((v_m.cfg).ref_columns) AS c),
+                  v_index ->> (v_m.cfg).parent_model)
+        || format('i%s AS (INSERT INTO %s (%s) SELECT %s FROM m%s)', v_m.i, v_m.part, v_cols, v_cols, v_m.i);
+    END IF;
+    v_counts := v_counts || format('%L, (SELECT count(*) FROM m%s)', (v_m.cfg).model, v_m.i);
+  END LOOP;
+  IF v_root_default IS NULL THEN
+    RETURN '{}';
+  END IF;
+  v_ctes := v_ctes || format('gone AS (DELETE FROM %s WHERE ctid IN (SELECT row_id FROM picked))', v_root_default);
+  EXECUTE format('WITH %s SELECT jsonb_build_object(%s)', array_to_string(v_ctes, ', '), array_to_string(v_counts, ', '))
+     INTO v_moved;
+  RETURN v_moved;
+END;
+$$;
