@@ -4,6 +4,7 @@
  * column types) live in `model/`, which turns a valid config into a Model.
  */
 import { z } from 'zod';
+import { cronProblem } from './cron.js';
 
 /** A lower-case SQL identifier: what pgpart accepts for schema, model, table and column names. */
 export const identifier = z
@@ -13,6 +14,12 @@ export const identifier = z
 
 /** A column definition: its SQL type and modifiers, e.g. `'timestamptz not null default now()'`. */
 const columnDefinition = z.string().trim().min(1, 'must give the column type');
+
+/** A pg_cron schedule: five cron fields, `'N seconds'` (1-59) or `@hourly` and the like (see cron.ts). */
+const cronSchedule = z.string().trim().superRefine((s, ctx) => {
+  const problem = cronProblem(s);
+  if (problem) ctx.addIssue({ code: 'custom', message: `must be a cron schedule such as '*/15 * * * *', '30 seconds' or '@hourly' (${problem})` });
+});
 
 const indexMethod = z.enum(['btree', 'hash', 'gin', 'gist', 'brin', 'spgist']);
 
@@ -93,6 +100,17 @@ export const configSchema = z.strictObject({
   premake: z.number().int().min(0).max(1000).default(2),
   /** `lock_timeout` for each DDL step the runtime takes, e.g. `'2s'`. */
   lockTimeout: z.string().regex(/^\d+\s*(ms|s)$/, 'must look like "500ms" or "2s"').default('2s'),
+  /** How many times each maintenance step asks for its locks (each try under `lockTimeout`, with backoff) before it is logged as skipped. */
+  lockTries: z.number().int().min(1).max(100).default(5),
+  /** Schema of the archive tables (`archive.tweet`) that retention `action: 'archive'` attaches old partitions to. */
+  archiveSchema: identifier.default('archive'),
+  /** Rows of a DEFAULT partition moved per transaction when draining them into a new partition. */
+  drainBatch: z.number().int().min(1).max(1_000_000).default(10000),
+  /**
+   * A pg_cron schedule for `CALL parting.run_maintenance()`, e.g. `'0 * * * *'`, `'30 seconds'` or
+   * `'@hourly'`; install.sql calls `parting.schedule(<it>)`. None when omitted: run maintenance yourself.
+   */
+  schedule: cronSchedule.optional(),
   models: z.record(identifier, model).refine((m) => Object.keys(m).length > 0, 'needs at least one model'),
 });
 

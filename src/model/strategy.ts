@@ -34,11 +34,24 @@ export function isTextType(t: string): boolean {
   return (TEXT_TYPES as readonly string[]).includes(t.replace(/\(.*$/, ''));
 }
 
-/** A retention `keep` as a PostgreSQL interval: `'12 months'`, `'90 days'`. */
-export function parseKeep(keep: string): string | null {
+/** The longest time retention `keep` accepted: past this it is a typo, not a policy. */
+export const MAX_KEEP_YEARS = 1000;
+/** The most partitions an integer range's retention `keep` may name. */
+export const MAX_KEEP_PARTITIONS = 1_000_000;
+
+/** Days per unit of a `keep`, for comparing it with MAX_KEEP_YEARS (Gregorian average year). */
+const KEEP_UNIT_DAYS: Record<string, number> = { hour: 1 / 24, day: 1, week: 7, month: 365.2425 / 12, year: 365.2425 };
+
+/**
+ * A retention `keep` as a PostgreSQL interval (`'12 months'`, `'90 days'`) and whether it is
+ * longer than MAX_KEEP_YEARS; null when it is not a positive duration.
+ */
+export function parseKeep(keep: string): { interval: string; tooLong: boolean } | null {
   const m = /^\s*(\d+)\s+(hour|day|week|month|year)s?\s*$/i.exec(keep);
   if (!m || Number(m[1]) < 1) return null;
-  return `${Number(m[1])} ${m[2]!.toLowerCase()}${Number(m[1]) === 1 ? '' : 's'}`;
+  const n = Number(m[1]);
+  const unit = m[2]!.toLowerCase();
+  return { interval: `${n} ${unit}${n === 1 ? '' : 's'}`, tooLong: n * KEEP_UNIT_DAYS[unit]! > MAX_KEEP_YEARS * KEEP_UNIT_DAYS.year! };
 }
 
 /** True when the time zone name is known (to the ICU data Node ships, a superset of PostgreSQL's common names). */

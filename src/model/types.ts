@@ -81,6 +81,12 @@ export interface Model {
   tablespace: string | null;
   archiveTablespace: string | null;
   lockTimeout: string;
+  /** How many times a maintenance step asks for its locks before it is skipped. */
+  lockTries: number;
+  /** Schema of the archive tables retention `archive` attaches old partitions to. */
+  archiveSchema: string;
+  /** Rows of the DEFAULT partition moved per transaction when draining it. */
+  drainBatch: number;
   /** What pgpart changed or added, printed as comments in the build output. */
   notes: string[];
 }
@@ -89,4 +95,6 @@ export interface Project {
   schema: string;
   /** Roots before dependents; within that, in config order. */
   models: Model[];
+  /** pg_cron schedule for parting.run_maintenance(), or null for none. */
+  schedule: string | null;
 }

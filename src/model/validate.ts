@@ -9,7 +9,7 @@ import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { definitionProblem, parseColumn } from './columns.js';
 import { indexTag, pgName } from './names.js';
 import {
-  SUPPORTED_INTERVALS, isIntegerType, isTextType, isTimeType, isTimeZone, parseInterval, parseKeep,
+  MAX_KEEP_PARTITIONS, MAX_KEEP_YEARS, SUPPORTED_INTERVALS, isIntegerType, isTextType, isTimeType, isTimeZone, parseInterval, parseKeep,
 } from './strategy.js';
 import type { Column, FamilyLink, IndexSpec, Model, Project, RangeStrategy, Strategy } from './types.js';
 
@@ -27,6 +27,7 @@ export function validate(input: unknown): Project {
   const config = parsed.data;
   const issues: Issues = [];
   if (!isTimeZone(config.timezone)) issues.push({ path: ['timezone'], message: `unknown time zone "${config.timezone}"` });
+  checkArchiveSchema(config, issues);
   const order = familyOrder(config, issues);
   const models = new Map<string, Model>();
   if (!issues.length) {
@@ -37,7 +38,7 @@ export function validate(input: unknown): Project {
     checkTableNames(config, issues);
   }
   if (issues.length) throw new ConfigError(issues);
-  return { schema: config.schema, models: order.map((n) => models.get(n)!) };
+  return { schema: config.schema, models: order.map((n) => models.get(n)!), schedule: config.schedule ?? null };
 }
 
 /** Roots first, then dependents by depth; refuses unknown references and cycles. */
@@ -125,6 +126,9 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
     tablespace: m.tablespace ?? null,
     archiveTablespace: m.archiveTablespace ?? null,
     lockTimeout: config.lockTimeout,
+    lockTries: config.lockTries,
+    archiveSchema: config.archiveSchema,
+    drainBatch: config.drainBatch,
     notes,
   };
 }
@@ -172,7 +176,8 @@ function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Colu
     if (p.retention) {
       const keep = typeof p.retention.keep === 'string' ? parseKeep(p.retention.keep) : null;
       if (!keep) issues.push({ path: [...at, 'retention', 'keep'], message: `${JSON.stringify(p.retention.keep)} is not a duration such as '12 months' or '90 days'` });
-      else retention = { keep, action: p.retention.action };
+      else if (keep.tooLong) issues.push({ path: [...at, 'retention', 'keep'], message: `${JSON.stringify(p.retention.keep)} is longer than ${MAX_KEEP_YEARS} years, the longest keep pgpart accepts` });
+      else retention = { keep: keep.interval, action: p.retention.action };
     }
     return { kind: 'range', column: col.name, keyType: col.type, unit, width: null, timezone, premake, initial: p.initial, default: p.default, retention };
   }
@@ -184,6 +189,7 @@ function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Colu
     if (p.retention) {
       const k = p.retention.keep;
       if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) issues.push({ path: [...at, 'retention', 'keep'], message: `an integer range keeps a positive whole number of partitions, got ${JSON.stringify(k)}` });
+      else if (k > MAX_KEEP_PARTITIONS) issues.push({ path: [...at, 'retention', 'keep'], message: `an integer range keeps at most ${MAX_KEEP_PARTITIONS} partitions, got ${k}` });
       else retention = { keep: String(k), action: p.retention.action };
     }
     return { kind: 'range', column: col.name, keyType: 'integer', unit: null, width: p.interval, timezone, premake, initial: p.initial, default: p.default, retention };
@@ -257,6 +263,17 @@ function indexesFor(name: string, table: string, m: ModelConfig, key: string, li
     add({ kind: 'index', columns: link.columns, using: 'btree', tag: indexTag(link.columns, 'idx') });
   }
   return out;
+}
+
+/** Archive tables are `<archiveSchema>.<table>`: that schema cannot be the models' own, nor the runtime's. */
+function checkArchiveSchema(config: Config, issues: Issues): void {
+  const archiving = Object.entries(config.models).filter(([, m]) => m.partition?.by === 'range' && m.partition.retention?.action === 'archive');
+  if (!archiving.length) return;
+  const clash = config.archiveSchema === config.schema ? "the models' schema" : config.archiveSchema === 'parting' ? "pgpart's runtime schema" : null;
+  if (clash) {
+    const [name, m] = archiving[0]!;
+    issues.push({ path: ['archiveSchema'], message: `"${config.archiveSchema}" is ${clash}: ${name} archives to ${config.archiveSchema}.${m.table ?? name}; choose another schema` });
+  }
 }
 
 function checkTableNames(config: Config, issues: Issues): void {

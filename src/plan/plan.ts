@@ -31,6 +31,9 @@ export interface ConfigRow {
   tablespace: string | null;
   archive_tablespace: string | null;
   lock_timeout: string;
+  lock_tries: number;
+  archive_schema: string;
+  drain_batch: number;
 }
 
 export type Step =
@@ -39,7 +42,9 @@ export type Step =
       constraints: IndexSpec[]; indexes: IndexSpec[]; tablespace: string | null }
   | { kind: 'config'; row: ConfigRow }
   /** Partitions install.sql makes: a root's default partition, its current + premade ones, its listed keys. */
-  | { kind: 'partitions'; model: string; current: boolean; keys: string[]; default: boolean };
+  | { kind: 'partitions'; model: string; current: boolean; keys: string[]; default: boolean }
+  /** pg_cron job running parting.run_maintenance(); last, after everything it maintains exists. */
+  | { kind: 'schedule'; cron: string };
 
 export interface Plan {
   notes: string[];
@@ -58,6 +63,7 @@ export function plan(project: Project): Plan {
     const keys = s.kind === 'list' ? s.initial : [];
     if (current || keys.length || s.default) steps.push({ kind: 'partitions', model: m.name, current, keys, default: s.default });
   }
+  if (project.schedule !== null) steps.push({ kind: 'schedule', cron: project.schedule });
   return { notes: project.models.flatMap((m) => m.notes), steps };
 }
 
@@ -103,5 +109,8 @@ function configRow(m: Model): ConfigRow {
     tablespace: m.tablespace,
     archive_tablespace: m.archiveTablespace,
     lock_timeout: m.lockTimeout,
+    lock_tries: m.lockTries,
+    archive_schema: m.archiveSchema,
+    drain_batch: m.drainBatch,
   };
 }

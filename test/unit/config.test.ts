@@ -122,6 +122,84 @@ Config("retention keep 'soon'", () => {
     /^"soon" is not a duration such as '12 months' or '90 days'$/);
 });
 
+Config('retention keep past 1000 years is refused, naming the value and the limit', () => {
+  for (const keep of ['99999 years', '999999999 months', '1001 years', '12001 months', '52178 weeks', '365243 days', '99999999999999999999 hours']) {
+    expectIssue(tweetStar((c) => (c.models.tweet.partition.retention = { keep })), 'models.tweet.partition.retention.keep',
+      new RegExp(`^"${keep}" is longer than 1000 years, the longest keep pgpart accepts$`));
+  }
+  for (const keep of ['1000 years', '12000 months', '52177 weeks', '365242 days']) {
+    validate(tweetStar((c) => (c.models.tweet.partition.retention = { keep })));
+  }
+});
+
+Config('an integer range keeping more than 1,000,000 partitions is refused; 0 keeps its old message', () => {
+  const keep = (k: unknown) => tweetStar((c) => (c.models.tweet.partition = { by: 'range', column: 'id', interval: 1000, retention: { keep: k } }));
+  expectIssue(keep(2_000_000), 'models.tweet.partition.retention.keep', /^an integer range keeps at most 1000000 partitions, got 2000000$/);
+  expectIssue(keep(0), 'models.tweet.partition.retention.keep', /^an integer range keeps a positive whole number of partitions, got 0$/);
+  validate(keep(1_000_000));
+});
+
+Config('drainBatch 0 and 2,000,000, lockTries 0 and 101 are refused at their paths', () => {
+  expectIssue(tweetStar((c) => (c.drainBatch = 0)), 'drainBatch', />=\s*1/);
+  expectIssue(tweetStar((c) => (c.drainBatch = 2_000_000)), 'drainBatch', /<=\s*1000000/);
+  expectIssue(tweetStar((c) => (c.drainBatch = 2.5)), 'drainBatch', /expected int/);
+  expectIssue(tweetStar((c) => (c.lockTries = 0)), 'lockTries', />=\s*1/);
+  expectIssue(tweetStar((c) => (c.lockTries = 101)), 'lockTries', /<=\s*100/);
+});
+
+Config("archiveSchema 'Bad-Name' is refused with the identifier rule", () => {
+  expectIssue(tweetStar((c) => (c.archiveSchema = 'Bad-Name')), 'archiveSchema',
+    /^must be a lower-case identifier: a-z, 0-9 and _, not starting with a digit$/);
+});
+
+Config("archiveSchema may not be the models' schema or parting when a model archives", () => {
+  const archiving = (change: (c: Obj) => void) => tweetStar((c) => {
+    c.models.tweet.partition.retention = { keep: '12 months', action: 'archive' };
+    change(c);
+  });
+  expectIssue(archiving((c) => (c.archiveSchema = 'public')), 'archiveSchema',
+    /^"public" is the models' schema: tweet archives to public\.tweet; choose another schema$/);
+  expectIssue(archiving((c) => Object.assign(c, { schema: 'app', archiveSchema: 'app' })), 'archiveSchema', /"app" is the models' schema/);
+  expectIssue(archiving((c) => (c.archiveSchema = 'parting')), 'archiveSchema', /"parting" is pgpart's runtime schema/);
+  // Without an archiving model the schema is unused, so any name will do.
+  validate(tweetStar((c) => (c.archiveSchema = 'public')));
+});
+
+const GOOD_SCHEDULES = ['*/15 * * * *', '0 3 * * 1-5', '0,30 8-18 * * mon-fri', '0 0 1 jan,jul *', '0 12 $ * *', '5-55/10 * * * *',
+  '30 seconds', '1 second', '59 seconds', '@hourly', '@daily', '@weekly', '@monthly', '@yearly', '@annually', '@reboot'];
+Config('pg_cron schedules are accepted: cron fields, N seconds, @specials', () => {
+  for (const schedule of GOOD_SCHEDULES) {
+    assert.is(validate(tweetStar((c) => (c.schedule = schedule))).schedule, schedule, schedule);
+  }
+});
+
+const BAD_SCHEDULES: [string, RegExp][] = [
+  ['* * * *', /has 4 fields, not 5/],
+  ['* * * * * *', /has 6 fields, not 5/],
+  ['every 15 minutes', /has 3 fields, not 5/],
+  ['60 * * * *', /minute "60": 60 is outside 0-59/],
+  ['0 24 * * *', /hour "24": 24 is outside 0-23/],
+  ['0 0 0 * *', /day of month "0": 0 is outside 1-31/],
+  ['0 0 * 13 *', /month "13": 13 is outside 1-12/],
+  ['0 0 * * 8', /day of week "8": 8 is outside 0-7/],
+  ['1/20 * * * *', /minute "1\/20": a step needs \* or a range before it/],
+  ['*/0 * * * *', /the step must be at least 1/],
+  ['5-3 * * * *', /runs backwards/],
+  ['0 0 * * sunday', /"sunday" is not a number or a day of week name/],
+  ['0 seconds', /1 to 59 seconds, got 0/],
+  ['60 seconds', /1 to 59 seconds, got 60/],
+  ['5 minutes', /has 2 fields, not 5/],
+  ['@every', /"@every" is not one of @hourly/],
+  ['@Daily', /"@Daily" is not one of/],
+  ['', /is empty/],
+];
+for (const [schedule, why] of BAD_SCHEDULES) {
+  Config(`schedule ${JSON.stringify(schedule)} is refused, saying why`, () => {
+    const issue = expectIssue(tweetStar((c) => (c.schedule = schedule)), 'schedule', /^must be a cron schedule such as '\*\/15 \* \* \* \*', '30 seconds' or '@hourly' \(.+\)$/);
+    assert.match(issue.message, why);
+  });
+}
+
 Config('an unknown time zone on a model', () => {
   expectIssue(tweetStar((c) => (c.models.tweet.partition.timezone = 'Mars/Olympus')), 'models.tweet.partition.timezone',
     /^unknown time zone "Mars\/Olympus"$/);

@@ -147,4 +147,15 @@ ModelSuite('defaults: premake and time zone from the project, a model may overri
   assert.equal(o.kind === 'range' && [o.premake, o.timezone], [0, 'America/New_York']);
 });
 
+ModelSuite('maintenance settings: project defaults on every model, overrides too; no schedule unless given', () => {
+  const d = validate(tweetStar());
+  assert.is(d.schedule, null);
+  for (const m of d.models) {
+    assert.equal([m.archiveSchema, m.drainBatch, m.lockTries, m.lockTimeout], ['archive', 10000, 5, '2s'], m.name);
+  }
+  const o = validate(tweetStar((c) => Object.assign(c, { archiveSchema: 'old', drainBatch: 500, lockTries: 12, schedule: ' @hourly ' })));
+  assert.is(o.schedule, '@hourly', 'trimmed');
+  for (const m of o.models) assert.equal([m.archiveSchema, m.drainBatch, m.lockTries], ['old', 500, 12], m.name);
+});
+
 ModelSuite.run();

@@ -1,9 +1,11 @@
 // plan(): the model-dependent steps of install.sql, in the order they must run.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { build } from '../../src/build.js';
 import { validate } from '../../src/model/validate.js';
 import { plan, type Step } from '../../src/plan/plan.js';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { kindOf, parseSql } from './helpers.js';
 
 const Plan = suite('plan');
 
@@ -21,7 +23,8 @@ const config: ConfigInput = {
   },
 };
 
-const kinds = (steps: Step[]) => steps.map((s) => `${s.kind}:${'table' in s ? s.table : 'row' in s ? s.row.model : 'model' in s ? s.model : s.schema}`);
+const kinds = (steps: Step[]) => steps.map((s) => `${s.kind}:${'table' in s ? s.table : 'row' in s ? s.row.model : 'model' in s ? s.model : 'cron' in s ? s.cron : s.schema}`);
+const configRows = (c: ConfigInput) => plan(validate(c)).steps.flatMap((s) => (s.kind === 'config' ? [s.row] : []));
 
 Plan('schema first, then parent tables parents-first, then config rows, then first partitions of roots only', () => {
   const { steps } = plan(validate(config));
@@ -56,6 +59,42 @@ Plan('public is not created; the plan is deterministic', () => {
   const pub = { ...config, schema: 'public' };
   assert.not.ok(plan(validate(pub)).steps.some((s) => s.kind === 'schema'));
   assert.equal(JSON.stringify(plan(validate(config))), JSON.stringify(plan(validate(config))));
+});
+
+Plan('every config row carries archive_schema, drain_batch and lock_tries: the defaults, or the project\'s', () => {
+  for (const row of configRows(config)) {
+    assert.equal([row.archive_schema, row.drain_batch, row.lock_tries, row.lock_timeout], ['archive', 10000, 5, '2s'], row.model);
+  }
+  for (const row of configRows({ ...config, archiveSchema: 'cold', drainBatch: 250, lockTries: 20, lockTimeout: '500ms' })) {
+    assert.equal([row.archive_schema, row.drain_batch, row.lock_tries, row.lock_timeout], ['cold', 250, 20, '500ms'], row.model);
+  }
+});
+
+Plan('no schedule, no schedule step; a schedule is the last step', () => {
+  assert.not.ok(plan(validate(config)).steps.some((s) => s.kind === 'schedule'));
+  const { steps } = plan(validate({ ...config, schedule: '*/15 * * * *' }));
+  assert.equal(steps.at(-1), { kind: 'schedule', cron: '*/15 * * * *' });
+  assert.is(steps.filter((s) => s.kind === 'schedule').length, 1);
+});
+
+Plan('install.sql schedules maintenance after the models, with NOTICEs shown for that call only', async () => {
+  const sql = build({ ...config, schedule: '*/15 * * * *' });
+  const stmts = (await parseSql(sql)).stmts;
+  assert.equal(stmts.slice(-5, -1).map(kindOf), ['VariableSetStmt', 'SelectStmt', 'VariableSetStmt', 'InsertStmt'], 'set, schedule, set, the meta row, then COMMIT');
+  const call = sql.indexOf("SELECT parting.schedule('*/15 * * * *');");
+  assert.ok(call > 0, 'the schedule call is in the script');
+  assert.ok(call > sql.lastIndexOf('CALL parting._install_partitions('), 'after the first partitions');
+  const block = sql.slice(sql.lastIndexOf('-- pg_cron:', call), sql.indexOf('\n', sql.indexOf('SET LOCAL client_min_messages = warning;', call)) + 1);
+  assert.is(block, [
+    '-- pg_cron: run maintenance on this schedule (a NOTICE, not an error, when pg_cron is absent).',
+    'SET LOCAL client_min_messages = notice;',
+    "SELECT parting.schedule('*/15 * * * *');",
+    'SET LOCAL client_min_messages = warning;',
+    '',
+  ].join('\n'));
+  assert.not.ok(build(config).includes('parting.schedule('), 'no call without a schedule');
+  // A quote in the schedule cannot reach the SQL unescaped: only pg_cron schedules pass validation.
+  assert.throws(() => build({ ...config, schedule: "0 0 * * *'); drop table x; --" }), /schedule/);
 });
 
 Plan.run();
