@@ -4,14 +4,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_cfg parting.config := parting._model(p_model);
+  v_cfg parting.config := parting._root(p_model, 'ensure_partition');
   v_value text;
 BEGIN
-  IF v_cfg.parent_model IS NOT NULL THEN
-    RAISE EXCEPTION 'model "%" is partitioned in lockstep with "%"', p_model, v_cfg.root_model
-      USING ERRCODE = 'invalid_parameter_value',
-            HINT = format('call parting.ensure_partition(%L, ...): it creates the partitions of the whole family', v_cfg.root_model);
-  END IF;
   IF p_key IS NOT NULL THEN
     RETURN QUERY SELECT * FROM parting._create_family(v_cfg, parting._canonical(v_cfg, p_key));
     RETURN;

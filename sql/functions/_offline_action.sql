@@ -1,0 +1,63 @@
+-- What happens to a family's partitions once they are detached (DESIGN F4):
+--   'detach'   nothing more: the tables stay where they were, recorded in parting.offline;
+--   'archive'  each table moves to the archive schema and is attached to the archive table
+--              of its model (archive.tweet, partitioned the same way), so old rows stay
+--              queryable as one table; a move to archiveTablespace is left to
+--              run_maintenance, one transaction per table, since it rewrites the table;
+--   'drop'     the tables are dropped, dependents before parents (their foreign keys point
+--              at the parents' partitions).
+-- Partitions are always detached first (parting._detach_family), never dropped attached.
+CREATE OR REPLACE FUNCTION parting._offline_action(p_root parting.config, p_suffix text, p_action text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_started timestamptz := clock_timestamp();
+  v_o record;
+  v_archive regclass;
+BEGIN
+  IF p_action NOT IN ('detach', 'archive', 'drop') THEN
+    RAISE EXCEPTION 'unknown action "%"', p_action
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'action is ''detach'', ''archive'' or ''drop''';
+  END IF;
+  IF p_action = 'archive' THEN
+    FOR v_o IN
+      SELECT o.*, c AS cfg, to_regclass(format('%I.%I', o.schema_name, o.table_name)) AS rel
+        FROM parting.offline o JOIN parting.config c ON c.model = o.model
+       WHERE c.root_model = p_root.root_model AND o.suffix = p_suffix AND o.state = 'detached'
+       ORDER BY c.family_order, c.model
+    LOOP
+      v_archive := parting._archive_parent(v_o.cfg);
+      PERFORM parting._lock(ARRAY[v_archive], 'SHARE UPDATE EXCLUSIVE', v_o.cfg);
+      PERFORM parting._lock(ARRAY[v_o.rel], 'ACCESS EXCLUSIVE', v_o.cfg);
+      EXECUTE format('ALTER TABLE %s SET SCHEMA %I', v_o.rel, (v_o.cfg).archive_schema);
+      EXECUTE format('ALTER TABLE %s ATTACH PARTITION %I.%I %s', v_archive, (v_o.cfg).archive_schema, v_o.table_name,
+                     parting._clause(v_o.cfg, v_o.lower, v_o.upper, false));
+      UPDATE parting.offline SET state = 'archived', schema_name = (v_o.cfg).archive_schema, since = now()
+       WHERE model = v_o.model AND suffix = p_suffix;
+      INSERT INTO parting.history (model, partition, action, detail, duration)
+      VALUES (v_o.model, v_o.table_name, 'archived', jsonb_build_object('into', v_archive::text),
+              clock_timestamp() - v_started);
+    END LOOP;
+  ELSIF p_action = 'drop' THEN
+    FOR v_o IN
+      SELECT o.*, c AS cfg, to_regclass(format('%I.%I', o.schema_name, o.table_name)) AS rel,
+             (SELECT i.inhparent::regclass FROM pg_inherits i
+               WHERE i.inhrelid = to_regclass(format('%I.%I', o.schema_name, o.table_name))) AS archive
+        FROM parting.offline o JOIN parting.config c ON c.model = o.model
+       WHERE c.root_model = p_root.root_model AND o.suffix = p_suffix AND o.state IN ('detached', 'archived')
+       ORDER BY c.family_order DESC, c.model DESC
+    LOOP
+      -- Dropping a partition of the archive table locks that table too.
+      PERFORM parting._lock(array_remove(ARRAY[v_o.archive, v_o.rel], NULL), 'ACCESS EXCLUSIVE', v_o.cfg);
+      IF v_o.rel IS NOT NULL THEN
+        EXECUTE format('DROP TABLE %s', v_o.rel);
+      END IF;
+      DELETE FROM parting.offline WHERE model = v_o.model AND suffix = p_suffix;
+      INSERT INTO parting.history (model, partition, action, detail, duration)
+      VALUES (v_o.model, v_o.table_name, 'dropped', jsonb_build_object('was', v_o.state), clock_timestamp() - v_started);
+    END LOOP;
+  END IF;
+END;
+$$;

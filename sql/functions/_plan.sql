@@ -1,0 +1,101 @@
+-- What run_maintenance has to do for one family, in order, as (step, arg) rows:
+--   create      <value>   a partition to make (arg: a canonical value in it), oldest first:
+--                         from the newest partition at or before the current one up to
+--                         premake ahead (so a run after downtime fills every month missed,
+--                         with no gap), plus partitions for rows waiting in the default
+--                         partition and for partitions left filling; never older than the
+--                         retention cutoff.
+--   retire      <suffix>  a partition whose every row is older than retention keep,
+--                         oldest first, detached then archived or dropped as configured.
+--   tablespace  <suffix>  an archived partition not yet in archiveTablespace.
+-- TimeZone is pinned so key values read out of tables print with an explicit offset.
+CREATE OR REPLACE FUNCTION parting._plan(p_root parting.config)
+RETURNS TABLE (step text, arg text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET TimeZone = 'UTC'
+SET DateStyle = 'ISO, YMD'
+AS $$
+DECLARE
+  v_parent text := format('%I.%I', p_root.schema_name, p_root.table_name);
+  v_default regclass := to_regclass(format('%I.%I', p_root.schema_name, parting._name(p_root.table_name, 'default')));
+  v_cur text;
+  v_b record;
+  v_last record;
+  v_cutoff text;
+  v_v text;
+  v_values text[] := '{}';
+  v_n integer := 0;
+BEGIN
+  IF p_root.strategy = 'range' THEN
+    IF p_root.key_type = 'integer' THEN
+      EXECUTE format('SELECT coalesce(max(%I), 0)::text FROM %s', p_root.key_column, v_parent) INTO v_cur;
+    ELSE
+      v_cur := parting._canonical_abs(p_root, now());
+    END IF;
+    v_b := parting._bound(p_root, v_cur);
+    v_last := v_b;
+    FOR i IN 1 .. p_root.premake LOOP
+      v_last := parting._bound(p_root, v_last.upper);
+    END LOOP;
+
+    IF p_root.retention_keep IS NOT NULL THEN
+      v_cutoff := CASE WHEN p_root.key_type = 'integer'
+                       THEN (v_cur::numeric - p_root.retention_keep::numeric * p_root.width)::text
+                       ELSE parting._canonical_wall(p_root, (now() AT TIME ZONE p_root.timezone) - p_root.retention_keep::interval) END;
+    END IF;
+
+    SELECT p.lower INTO v_v
+      FROM parting.partitions(p_root.model) p
+     WHERE p.state = 'attached' AND NOT p.is_default AND parting._ord(p_root, p.lower) <= parting._ord(p_root, v_b.lower)
+     ORDER BY parting._ord(p_root, p.lower) DESC
+     LIMIT 1;
+    v_v := coalesce(v_v, v_b.lower);
+    IF v_cutoff IS NOT NULL AND parting._ord(p_root, v_v) < parting._ord(p_root, v_cutoff) THEN
+      v_v := (parting._bound(p_root, v_cutoff)).lower;
+    END IF;
+    WHILE parting._ord(p_root, v_v) <= parting._ord(p_root, v_last.lower) LOOP
+      v_values := v_values || v_v;
+      v_v := (parting._bound(p_root, v_v)).upper;
+    END LOOP;
+
+    -- Rows in the default partition: one index probe per partition they fall in.
+    v_v := v_cutoff;
+    WHILE v_default IS NOT NULL AND v_n < 1000 LOOP
+      EXECUTE format('SELECT min(%I)::text FROM %s WHERE %I < %L%s', p_root.key_column, v_default, p_root.key_column,
+                     v_last.upper, CASE WHEN v_v IS NULL THEN '' ELSE format(' AND %I >= %L', p_root.key_column, v_v) END)
+         INTO v_v;
+      EXIT WHEN v_v IS NULL;
+      v_b := parting._bound(p_root, v_v);
+      v_values := v_values || v_b.lower;
+      v_v := v_b.upper;
+      v_n := v_n + 1;
+    END LOOP;
+  END IF;
+
+  RETURN QUERY
+  SELECT 'create'::text, x.v
+    FROM (SELECT DISTINCT ON ((parting._bound(p_root, u.v)).suffix) u.v
+            FROM (SELECT unnest(v_values) AS v
+                  UNION ALL
+                  SELECT o.lower FROM parting.offline o WHERE o.model = p_root.model AND o.state = 'filling') u
+           ORDER BY (parting._bound(p_root, u.v)).suffix) x
+   ORDER BY CASE WHEN p_root.strategy = 'range' THEN parting._ord(p_root, x.v) END, x.v;
+
+  IF v_cutoff IS NOT NULL THEN
+    RETURN QUERY
+    SELECT 'retire'::text, p.key
+      FROM parting.partitions(p_root.model) p
+     WHERE p.state = 'attached' AND NOT p.is_default AND parting._ord(p_root, p.upper) <= parting._ord(p_root, v_cutoff)
+     ORDER BY parting._ord(p_root, p.lower);
+  END IF;
+
+  RETURN QUERY
+  SELECT DISTINCT 'tablespace'::text, o.suffix
+    FROM parting.offline o
+    JOIN parting.config c ON c.model = o.model
+    JOIN pg_class r ON r.oid = to_regclass(format('%I.%I', o.schema_name, o.table_name))
+   WHERE c.root_model = p_root.model AND o.state = 'archived' AND c.archive_tablespace IS NOT NULL
+     AND r.reltablespace IS DISTINCT FROM (SELECT t.oid FROM pg_tablespace t WHERE t.spcname = c.archive_tablespace);
+END;
+$$;

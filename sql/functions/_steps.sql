@@ -1,0 +1,23 @@
+-- parting._plan for run_maintenance, with a failure (a broken model, a table gone) logged
+-- and turned into no steps, so the other models still run.
+CREATE OR REPLACE FUNCTION parting._steps(p_root text)
+RETURNS TABLE (step text, arg text)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_steps text[][];
+  v_message text;
+BEGIN
+  BEGIN
+    SELECT coalesce(array_agg(ARRAY[p.step, p.arg] ORDER BY p.n), '{}') INTO v_steps
+      FROM parting._plan(parting._model(p_root)) WITH ORDINALITY AS p(step, arg, n);
+  EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
+    INSERT INTO parting.history (model, action, detail)
+    VALUES (p_root, 'failed', jsonb_build_object('step', 'plan', 'sqlstate', SQLSTATE, 'error', v_message));
+    RETURN;
+  END;
+  RETURN QUERY SELECT v_steps[i][1], v_steps[i][2] FROM generate_subscripts(v_steps, 1) AS i ORDER BY i;
+END;
+$$;
