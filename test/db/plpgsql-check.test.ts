@@ -70,13 +70,14 @@ Check('every parting function and procedure in PL/pgSQL has no plpgsql_check err
   assert.equal(errors.map(show), [], `plpgsql_check errors:\n  ${errors.map(show).join('\n  ')}`);
 });
 
-Check('every parting routine pins search_path', async (ctx) => {
+Check('every parting routine pins search_path, but run_maintenance, which must COMMIT', async (ctx) => {
   const unpinned = await column<string>(ctx.db!.client, `
     SELECT p.oid::regprocedure::text FROM pg_proc p
      WHERE p.pronamespace = 'parting'::regnamespace
        AND NOT EXISTS (SELECT FROM unnest(p.proconfig) s WHERE s LIKE 'search\\_path=%')
      ORDER BY 1`);
-  assert.equal(unpinned, []);
+  // A procedure with a SET clause cannot COMMIT; run_maintenance qualifies every name instead.
+  assert.equal(unpinned, ['parting.run_maintenance(text)']);
 });
 
 Check.run();

@@ -92,7 +92,7 @@ Plan('install.sql schedules maintenance after the models, with NOTICEs shown for
     'SET LOCAL client_min_messages = warning;',
     '',
   ].join('\n'));
-  assert.not.ok(build(config).includes('parting.schedule('), 'no call without a schedule');
+  assert.not.ok(build(config).includes('SELECT parting.schedule('), 'no call without a schedule');
   // A quote in the schedule cannot reach the SQL unescaped: only pg_cron schedules pass validation.
   assert.throws(() => build({ ...config, schedule: "0 0 * * *'); drop table x; --" }), /schedule/);
 });
