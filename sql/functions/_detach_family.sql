@@ -43,7 +43,9 @@ BEGIN
 
   v_tries := parting._lock(v_parents || v_rels, 'ACCESS EXCLUSIVE', p_root);
   FOR i IN REVERSE cardinality(v_cfgs) .. 1 LOOP
-    EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', v_parents[i], v_parts[i]);
+    -- A detach CONCURRENTLY that was interrupted leaves the partition pending: finish it.
+    EXECUTE format('ALTER TABLE %s DETACH PARTITION %s%s', v_parents[i], v_parts[i],
+                   CASE WHEN (SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = v_rels[i]) THEN ' FINALIZE' ELSE '' END);
     -- Before PostgreSQL 17 the partition's id default draws from the parent's identity
     -- sequence; a detached table must not keep it (the parent could not be dropped).
     FOR v_col IN
@@ -54,7 +56,8 @@ BEGIN
     END LOOP;
     INSERT INTO parting.offline (model, suffix, schema_name, table_name, lower, upper, state)
     VALUES ((v_cfgs[i]).model, p_suffix, (v_cfgs[i]).schema_name, parting._name((v_cfgs[i]).table_name, p_suffix),
-            v_bounds[1], v_bounds[2], 'detached');
+            v_bounds[1], v_bounds[2], 'detached')
+    ON CONFLICT (model, suffix) DO UPDATE SET state = 'detached', since = now();
     INSERT INTO parting.history (model, partition, action, detail, duration)
     VALUES ((v_cfgs[i]).model, parting._name((v_cfgs[i]).table_name, p_suffix), 'detached',
             jsonb_build_object('lower', v_bounds[1], 'upper', v_bounds[2], 'lock_tries', v_tries, 'then', p_action),

@@ -30,7 +30,8 @@ BEGIN
       FROM parting.offline o
       JOIN parting.config c ON c.model = o.model
       JOIN pg_class r ON r.oid = to_regclass(format('%I.%I', o.schema_name, o.table_name))
-     WHERE p_model IS NULL OR c.model = p_model
+     WHERE (p_model IS NULL OR c.model = p_model)
+       AND (o.state <> 'detaching' OR NOT EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = r.oid))
   ), bounds AS (
     SELECT p.*, m[1] AS b_lower, m[2] AS b_upper, l[1] AS b_list
       FROM parts p

@@ -60,9 +60,10 @@ ALTER TABLE parting.config ADD COLUMN IF NOT EXISTS drain_batch integer NOT NULL
 ALTER TABLE parting.config ADD COLUMN IF NOT EXISTS lock_tries integer NOT NULL DEFAULT 5 CHECK (lock_tries BETWEEN 1 AND 100);
 
 -- Partitions that exist as tables but are not attached to their model's parent: detached
--- (retention or by hand), archived (attached to the archive table instead), or filling
+-- (retention or by hand), archived (attached to the archive table instead), filling
 -- (a new partition receiving default-partition rows in batches, attached when the last
--- batch moves). The catalog cannot say which model and key a detached table belongs to;
+-- batch moves), or detaching (`pgpart maintain` is detaching it CONCURRENTLY, which
+-- takes two transactions of its own). The catalog cannot say which model and key a detached table belongs to;
 -- this table does, and parting.partitions() shows only rows whose table still exists.
 CREATE TABLE IF NOT EXISTS parting.offline (
   model       text NOT NULL,
@@ -71,7 +72,7 @@ CREATE TABLE IF NOT EXISTS parting.offline (
   table_name  text NOT NULL,
   lower       text,
   upper       text,
-  state       text NOT NULL CHECK (state IN ('detached', 'archived', 'filling')),
+  state       text NOT NULL CHECK (state IN ('detached', 'archived', 'filling', 'detaching')),
   since       timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (model, suffix)
 );

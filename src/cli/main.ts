@@ -8,6 +8,7 @@ import { ConfigError } from '../config/errors.js';
 import { packageVersion } from '../emit/package.js';
 import { buildCommand } from './build.js';
 import { demoCommand } from './demo.js';
+import { maintainCommand } from './maintain.js';
 
 export const EXIT = { ok: 0, user: 1, database: 2 } as const;
 
@@ -28,6 +29,14 @@ program.command('demo')
     + '(into --database-url / DATABASE_URL when set: idempotent, drops nothing; else on an embedded PostgreSQL)')
   .option('--database-url <url>', 'PostgreSQL to run on (default: DATABASE_URL; embedded when unset)')
   .action(async (opts: { databaseUrl?: string }) => demoCommand(opts));
+
+program.command('maintain')
+  .description('run maintenance from outside the database: retire partitions with DETACH ... CONCURRENTLY where '
+    + 'the family has no default partition, then CALL parting.run_maintenance() for the rest')
+  .option('--database-url <url>', 'PostgreSQL to maintain (default: DATABASE_URL, then the PG* variables)')
+  .option('-m, --model <model>', 'only this root model (and its family)')
+  .option('--no-concurrently', 'retire in the database too (plain DETACH, as run_maintenance does)')
+  .action(async (opts: { databaseUrl?: string; model?: string; concurrently: boolean }) => maintainCommand(opts));
 
 try {
   await program.parseAsync(process.argv);
