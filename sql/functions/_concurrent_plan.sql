@@ -1,7 +1,8 @@
 -- The retention work `pgpart maintain` can do with DETACH PARTITION ... CONCURRENTLY, which
 -- never takes ACCESS EXCLUSIVE on the parent but must run outside a transaction block and
--- is refused where the parent has a default partition: the due 'retire' steps of families
--- without a default partition, and families a previous `pgpart maintain` left detaching.
+-- is refused where the parent has a default partition: first the families a previous
+-- `pgpart maintain` left detaching, then the due 'retire' steps of families without a
+-- default partition, oldest first.
 CREATE OR REPLACE FUNCTION parting._concurrent_plan(p_model text DEFAULT NULL)
 RETURNS TABLE (model text, suffix text, action text)
 LANGUAGE plpgsql
@@ -12,14 +13,16 @@ BEGIN
     PERFORM parting._root(p_model, 'run_maintenance');
   END IF;
   RETURN QUERY
-  SELECT c.model, s.arg, c.retention_action
-    FROM parting.config c
-   CROSS JOIN LATERAL parting._plan(c) s
-   WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model) AND s.step = 'retire'
-     AND NOT c.default_partition
-  UNION
-  SELECT c.model, o.suffix, coalesce(c.retention_action, 'detach')
+  SELECT DISTINCT c.model, o.suffix, coalesce(c.retention_action, 'detach')
     FROM parting.offline o JOIN parting.config c ON c.model = o.model
    WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model) AND o.state = 'detaching';
+  RETURN QUERY
+  SELECT c.model, s.arg, c.retention_action
+    FROM parting.config c
+   CROSS JOIN LATERAL parting._plan(c) WITH ORDINALITY AS s(step, arg, n)
+   WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model) AND s.step = 'retire'
+     AND NOT c.default_partition
+     AND NOT EXISTS (SELECT FROM parting.offline o WHERE o.model = c.model AND o.suffix = s.arg AND o.state = 'detaching')
+   ORDER BY c.model, s.n;
 END;
 $$;

@@ -2,36 +2,12 @@
 // first; npm test does) in a child process, once on the embedded PGlite (PostgreSQL 18)
 // and once on a fresh database of the test cluster (PostgreSQL 15).
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { maskUrl } from '../../src/db/connect.js';
+import { cli, runCli } from '../harness/cli.js';
 import { freshDatabase, type FreshDatabase } from '../harness/db.js';
-
-const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
-
-interface Run { code: number; stdout: string; stderr: string }
-
-/** Runs the CLI from a temp dir (the demo must not depend on the cwd); kills it after 2 minutes. */
-function runCli(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: tmpdir(), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr: signal ? `${stderr}\n[killed by ${signal}]` : stderr });
-    });
-  });
-}
 
 /** The parent's env without DATABASE_URL and PG*: nothing may point the demo at a server. */
 function envWithoutDatabase(): NodeJS.ProcessEnv {
