@@ -14,7 +14,11 @@ export default defineConfig({
       },
       primaryKey: ['id'],
       indexes: [{ columns: ['user'] }],
-      partition: { by: 'range', column: 'created_at', interval: '1 month', premake: 2 },
+      partition: {
+        by: 'range', column: 'created_at', interval: '1 month', premake: 2,
+        // Months older than a year go to archive.tweet (and their stars to archive.star).
+        retention: { keep: '12 months', action: 'archive' },
+      },
     },
     star: {
       columns: {

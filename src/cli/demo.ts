@@ -60,6 +60,12 @@ async function run(db: Engine): Promise<void> {
   out('3. partitions on demand (each call returns what it created)');
   const current = await show(`SELECT * FROM parting.ensure_partition('tweet')`);
   out(`   → ${current.length} rows: ${current.length ? names(current) : 'install already made this month and 2 ahead'}`);
+  // A previous demo run on this database archived March 2013 (step 8): bring it back first.
+  const [archived] = await db.query<Row>(`SELECT FROM parting.partitions('tweet') WHERE key = '2013_03' AND state = 'archived'`);
+  if (archived) {
+    const back = await show(`SELECT * FROM parting.attach_partition('tweet', '2013-03')`);
+    out(`   → ${names(back)} back from the archive (a previous demo run archived them)`);
+  }
   const march = await show(`SELECT * FROM parting.ensure_partition('tweet', '2013-03')`);
   out(`   → ${march.length ? `${names(march)} (tweet's partition and star's, together)` : 'already there'}`);
   const baz = await show(`SELECT * FROM parting.ensure_partition('tenant_event', 'baz')`);
@@ -105,6 +111,18 @@ async function run(db: Engine): Promise<void> {
 
   out('7. every partition, from the catalog');
   printTable(await show('SELECT model, partition, key, lower, upper, parent_partition FROM parting.partitions()'), out);
+  out();
+
+  out('8. maintenance (what pg_cron runs every 15 minutes): premake, retention, archive');
+  const [{ last }] = await db.query<{ last: number }>('SELECT coalesce(max(id), 0)::int AS last FROM parting.history') as [{ last: number }];
+  t = performance.now();
+  // A procedure that COMMITs after each step: its own statement, outside a transaction block.
+  await show('CALL parting.run_maintenance()');
+  out(`   → done in ${ms(t)}; what it did, from parting.history:`);
+  printTable(await db.query<Row>(`SELECT model, partition, action, round(extract(epoch FROM duration) * 1000, 1)::text AS ms
+                                    FROM parting.history WHERE id > $1 AND action <> 'maintained' ORDER BY id`, [last]), out);
+  printTable(await show(`SELECT tableoid::regclass::text AS partition, count(*) AS rows FROM archive.tweet GROUP BY 1`), out);
+  out('   (March 2013 is older than keep: 12 months, so it left tweet and star for archive.tweet and archive.star)');
   out();
   out('your turn: write a pgpart.config.ts, then `npx pgpart build > install.sql` and `psql -f install.sql`');
 }

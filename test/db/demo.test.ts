@@ -16,6 +16,9 @@ function envWithoutDatabase(): NodeJS.ProcessEnv {
 
 /** What both engines must print. */
 function assertNarration(out: string): void {
+  assert.match(out, /star +star_2013_03 +detached[^\n]*\n *tweet +tweet_2013_03 +detached[^\n]*\n *tweet +tweet_2013_03 +archived/,
+    'run_maintenance retires March 2013: dependents detached first, then archived');
+  assert.match(out, /archive\.tweet_2013_03 +\d+/, 'archived rows stay queryable in archive.tweet');
   assert.match(out, /tweet_2013_03, star_2013_03/, 'ensure_partition(tweet, 2013-03) makes both, together');
   assert.match(out, /→ tenant_event_baz/);
   assert.match(out, /→ 0 rows: install already made/, 'ensure_partition(tweet) after install has nothing to do');
