@@ -65,24 +65,27 @@ Demo('with --database-url, runs on that server (PostgreSQL 15) and leaves the ex
   assert.match(r.stdout, /^engine: postgres:\/\/\S+ \(PostgreSQL 15\.\d+\)\n/);
   assertNarration(r.stdout);
 
-  // The partition foreign key is a real constraint in the catalog, pointing at the same month.
+  // March 2013 was archived by step 8; its partition foreign key went with it, a real
+  // constraint in the catalog, pointing at the same month.
   const fk = await db.client.query<{ name: string; target: string; def: string }>(
     `SELECT conname AS name, confrelid::regclass::text AS target, pg_get_constraintdef(oid) AS def
-       FROM pg_constraint WHERE conrelid = 'public.star_2013_03'::regclass AND contype = 'f'`);
-  assert.equal(fk.rows.map((x) => [x.name, x.target]), [['star_2013_03_tweet_id_fkey', 'tweet_2013_03']]);
-  assert.match(fk.rows[0]!.def, /^FOREIGN KEY \(tweet_id\) REFERENCES (public\.)?tweet_2013_03\(id\)/);
+       FROM pg_constraint WHERE conrelid = 'archive.star_2013_03'::regclass AND contype = 'f'`);
+  assert.equal(fk.rows.map((x) => [x.name, x.target]), [['star_2013_03_tweet_id_fkey', 'archive.tweet_2013_03']]);
+  assert.match(fk.rows[0]!.def, /^FOREIGN KEY \(tweet_id\) REFERENCES archive\.tweet_2013_03\(id\)/);
 
   const { rows: [counts] } = await db.client.query<Record<string, string>>(
-    `SELECT (SELECT count(*) FROM tweet_2013_03) AS tweet_march, (SELECT count(*) FROM star_2013_03) AS star_march,
+    `SELECT (SELECT count(*) FROM archive.tweet) AS tweet_march, (SELECT count(*) FROM archive.star) AS star_march,
             (SELECT count(*) FROM tweet) AS tweets, (SELECT count(*) FROM star) AS stars,
             (SELECT count(*) FROM tenant_event_baz) AS baz,
             (SELECT count(*) FROM star s JOIN tweet t ON t.id = s.tweet_id AND t.created_at = s.tweet_created_at) AS matched`);
-  assert.equal(counts, { tweet_march: '1', star_march: '1', tweets: '3', stars: '3', baz: '1', matched: '3' });
+  assert.equal(counts, { tweet_march: '1', star_march: '1', tweets: '2', stars: '2', baz: '1', matched: '2' });
 
   // Re-running on the same database is safe: the install is idempotent, partitions exist.
   const again = await runCli(['demo', '--database-url', db.url], envWithoutDatabase());
   assert.is(again.code, 0, `second run: exit ${again.code}\n${again.stderr}\n${again.stdout}`);
+  assert.match(again.stdout, /attach_partition\('tweet', '2013-03'\)\n\s+→ tweet_2013_03, star_2013_03 back from the archive/);
   assert.match(again.stdout, /ensure_partition\('tweet', '2013-03'\)\n\s+→ already there/);
+  assert.match(again.stdout, /archive\.tweet_2013_03 +2$/m, 'the second run archives both runs\' March rows');
 });
 
 Demo('the engine line never shows a password', () => {
