@@ -1,0 +1,274 @@
+// pg_cron integration (DESIGN F5b): install.sql's `schedule` makes one pg_cron job,
+// 'pgpart maintenance', that runs CALL parting.run_maintenance() in its database; without
+// pg_cron in the database it is a NOTICE (with the command to run in cron.database_name)
+// and NULL, never an error. pg_cron works only in cron.database_name, which the harness
+// sets to `postgres`, the cluster's admin database: the second suite installs pgpart there
+// and its after() hook removes every trace of it (other tests use `postgres` only to make
+// their own databases). The harness always preloads pg_cron when the Debian package is
+// installed, so a cluster without it fails these tests instead of skipping them.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type pg from 'pg';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { install, writeInstallSql } from '../harness/install.js';
+import { adminUrl, freshDatabase, newClient, preloadCron, psqlFile, type FreshDatabase } from '../harness/db.js';
+import { column, logged, monthlyTweetStar, rows, scalar } from './helpers.js';
+
+const JOB = 'pgpart maintenance';
+const COMMAND = 'CALL parting.run_maintenance()';
+/** pg_cron 1.4.2 runs '* * * * *' at the top of each minute: one run must come within this. */
+const RUN_TIMEOUT_MS = 75_000;
+const POLL_MS = 1_000;
+
+const NO_CRON =
+  'pg_cron is not preloaded in the test cluster (PGPART_TEST_PRELOAD_CRON != 1): the harness preloads it whenever ' +
+  'the Debian package postgresql-15-cron is installed (its pg_cron.control is missing?). Install it; these tests do not skip.';
+
+function needCron(): void {
+  assert.ok(preloadCron(), NO_CRON);
+}
+
+function withSchedule(config: ConfigInput, schedule: string): ConfigInput {
+  return { ...config, schedule };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ── without pg_cron in the database ──────────────────────────────────────────────────────
+
+const Absent = suite<{ db?: FreshDatabase }>('schedule without pg_cron in the database', {});
+
+Absent.after(async (ctx) => {
+  await ctx.db?.drop();
+});
+
+Absent('install.sql succeeds with a NOTICE naming cron.schedule_in_database in postgres; schedule() is NULL, unschedule() false', async (ctx) => {
+  needCron();
+  const db = (ctx.db = await freshDatabase('cron_absent'));
+  const file = writeInstallSql(withSchedule(monthlyTweetStar(), '*/15 * * * *'));
+  const res = await psqlFile(db.url, file);
+  assert.is(res.code, 0, `install.sql failed:\n${res.stderr}`);
+  assert.match(res.stderr, `NOTICE:  pg_cron is not installed in database ${db.name}: no maintenance job scheduled`);
+  assert.match(res.stderr,
+    `HINT:  pg_cron runs from database postgres; there: SELECT cron.schedule_in_database('pgpart maintenance', '*/15 * * * *', 'CALL parting.run_maintenance()', '${db.name}')`);
+  // The NOTICE is the only message: nothing else went wrong.
+  assert.not.match(res.stderr, /WARNING|ERROR/);
+
+  const notices: string[] = [];
+  db.client.on('notice', (n) => notices.push(n.message ?? ''));
+  assert.is(await scalar(db.client, `SELECT parting.schedule()`), null);
+  assert.equal(notices, [`pg_cron is not installed in database ${db.name}: no maintenance job scheduled`]);
+  assert.is(await scalar(db.client, `SELECT parting.unschedule()`), false);
+  assert.is(notices[1], `pg_cron is not installed in database ${db.name}: there is no maintenance job to remove`);
+  // No cron schema appeared as a side effect.
+  assert.is(await scalar(db.client, `SELECT to_regnamespace('cron')`), null);
+});
+
+Absent.run();
+
+// ── in `postgres`, where pg_cron runs ────────────────────────────────────────────────────
+
+type Job = {
+  jobid: string;
+  jobname: string;
+  command: string;
+  database: string;
+  username: string;
+  schedule: string;
+  active: boolean;
+};
+
+interface CronCtx {
+  admin?: pg.Client;
+  /** Whether this suite created pg_cron (so after() drops it) or found it. */
+  createdCron?: boolean;
+  /** Whether this suite installed pgpart into `postgres` (so after() removes it). */
+  installedHere?: boolean;
+  /** install.sql as built for the first install (test 2 runs it again). */
+  installFile?: string;
+  jobid?: string;
+  /** What `postgres` held before: after() checks it is back to exactly this. */
+  before?: string[];
+}
+
+// tweet/star by month, one month ahead, nothing made at install: the first run makes them.
+const config = withSchedule(monthlyTweetStar({ premake: 1, initial: false }), '* * * * *');
+
+/** Schemas, user relations and extensions of the database: the "left as found" check. */
+async function snapshot(c: pg.Client): Promise<string[]> {
+  return column<string>(c, `
+    SELECT 'schema ' || nspname FROM pg_namespace
+     WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast_temp%'
+    UNION ALL
+    SELECT 'relation ' || n.nspname || '.' || c.relname || ':' || c.relkind::text
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast_temp%'
+    UNION ALL
+    SELECT 'extension ' || extname FROM pg_extension
+    ORDER BY 1`);
+}
+
+async function jobs(c: pg.Client): Promise<Job[]> {
+  return rows<Job>(c, `
+    SELECT jobid::text, jobname, command, database, username, schedule, active
+      FROM cron.job WHERE jobname = $1 ORDER BY jobid`, [JOB]);
+}
+
+const Cron = suite<CronCtx>('pg_cron job in postgres (cron.database_name)', {});
+
+Cron.before(async (ctx) => {
+  if (!preloadCron()) return; // every test fails on needCron() with the reason
+  await logged('cron suite setup', async () => {
+    const admin = (ctx.admin = newClient(adminUrl()));
+    await admin.connect();
+    assert.is(await scalar(admin, `SELECT current_database()`), 'postgres');
+    assert.is(await scalar(admin, `SELECT current_setting('cron.database_name')`), 'postgres');
+    // Never clobber something this suite did not make.
+    const leftovers = await column<string>(admin, `
+      SELECT x FROM unnest(ARRAY[
+        CASE WHEN to_regnamespace('parting') IS NOT NULL THEN 'schema parting' END,
+        CASE WHEN to_regnamespace('archive') IS NOT NULL THEN 'schema archive' END,
+        CASE WHEN to_regclass('public.tweet') IS NOT NULL THEN 'table public.tweet' END,
+        CASE WHEN to_regclass('public.star') IS NOT NULL THEN 'table public.star' END]) x
+       WHERE x IS NOT NULL`);
+    assert.equal(leftovers, [], `database postgres already holds ${leftovers.join(', ')}: refusing to install pgpart over it`);
+    ctx.before = await snapshot(admin);
+    ctx.createdCron = !(await scalar<boolean>(admin, `SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron')`));
+    if (ctx.createdCron) await admin.query(`CREATE EXTENSION pg_cron`);
+  });
+});
+
+Cron.after(async (ctx) => {
+  const admin = ctx.admin;
+  if (!admin) return;
+  try {
+    if (ctx.installedHere) {
+      await admin.query(`SELECT parting.unschedule()`).catch(() => {});
+      // A run pg_cron already started would hold locks on what we drop: let it finish.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const running = await column<number>(admin, `
+          SELECT pid FROM pg_stat_activity
+           WHERE datname = current_database() AND pid <> pg_backend_pid() AND query = $1 AND state <> 'idle'`, [COMMAND]);
+        if (running.length === 0) break;
+        if (Date.now() > deadline) {
+          for (const pid of running) await admin.query(`SELECT pg_terminate_backend($1)`, [pid]);
+          await sleep(500);
+          break;
+        }
+        await sleep(200);
+      }
+    }
+    if (ctx.createdCron) await admin.query(`DROP EXTENSION IF EXISTS pg_cron`);
+    if (ctx.installedHere) {
+      // Tables parting knows as detached/archived/filling are no longer under the parents.
+      if (await scalar(admin, `SELECT to_regclass('parting.offline') IS NOT NULL`)) {
+        const offline = await column<string>(admin, `SELECT format('%I.%I', schema_name, table_name) FROM parting.offline`);
+        for (const t of offline) await admin.query(`DROP TABLE IF EXISTS ${t} CASCADE`);
+      }
+      await admin.query(`DROP TABLE IF EXISTS public.star, public.tweet CASCADE`);
+      await admin.query(`DROP SCHEMA IF EXISTS archive CASCADE`);
+      await admin.query(`DROP SCHEMA IF EXISTS parting CASCADE`);
+    }
+    if (ctx.before) {
+      const now = await snapshot(admin);
+      const added = now.filter((x) => !ctx.before!.includes(x));
+      const gone = ctx.before.filter((x) => !now.includes(x));
+      if (added.length || gone.length) {
+        throw new Error(`database postgres not left as found: added ${JSON.stringify(added)}, removed ${JSON.stringify(gone)}`);
+      }
+    }
+  } finally {
+    await admin.end().catch(() => {});
+  }
+});
+
+Cron('install.sql makes exactly one job; running it again keeps the job; schedule() changes its schedule', async (ctx) => {
+  needCron();
+  const admin = ctx.admin!;
+  ctx.installedHere = true; // set first: a half-done install must be cleaned up too
+  ctx.installFile = await install(adminUrl(), config);
+
+  const first = await jobs(admin);
+  assert.is(first.length, 1, JSON.stringify(first));
+  const job = first[0]!;
+  assert.equal({ ...job, jobid: undefined }, {
+    jobid: undefined, jobname: JOB, command: COMMAND, database: 'postgres', username: 'postgres', schedule: '* * * * *', active: true,
+  });
+  // No other job came with it.
+  assert.equal(await column(admin, `SELECT jobid::text FROM cron.job`), [job.jobid]);
+  ctx.jobid = job.jobid;
+
+  // Idempotent: the same install.sql again updates the job in place.
+  const again = await psqlFile(adminUrl(), ctx.installFile);
+  assert.is(again.code, 0, `second install.sql failed:\n${again.stderr}`);
+  assert.not.match(again.stderr, /pg_cron is not installed/);
+  const second = await jobs(admin);
+  assert.equal(second, first);
+
+  const id = await scalar<string>(admin, `SELECT parting.schedule('*/5 * * * *')::text`);
+  assert.is(id, job.jobid);
+  const third = await jobs(admin);
+  assert.is(third.length, 1, JSON.stringify(third));
+  assert.equal(third[0], { ...job, schedule: '*/5 * * * *' });
+});
+
+Cron('pg_cron runs the job: a succeeded run writes a maintained row and makes the current month', async (ctx) => {
+  needCron();
+  const admin = ctx.admin!;
+  assert.ok(ctx.jobid, 'the previous test scheduled no job');
+  assert.is(await scalar<string>(admin, `SELECT parting.schedule('* * * * *')::text`), ctx.jobid);
+  assert.is((await jobs(admin))[0]?.schedule, '* * * * *');
+
+  type Run = { runid: string; status: string; return_message: string | null; month: string };
+  let run: Run | undefined;
+  const deadline = Date.now() + RUN_TIMEOUT_MS;
+  while (!run) {
+    const done = await rows<Run>(admin, `
+      SELECT runid::text, status, return_message, to_char(start_time AT TIME ZONE 'UTC', 'YYYY-MM') AS month
+        FROM cron.job_run_details
+       WHERE jobid = $1 AND status IN ('succeeded', 'failed')
+       ORDER BY runid`, [ctx.jobid]);
+    const failed = done.find((r) => r.status === 'failed');
+    assert.not.ok(failed, `pg_cron run ${failed?.runid} of job ${ctx.jobid} failed: ${failed?.return_message}`);
+    run = done[0];
+    if (run) break;
+    if (Date.now() > deadline) {
+      const seen = await rows(admin, `SELECT runid, status, return_message, start_time, end_time FROM cron.job_run_details WHERE jobid = $1`, [ctx.jobid]);
+      assert.unreachable(`no finished pg_cron run of job ${ctx.jobid} within ${RUN_TIMEOUT_MS / 1000} s; runs: ${JSON.stringify(seen)}`);
+    }
+    await sleep(POLL_MS);
+  }
+
+  // Written by that run: between its start and end as pg_cron recorded them.
+  const maintained = await rows<{ detail: Record<string, number> }>(admin, `
+    SELECT h.detail FROM parting.history h, cron.job_run_details d
+     WHERE d.runid = $1 AND h.model = 'tweet' AND h.action = 'maintained'
+       AND h.at BETWEEN d.start_time AND d.end_time`, [run.runid]);
+  assert.is(maintained.length, 1, `maintained rows of run ${run.runid}: ${JSON.stringify(maintained)}`);
+  // The first run of the job: nothing existed, so it made the current month and the next one.
+  assert.equal(maintained[0]!.detail, { 'create:done': 2 });
+
+  // parting.partitions() shows keys as partition suffixes: '2026_11'.
+  const month = run.month.replace('-', '_');
+  const parts = await rows<{ model: string; key: string; state: string }>(admin, `
+    SELECT model, key, state FROM parting.partitions() ORDER BY model, key`);
+  for (const model of ['tweet', 'star']) {
+    assert.ok(parts.some((p) => p.model === model && p.key === month && p.state === 'attached'),
+      `${model} partition for ${run.month}: ${JSON.stringify(parts)}`);
+  }
+  assert.is(await scalar(admin, `SELECT to_regclass($1)::text`, [`public.tweet_${month}`]), `tweet_${month}`);
+  assert.is(await scalar(admin, `SELECT to_regclass($1)::text`, [`public.star_${month}`]), `star_${month}`);
+});
+
+Cron('unschedule() removes the job once', async (ctx) => {
+  needCron();
+  const admin = ctx.admin!;
+  assert.is(await scalar(admin, `SELECT parting.unschedule()`), true);
+  assert.equal(await jobs(admin), []);
+  assert.is(await scalar(admin, `SELECT parting.unschedule()`), false);
+  assert.equal(await jobs(admin), []);
+});
+
+Cron.run();
