@@ -16,6 +16,8 @@ BEGIN
       FROM parting.offline o JOIN parting.config c ON c.model = o.model
      WHERE c.root_model = p_root.root_model AND o.suffix = p_suffix AND o.state = 'archived'
        AND c.archive_tablespace IS NOT NULL
+       AND (SELECT r.reltablespace FROM pg_class r WHERE r.oid = to_regclass(format('%I.%I', o.schema_name, o.table_name)))
+           IS DISTINCT FROM (SELECT t.oid FROM pg_tablespace t WHERE t.spcname = c.archive_tablespace)
      ORDER BY c.family_order, c.model
   LOOP
     v_started := clock_timestamp();

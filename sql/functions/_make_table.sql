@@ -60,6 +60,14 @@ BEGIN
     END CASE;
   END LOOP;
 
+  -- A default partition is searched by key: by run_maintenance for rows waiting there, and
+  -- by the drain that moves them. Index the key unless an index already leads with it.
+  IF p_default AND NOT EXISTS (SELECT FROM jsonb_array_elements(p_cfg.indexes) x
+                                WHERE x->'columns'->>0 = p_cfg.key_column) THEN
+    EXECUTE format('CREATE INDEX %I ON %s (%I)%s', parting._name(v_name, p_cfg.key_column || '_idx'), v_part,
+                   p_cfg.key_column, v_space);
+  END IF;
+
   IF p_cfg.parent_model IS NOT NULL THEN
     v_ref := parting._model(p_cfg.parent_model);
     EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%s) REFERENCES %I.%I (%s) ON DELETE %s',

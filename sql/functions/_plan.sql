@@ -7,7 +7,8 @@
 --                         retention cutoff.
 --   retire      <suffix>  a partition whose every row is older than retention keep,
 --                         oldest first, detached then archived or dropped as configured.
---   tablespace  <suffix>  an archived partition not yet in archiveTablespace.
+--   tablespace  <suffix>  an archived partition not yet in archiveTablespace, including
+--                         those this run's retire steps are about to archive.
 -- TimeZone is pinned so key values read out of tables print with an explicit offset.
 CREATE OR REPLACE FUNCTION parting._plan(p_root parting.config)
 RETURNS TABLE (step text, arg text)
@@ -90,6 +91,15 @@ BEGIN
      ORDER BY parting._ord(p_root, p.lower);
   END IF;
 
+  -- To be archived by this run's retire steps, then moved after them.
+  RETURN QUERY
+  SELECT 'tablespace'::text, p.key
+    FROM parting.partitions(p_root.model) p
+   WHERE v_cutoff IS NOT NULL AND p_root.retention_action = 'archive'
+     AND EXISTS (SELECT FROM parting.config c WHERE c.root_model = p_root.model AND c.archive_tablespace IS NOT NULL)
+     AND p.state = 'attached' AND NOT p.is_default AND parting._ord(p_root, p.upper) <= parting._ord(p_root, v_cutoff)
+   ORDER BY parting._ord(p_root, p.lower);
+  -- Archived earlier, and not yet in the archive tablespace.
   RETURN QUERY
   SELECT DISTINCT 'tablespace'::text, o.suffix
     FROM parting.offline o

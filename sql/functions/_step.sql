@@ -1,8 +1,7 @@
 -- Runs one maintenance step for a family and returns 'done', 'more' (a default-partition
--- drain moved a batch and needs another transaction) or 'failed'. A failure never escapes:
--- it is logged in parting.history ('skipped' when the locks could not be had in
--- lock_tries tries, 'failed' otherwise) and rolled back to nothing, so the other steps and
--- models still run.
+-- drain moved a batch and needs another transaction), 'skipped' (its locks could not be had
+-- in lock_tries tries) or 'failed'. A failure never escapes: it is logged in
+-- parting.history and rolled back to nothing, so the other steps and models still run.
 CREATE OR REPLACE FUNCTION parting._step(p_root text, p_step text, p_arg text)
 RETURNS text
 LANGUAGE plpgsql
@@ -11,14 +10,21 @@ AS $$
 DECLARE
   v_started timestamptz := clock_timestamp();
   v_cfg parting.config;
+  v_suffix text;
+  v_status text;
   v_message text;
   v_detail text;
 BEGIN
   v_cfg := parting._model(p_root);
+  -- 'create' names a value in the partition, the other steps its suffix.
+  v_suffix := CASE WHEN p_step = 'create' THEN (parting._bound(v_cfg, p_arg)).suffix ELSE p_arg END;
+  -- Bounds every lock wait of the step, not only those parting._lock asks for (dropping a
+  -- table also locks the one its foreign key references). The run commits right after.
+  PERFORM set_config('lock_timeout', v_cfg.lock_timeout, true);
   CASE p_step
     WHEN 'create' THEN
       PERFORM parting._create_family(v_cfg, p_arg, false, v_cfg.drain_batch);
-      IF NOT (SELECT m.attached FROM parting._members(v_cfg, (parting._bound(v_cfg, p_arg)).suffix) m LIMIT 1) THEN
+      IF NOT (SELECT m.attached FROM parting._members(v_cfg, v_suffix) m LIMIT 1) THEN
         RETURN 'more';
       END IF;
     WHEN 'retire' THEN
@@ -29,11 +35,12 @@ BEGIN
   RETURN 'done';
 EXCEPTION WHEN OTHERS THEN
   GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
+  v_status := CASE WHEN SQLSTATE = '55P03' THEN 'skipped' ELSE 'failed' END;
   INSERT INTO parting.history (model, partition, action, detail, duration)
-  VALUES (p_root, p_arg, CASE WHEN SQLSTATE = '55P03' THEN 'skipped' ELSE 'failed' END,
-          jsonb_strip_nulls(jsonb_build_object('step', p_step, 'sqlstate', SQLSTATE, 'error', v_message,
+  VALUES (p_root, CASE WHEN v_suffix IS NULL THEN p_arg ELSE parting._name(v_cfg.table_name, v_suffix) END, v_status,
+          jsonb_strip_nulls(jsonb_build_object('step', p_step, 'arg', p_arg, 'sqlstate', SQLSTATE, 'error', v_message,
                                                'detail', nullif(v_detail, ''))),
           clock_timestamp() - v_started);
-  RETURN 'failed';
+  RETURN v_status;
 END;
 $$;

@@ -7,7 +7,7 @@
 -- lock) returns at once with a NOTICE. The lock is a session-level advisory lock, as a
 -- transaction-level one would end at the first COMMIT; it is released when the run ends,
 -- and with the session if the run is cancelled. A step that fails is logged and rolled
--- back alone, and the run goes on; after a failed 'create' the family's later 'create'
+-- back alone, and the run goes on; after a failed (or skipped) 'create' the family's later 'create'
 -- steps wait for the next run, so partitions are never made with a gap.
 --
 -- No SET clause (a procedure with one cannot COMMIT); pgpart's names are qualified, and
@@ -59,7 +59,7 @@ BEGIN
         -- A drain that never catches up (writers faster than batches) yields to the next run.
         EXIT WHEN v_status <> 'more' OR v_batches >= 1000;
       END LOOP;
-      v_create_failed := v_create_failed OR (v_step.step = 'create' AND v_status = 'failed');
+      v_create_failed := v_create_failed OR (v_step.step = 'create' AND v_status IN ('failed', 'skipped'));
       v_done := v_done || jsonb_build_object(
                   v_step.step || ':' || v_status,
                   coalesce((v_done ->> (v_step.step || ':' || v_status))::integer, 0) + 1);

@@ -138,7 +138,13 @@ export async function partitionNames(client: pg.Client, model: string): Promise<
            parting._name(c.table_name, CASE WHEN p.is_default THEN 'default'
                                             WHEN c.strategy = 'list' THEN (parting._bound(c, p.key)).suffix
                                             ELSE p.key END) AS want_table,
-           ARRAY(SELECT parting._name(r.relname, x->>'tag') FROM jsonb_array_elements(c.indexes) x ORDER BY 1) AS want_indexes,
+           ARRAY(SELECT n FROM (
+                   SELECT parting._name(r.relname, x->>'tag') AS n FROM jsonb_array_elements(c.indexes) x
+                   -- a default partition also gets an index on the key (searched by the drain)
+                   UNION ALL SELECT parting._name(r.relname, c.key_column || '_idx')
+                    WHERE p.is_default AND NOT EXISTS (SELECT FROM jsonb_array_elements(c.indexes) x
+                                                        WHERE x->'columns'->>0 = c.key_column)) s
+                  ORDER BY 1) AS want_indexes,
            ARRAY(SELECT n FROM (
                    SELECT parting._name(r.relname, x->>'tag') AS n FROM jsonb_array_elements(c.indexes) x
                     WHERE x->>'kind' IN ('primary', 'unique')
