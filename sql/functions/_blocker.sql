@@ -7,8 +7,8 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('pid %s holds %s on %s in a transaction open for %s', l.pid, l.mode, l.relation::regclass,
-                date_trunc('second', clock_timestamp() - a.xact_start))
+  SELECT format('pid %s holds %s on %s in a transaction open for %s s', l.pid, l.mode, l.relation::regclass,
+                round(extract(epoch FROM clock_timestamp() - a.xact_start), 1))
     FROM pg_locks l
     JOIN pg_stat_activity a ON a.pid = l.pid
    WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()

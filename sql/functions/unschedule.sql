@@ -8,9 +8,13 @@ DECLARE
   -- pg_cron's schema, named at run time so the function compiles and lints without it.
   v_cron constant text := 'cron';
   v_job bigint;
+  v_cron_db text := current_setting('cron.database_name', true);
 BEGIN
   IF to_regprocedure('cron.unschedule(bigint)') IS NULL THEN
-    RAISE NOTICE 'pg_cron is not installed in database %: there is no maintenance job to remove', current_database();
+    RAISE NOTICE 'pg_cron is not installed in database %: no maintenance job removed', current_database()
+      USING HINT = CASE WHEN v_cron_db IS NOT NULL AND v_cron_db <> current_database()
+                        THEN format('a job made from database %I stays there; there: SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = %L AND database = %L',
+                                    v_cron_db, 'pgpart maintenance', current_database()) END;
     RETURN false;
   END IF;
   EXECUTE format('SELECT jobid FROM %I.job WHERE jobname = $1 AND username = current_user AND database = current_database()', v_cron)

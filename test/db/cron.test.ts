@@ -60,7 +60,7 @@ Absent('install.sql succeeds with a NOTICE naming cron.schedule_in_database in p
   assert.is(await scalar(db.client, `SELECT parting.schedule()`), null);
   assert.equal(notices, [`pg_cron is not installed in database ${db.name}: no maintenance job scheduled`]);
   assert.is(await scalar(db.client, `SELECT parting.unschedule()`), false);
-  assert.is(notices[1], `pg_cron is not installed in database ${db.name}: there is no maintenance job to remove`);
+  assert.is(notices[1], `pg_cron is not installed in database ${db.name}: no maintenance job removed`);
   // No cron schema appeared as a side effect.
   assert.is(await scalar(db.client, `SELECT to_regnamespace('cron')`), null);
 });
