@@ -6,8 +6,12 @@
 // 1. 36 monthly partitions of tweet: bare PARTITION OF, pgpart ensure_partition, pg_partman.
 // 2. 36 tweet + star families with per-partition FKs: bare DDL vs pgpart.
 // 3. Writer latency (4 writers) while 24 families are created: none, pgpart, bare DDL.
+// 4. Writer latency (4 writers) during run_maintenance (premake 2 + retire 12 families):
+//    none, pgpart, bare DDL, pg_partman.
 // Each method runs in its own fresh database; everything is bounded by counts.
+// BENCH_PARTS=3,4 runs only those parts (all four by default).
 
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startCluster } from '../test/harness/cluster.js';
@@ -21,6 +25,7 @@ import {
   pgpartTweet,
   type CreationResult,
 } from './creation.js';
+import { formatPart4, MAINTENANCE_ROUNDS, OLD_MONTHS, part4 } from './maintenance.js';
 import { months } from './schema.js';
 import { max, ms, percentile, ratio, table } from './stats.js';
 import { phase, prepare, WRITERS, type PhaseResult, type Scenario, type Target } from './writers.js';
@@ -31,6 +36,21 @@ const ROUNDS = 4; // part 3: each scenario measured this many times, interleaved
 const REPEATS = 3; // parts 1 and 2: each method run this many times (fresh database each), interleaved
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+
+/** The parts to run: BENCH_PARTS=1,4 (default all). */
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4').split(',').map((x) => Number(x.trim())));
+
+/** The commit measured, and whether the runtime (sql/, src/) differed from it. */
+function revision(): string {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const head = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--', 'sql', 'src', 'templates');
+    return `pgpart at commit ${head}${dirty ? ' with uncommitted changes in sql/ or src/' : ''}`;
+  } catch {
+    return 'pgpart (no git revision available)';
+  }
+}
 
 async function machine(url: string): Promise<string[]> {
   const c = await connect(url);
@@ -46,6 +66,7 @@ async function machine(url: string): Promise<string[]> {
       `- Server: ${row?.version ?? '?'}`,
       `- Server settings (throwaway test cluster): fsync=${row?.fsync}, synchronous_commit=${row?.sc}, full_page_writes=${row?.fpw}; client and server on loopback`,
       `- Client: Node ${process.version}, node-postgres; times are wall-clock round trips measured by the client`,
+      `- Code: ${revision()}`,
     ];
   } finally {
     await c.end();
@@ -219,41 +240,73 @@ async function main(): Promise<void> {
     // 36 months: the current UTC month and the 35 after it.
     const span = months(0, PARTITIONS);
 
-    log(`part 1: ${PARTITIONS} partitions of tweet, ${REPEATS} times each`);
-    const p1 = await repeated({
-      bare: () => bareTweet(span),
-      pgpart: () => pgpartTweet(span),
-      partman: () => partmanCreateParent(span),
-      partmanEach: () => partmanPerPartition(span),
-    });
+    const sections: string[] = [];
 
-    log(`part 2: ${PARTITIONS} tweet + star families, ${REPEATS} times each`);
-    const p2 = await repeated({ bare: () => bareFamilies(span), pgpart: () => pgpartFamilies(span) });
-
-    log(`part 3: ${WRITERS} writers, ${FAMILIES_UNDER_LOAD} families per round, ${ROUNDS} rounds`);
-    const writeMonth = months(0, 1)[0];
-    if (!writeMonth) throw new Error('no month');
-    const targets: Record<Scenario, Target> = {
-      baseline: await prepare('baseline', writeMonth),
-      pgpart: await prepare('pgpart', writeMonth),
-      bare: await prepare('bare', writeMonth),
-    };
-    const phases: Record<Scenario, PhaseResult[]> = { baseline: [], pgpart: [], bare: [] };
-    try {
-      for (let r = 0; r < ROUNDS; r++) {
-        // Fresh months each round (the next 24 after the previous round's).
-        const fams = months(1 + r * FAMILIES_UNDER_LOAD, FAMILIES_UNDER_LOAD);
-        const order: Scenario[] = r % 2 === 0 ? ['pgpart', 'bare'] : ['bare', 'pgpart'];
-        for (const s of order) phases[s].push(await phase(targets[s], fams, 0));
-        // The baseline runs as long as the longer of this round's two maintenance windows.
-        const d = Math.max(...order.map((s) => phases[s][r]?.windowMs ?? 0));
-        phases.baseline.push(await phase(targets.baseline, [], d));
-        log(`  round ${r + 1}/${ROUNDS} done`);
-      }
-    } finally {
-      await Promise.all(Object.values(targets).map((t) => t.db.drop().catch(() => {})));
+    if (PARTS.has(1)) {
+      log(`part 1: ${PARTITIONS} partitions of tweet, ${REPEATS} times each`);
+      const p1 = await repeated({
+        bare: () => bareTweet(span),
+        pgpart: () => pgpartTweet(span),
+        partman: () => partmanCreateParent(span),
+        partmanEach: () => partmanPerPartition(span),
+      });
+      sections.push(`## 1. ${PARTITIONS} monthly partitions of \`tweet\` (nothing else running)`, '', part1(p1), '');
     }
-    const pooled = { baseline: pool(phases.baseline), pgpart: pool(phases.pgpart), bare: pool(phases.bare) };
+
+    if (PARTS.has(2)) {
+      log(`part 2: ${PARTITIONS} tweet + star families, ${REPEATS} times each`);
+      const p2 = await repeated({ bare: () => bareFamilies(span), pgpart: () => pgpartFamilies(span) });
+      sections.push(
+        `## 2. ${PARTITIONS} families \`tweet_X\` + \`star_X\` with \`star_X (tweet_id) → tweet_X (id)\` (nothing else running)`,
+        '',
+        part2(p2.bare, p2.pgpart),
+        '',
+      );
+    }
+
+    if (PARTS.has(3)) {
+      log(`part 3: ${WRITERS} writers, ${FAMILIES_UNDER_LOAD} families per round, ${ROUNDS} rounds`);
+      const writeMonth = months(0, 1)[0];
+      if (!writeMonth) throw new Error('no month');
+      const targets: Record<Scenario, Target> = {
+        baseline: await prepare('baseline', writeMonth),
+        pgpart: await prepare('pgpart', writeMonth),
+        bare: await prepare('bare', writeMonth),
+      };
+      const phases: Record<Scenario, PhaseResult[]> = { baseline: [], pgpart: [], bare: [] };
+      try {
+        for (let r = 0; r < ROUNDS; r++) {
+          // Fresh months each round (the next 24 after the previous round's).
+          const fams = months(1 + r * FAMILIES_UNDER_LOAD, FAMILIES_UNDER_LOAD);
+          const order: Scenario[] = r % 2 === 0 ? ['pgpart', 'bare'] : ['bare', 'pgpart'];
+          for (const s of order) phases[s].push(await phase(targets[s], fams, 0));
+          // The baseline runs as long as the longer of this round's two maintenance windows.
+          const d = Math.max(...order.map((s) => phases[s][r]?.windowMs ?? 0));
+          phases.baseline.push(await phase(targets.baseline, [], d));
+          log(`  round ${r + 1}/${ROUNDS} done`);
+        }
+      } finally {
+        await Promise.all(Object.values(targets).map((t) => t.db.drop().catch(() => {})));
+      }
+      const pooled = { baseline: pool(phases.baseline), pgpart: pool(phases.pgpart), bare: pool(phases.bare) };
+      sections.push(
+        `## 3. Writer latency: ${WRITERS} writers (tweet + star per transaction) while ${FAMILIES_UNDER_LOAD} new families are created, one per transaction`,
+        '',
+        part3(pooled, phases),
+        '',
+      );
+    }
+
+    if (PARTS.has(4)) {
+      log(`part 4: ${WRITERS} writers during run_maintenance (premake 2, retire ${OLD_MONTHS} families), ${MAINTENANCE_ROUNDS} rounds`);
+      const p4 = await part4(log);
+      sections.push(
+        `## 4. Writer latency during \`run_maintenance\`: ${WRITERS} writers while 2 families are premade and ${OLD_MONTHS} old ones retired`,
+        '',
+        formatPart4(p4),
+        '',
+      );
+    }
 
     const elapsed = (performance.now() - t0) / 1000;
     const loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -261,21 +314,10 @@ async function main(): Promise<void> {
       '# pgpart benchmark',
       '',
       ...info,
-      `- Command: \`node --import tsx bench/run.ts\` (this run: ${elapsed.toFixed(0)} s from cluster start to the end of part 3)`,
+      `- Command: \`${process.env.BENCH_PARTS ? `BENCH_PARTS=${process.env.BENCH_PARTS} ` : ''}node --import tsx bench/run.ts\` (this run: ${elapsed.toFixed(0)} s from cluster start to the end of the last part)`,
       `- Load average (1, 5, 15 min) at start: ${loadStart}; at end: ${loadEnd} (the machine is shared; other processes compete for the ${os.availableParallelism()} cores)`,
       '',
-      `## 1. ${PARTITIONS} monthly partitions of \`tweet\` (nothing else running)`,
-      '',
-      part1(p1),
-      '',
-      `## 2. ${PARTITIONS} families \`tweet_X\` + \`star_X\` with \`star_X (tweet_id) → tweet_X (id)\` (nothing else running)`,
-      '',
-      part2(p2.bare, p2.pgpart),
-      '',
-      `## 3. Writer latency: ${WRITERS} writers (tweet + star per transaction) while ${FAMILIES_UNDER_LOAD} new families are created, one per transaction`,
-      '',
-      part3(pooled, phases),
-      '',
+      ...sections,
     ];
     process.stdout.write(out.join('\n'));
   } finally {

@@ -130,3 +130,43 @@ export function bareFamily(m: Month): string {
 export function pgpartEnsure(m: Month): string {
   return `SELECT count(*)::int AS n FROM parting.ensure_partition('tweet', '${m.key}')`;
 }
+
+/**
+ * Part 4: the tweet + star family of parts 2–3 with retention. Partitions whose every row is
+ * older than two months are detached and archived (moved to `archive.tweet` / `archive.star`);
+ * run_maintenance keeps the current month and 2 ahead.
+ */
+export const retentionFamilyConfig: ConfigInput = {
+  schema: 'public',
+  timezone: 'UTC',
+  models: {
+    tweet: {
+      columns: tweetColumns,
+      primaryKey: ['id'],
+      partition: {
+        by: 'range',
+        column: 'created_at',
+        interval: '1 month',
+        initial: false,
+        premake: 2,
+        retention: { keep: '2 months', action: 'archive' },
+      },
+    },
+    star: {
+      columns: { id: 'bigint generated always as identity', user: 'text not null' },
+      primaryKey: ['id'],
+      partitionForeignKey: { column: 'tweet_id', references: 'tweet' },
+    },
+  },
+};
+
+/** Part 4 floor: detach one family, star_X before tweet_X, parents locked first in the writers' order. */
+export function bareDetachFamily(m: Month): string {
+  return [
+    'BEGIN',
+    'LOCK TABLE ONLY public.tweet, ONLY public.star IN ACCESS EXCLUSIVE MODE',
+    `ALTER TABLE public.star DETACH PARTITION ${quoteIdent(`star_${m.suffix}`)}`,
+    `ALTER TABLE public.tweet DETACH PARTITION ${quoteIdent(`tweet_${m.suffix}`)}`,
+    'COMMIT',
+  ].join(';\n');
+}

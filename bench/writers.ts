@@ -1,8 +1,9 @@
-// Part 3: writer latency while partitions are created. Four writers insert a tweet and its
-// star in one transaction, in a loop, into an existing month; meanwhile a fifth session
-// creates 24 new families one per transaction (or, for the baseline, nothing happens).
-// Only transactions that start inside the measured window count (including those that
-// finish after it closes, e.g. because they waited for a lock).
+// Parts 3 and 4: writer latency while maintenance runs. Four writers insert a tweet and its
+// star in one transaction, in a loop, into an existing month; meanwhile a fifth session does
+// the maintenance (part 3: creates 24 new families one per transaction; part 4: see
+// maintenance.ts) or, for the baseline, nothing. Only transactions that start inside the
+// measured window count (including those that finish after it closes, e.g. because they
+// waited for a lock).
 
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
@@ -60,7 +61,7 @@ interface Writers {
   stop(): Promise<PhaseResult>;
 }
 
-function startWriters(clients: pg.Client[], month: Month): Writers {
+function startWriters(clients: pg.Client[], month: Month, star: boolean): Writers {
   let running = true;
   let recording = false;
   let windowStart = 0;
@@ -85,11 +86,13 @@ function startWriters(clients: pg.Client[], month: Month): Writers {
         });
         const row = t.rows[0];
         if (!row) throw new Error('INSERT … RETURNING returned no row');
-        await c.query({
-          name: 'ins_star',
-          text: 'INSERT INTO public.star ("user", tweet_id, tweet_created_at) VALUES ($1, $2, $3)',
-          values: [`fan${w}`, row.id, row.created_at],
-        });
+        if (star) {
+          await c.query({
+            name: 'ins_star',
+            text: 'INSERT INTO public.star ("user", tweet_id, tweet_created_at) VALUES ($1, $2, $3)',
+            values: [`fan${w}`, row.id, row.created_at],
+          });
+        }
         await c.query('COMMIT');
         if (counted) latencies.push(performance.now() - t0);
       } catch (err) {
@@ -119,22 +122,48 @@ function startWriters(clients: pg.Client[], month: Month): Writers {
 }
 
 /**
+ * One measured window on the database at `url`: start the writers (tweet + star per
+ * transaction, or tweet alone when `star` is false) on `month`, warm them up, open the
+ * window, run `work` on a fifth connection, close the window when it returns. `work`
+ * returns the times of its maintenance transactions (or nothing to report).
+ */
+export async function measuredWindow(
+  url: string,
+  month: Month,
+  work: (maint: pg.Client) => Promise<number[]>,
+  opts: { star?: boolean } = {},
+): Promise<PhaseResult> {
+  const writerClients: pg.Client[] = [];
+  const maint = await connect(url);
+  try {
+    for (let i = 0; i < WRITERS; i++) {
+      const c = await connect(url);
+      await c.query(`SET statement_timeout = '${WRITER_STATEMENT_TIMEOUT}'`);
+      writerClients.push(c);
+    }
+    const writers = startWriters(writerClients, month, opts.star ?? true);
+    await sleep(WARMUP_MS);
+    writers.start();
+    // The writers are stopped even when the work fails, so their loops end before the connections.
+    const done = await work(maint).then(
+      (maintenance) => ({ ok: true as const, maintenance }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    const result = await writers.stop();
+    if (!done.ok) throw done.error;
+    return { ...result, maintenance: done.maintenance };
+  } finally {
+    await Promise.all([maint, ...writerClients].map((c) => c.end().catch(() => {})));
+  }
+}
+
+/**
  * One measured phase on `target`: warm up the writers, open the window, create `families`
  * one per transaction (or sleep `baselineMs`), close the window.
  */
 export async function phase(target: Target, families: readonly Month[], baselineMs: number): Promise<PhaseResult> {
-  const writerClients: pg.Client[] = [];
-  const maint = await connect(target.db.url);
-  try {
-    for (let i = 0; i < WRITERS; i++) {
-      const c = await connect(target.db.url);
-      await c.query(`SET statement_timeout = '${WRITER_STATEMENT_TIMEOUT}'`);
-      writerClients.push(c);
-    }
-    const writers = startWriters(writerClients, target.writeMonth);
-    await sleep(WARMUP_MS);
+  return measuredWindow(target.db.url, target.writeMonth, async (maint) => {
     const maintenance: number[] = [];
-    writers.start();
     if (target.scenario === 'baseline') {
       await sleep(baselineMs);
     } else {
@@ -144,9 +173,6 @@ export async function phase(target: Target, families: readonly Month[], baseline
         maintenance.push(r.ms);
       }
     }
-    const result = await writers.stop();
-    return { ...result, maintenance };
-  } finally {
-    await Promise.all([maint, ...writerClients].map((c) => c.end().catch(() => {})));
-  }
+    return maintenance;
+  });
 }
