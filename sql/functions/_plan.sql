@@ -1,5 +1,5 @@
 -- What run_maintenance has to do for one family, in order, as (step, arg) rows:
---   create      <value>   a partition to make (arg: a canonical value in it), oldest first:
+--   create      <value>   a missing partition to make (arg: a canonical value in it), oldest first:
 --                         from the newest partition at or before the current one up to
 --                         premake ahead (so a run after downtime fills every month missed,
 --                         with no gap), plus partitions for rows waiting in the default
@@ -81,6 +81,8 @@ BEGIN
                   UNION ALL
                   SELECT o.lower FROM parting.offline o WHERE o.model = p_root.model AND o.state = 'filling') u
            ORDER BY (parting._bound(p_root, u.v)).suffix) x
+   -- Only what is missing: a family whose every member is attached has nothing to do.
+   WHERE NOT (SELECT bool_and(m.attached) FROM parting._members(p_root, (parting._bound(p_root, x.v)).suffix) m)
    ORDER BY CASE WHEN p_root.strategy = 'range' THEN parting._ord(p_root, x.v) END, x.v;
 
   IF v_cutoff IS NOT NULL THEN
