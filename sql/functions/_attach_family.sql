@@ -12,12 +12,12 @@ AS $$
 DECLARE
   v_started timestamptz := clock_timestamp();
   v_o record;
-  v_cfgs parting.config[] := '{}';
-  v_offline parting.offline[] := '{}';
-  v_parents regclass[] := '{}';
-  v_archives regclass[] := '{}';
-  v_rels regclass[] := '{}';
-  v_defaults regclass[] := '{}';
+  v_cfgs parting.config[] := ARRAY[]::parting.config[];
+  v_offline parting.offline[] := ARRAY[]::parting.offline[];
+  v_parents regclass[] := ARRAY[]::regclass[];
+  v_archives regclass[] := ARRAY[]::regclass[];
+  v_rels regclass[] := ARRAY[]::regclass[];
+  v_defaults regclass[] := ARRAY[]::regclass[];
   v_col record;
   v_part text;
   v_moved jsonb;

@@ -24,10 +24,10 @@ DECLARE
   v_started timestamptz := clock_timestamp();
   v_b record;
   v_m record;
-  v_cfgs parting.config[] := '{}';
-  v_parts text[] := '{}';
-  v_parents regclass[] := '{}';
-  v_defaults regclass[] := '{}';
+  v_cfgs parting.config[] := ARRAY[]::parting.config[];
+  v_parts text[] := ARRAY[]::text[];
+  v_parents regclass[] := ARRAY[]::regclass[];
+  v_defaults regclass[] := ARRAY[]::regclass[];
   v_waiting bigint;
   v_moved jsonb;
   v_tries integer;

@@ -18,10 +18,10 @@ AS $$
 DECLARE
   v_started timestamptz := clock_timestamp();
   v_m record;
-  v_cfgs parting.config[] := '{}';
-  v_parts text[] := '{}';
-  v_rels regclass[] := '{}';
-  v_parents regclass[] := '{}';
+  v_cfgs parting.config[] := ARRAY[]::parting.config[];
+  v_parts text[] := ARRAY[]::text[];
+  v_rels regclass[] := ARRAY[]::regclass[];
+  v_parents regclass[] := ARRAY[]::regclass[];
   v_bounds text[];
   v_tries integer;
   v_col name;

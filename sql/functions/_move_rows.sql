@@ -17,9 +17,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_m record;
-  v_ctes text[] := '{}';
-  v_counts text[] := '{}';
-  v_index jsonb := '{}';
+  v_ctes text[] := ARRAY[]::text[];
+  v_counts text[] := ARRAY[]::text[];
+  v_index jsonb := '{}'::jsonb;
   v_cols text;
   v_root_default regclass;
   v_moved jsonb;
@@ -52,7 +52,7 @@ BEGIN
     v_counts := v_counts || format('%L, (SELECT count(*) FROM m%s)', (v_m.cfg).model, v_m.i);
   END LOOP;
   IF v_root_default IS NULL THEN
-    RETURN '{}';
+    RETURN '{}'::jsonb;
   END IF;
   v_ctes := v_ctes || format('gone AS (DELETE FROM %s WHERE ctid IN (SELECT row_id FROM picked))', v_root_default);
   EXECUTE format('WITH %s SELECT jsonb_build_object(%s)', array_to_string(v_ctes, ', '), array_to_string(v_counts, ', '))

@@ -25,7 +25,7 @@ DECLARE
   v_last record;
   v_cutoff text;
   v_v text;
-  v_values text[] := '{}';
+  v_values text[] := ARRAY[]::text[];
   v_n integer := 0;
 BEGIN
   IF p_root.strategy = 'range' THEN
