@@ -16,12 +16,13 @@ BEGIN
       FROM parting.offline o JOIN parting.config c ON c.model = o.model
      WHERE c.root_model = p_root.root_model AND o.suffix = p_suffix AND o.state = 'archived'
        AND c.archive_tablespace IS NOT NULL
-       AND (SELECT r.reltablespace FROM pg_class r WHERE r.oid = to_regclass(format('%I.%I', o.schema_name, o.table_name)))
-           IS DISTINCT FROM (SELECT t.oid FROM pg_tablespace t WHERE t.spcname = c.archive_tablespace)
+       AND EXISTS (SELECT FROM pg_class r
+                    WHERE r.oid = to_regclass(format('%I.%I', o.schema_name, o.table_name))
+                      AND r.reltablespace IS DISTINCT FROM (SELECT t.oid FROM pg_tablespace t WHERE t.spcname = c.archive_tablespace))
      ORDER BY c.family_order, c.model
   LOOP
     v_started := clock_timestamp();
-    PERFORM parting._lock(ARRAY[v_o.rel], 'ACCESS EXCLUSIVE', v_o.cfg);
+    PERFORM parting._lock(ARRAY[v_o.rel], ARRAY['ACCESS EXCLUSIVE'], v_o.cfg);
     EXECUTE format('ALTER TABLE %s SET TABLESPACE %I', v_o.rel, (v_o.cfg).archive_tablespace);
     FOR v_ix IN SELECT indexrelid::regclass FROM pg_index WHERE indrelid = v_o.rel LOOP
       EXECUTE format('ALTER INDEX %s SET TABLESPACE %I', v_ix, (v_o.cfg).archive_tablespace);

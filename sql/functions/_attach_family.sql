@@ -1,6 +1,6 @@
 -- Puts a detached or archived family back under its parents: out of the archive tables
--- and back into the model's schema if archived, the id default restored (before
--- PostgreSQL 17), rows of its key that landed in the default partitions meanwhile moved in
+-- and back into the model's schema if archived, the id default restored
+-- (parting._identity_default), rows of its key that landed in the default partitions meanwhile moved in
 -- (parting._move_rows), then attached parents first. Locks as parting._create_family does:
 -- SHARE UPDATE EXCLUSIVE on the parents, or EXCLUSIVE when a default partition is there.
 -- The CHECK constraint each partition kept makes ATTACH skip scanning it.
@@ -16,9 +16,9 @@ DECLARE
   v_offline parting.offline[] := ARRAY[]::parting.offline[];
   v_parents regclass[] := ARRAY[]::regclass[];
   v_archives regclass[] := ARRAY[]::regclass[];
+  v_archive_of regclass[] := ARRAY[]::regclass[];
   v_rels regclass[] := ARRAY[]::regclass[];
   v_defaults regclass[] := ARRAY[]::regclass[];
-  v_col record;
   v_part text;
   v_moved jsonb;
 BEGIN
@@ -42,6 +42,7 @@ BEGIN
     v_offline := v_offline || v_o.o;
     v_parents := v_parents || v_o.parent;
     v_rels := v_rels || v_o.rel;
+    v_archive_of := v_archive_of || v_o.archive;
     IF v_o.archive IS NOT NULL THEN
       v_archives := v_archives || v_o.archive;
     END IF;
@@ -53,23 +54,19 @@ BEGIN
     RETURN;
   END IF;
 
-  PERFORM parting._lock(v_parents, CASE WHEN cardinality(v_defaults) = 0 THEN 'SHARE UPDATE EXCLUSIVE' ELSE 'EXCLUSIVE' END, p_root);
-  PERFORM parting._lock(v_archives || v_defaults || v_rels, 'ACCESS EXCLUSIVE', p_root);
+  PERFORM parting._lock(v_parents || v_archives || v_defaults || v_rels,
+                        array_fill(CASE WHEN cardinality(v_defaults) = 0 THEN 'SHARE UPDATE EXCLUSIVE' ELSE 'EXCLUSIVE' END,
+                                   ARRAY[cardinality(v_parents)])
+                        || array_fill('ACCESS EXCLUSIVE'::text,
+                                      ARRAY[cardinality(v_archives) + cardinality(v_defaults) + cardinality(v_rels)]),
+                        p_root);
   FOR i IN 1 .. cardinality(v_cfgs) LOOP
     v_part := format('%I.%I', (v_cfgs[i]).schema_name, (v_offline[i]).table_name);
-    IF (v_offline[i]).state = 'archived' THEN
-      EXECUTE format('ALTER TABLE %I.%I DETACH PARTITION %s', (v_cfgs[i]).archive_schema, (v_cfgs[i]).table_name, v_rels[i]);
+    IF v_archive_of[i] IS NOT NULL THEN
+      EXECUTE format('ALTER TABLE %s DETACH PARTITION %s', v_archive_of[i], v_rels[i]);
       EXECUTE format('ALTER TABLE %s SET SCHEMA %I', v_rels[i], (v_cfgs[i]).schema_name);
     END IF;
-    IF current_setting('server_version_num')::integer < 170000 THEN
-      FOR v_col IN
-        SELECT a.attname, pg_get_serial_sequence(v_parents[i]::text, a.attname) AS seq
-          FROM pg_attribute a
-         WHERE a.attrelid = v_parents[i] AND a.attidentity <> '' AND NOT a.attisdropped
-      LOOP
-        EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', v_part, v_col.attname, v_col.seq);
-      END LOOP;
-    END IF;
+    PERFORM parting._identity_default(v_part, v_parents[i], true);
   END LOOP;
   IF cardinality(v_defaults) > 0 THEN
     v_moved := parting._move_rows(p_root, p_suffix, (v_offline[1]).lower, (v_offline[1]).upper, NULL);

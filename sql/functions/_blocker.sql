@@ -1,21 +1,23 @@
--- A session that holds a lock on one of p_rels conflicting with p_mode, in a transaction
--- open longer than p_older: it will not let go within lock_timeout, so asking now would
--- only stall writers. NULL when there is none (or when this role may not see other
--- sessions' activity: then parting._lock simply asks).
-CREATE OR REPLACE FUNCTION parting._blocker(p_rels regclass[], p_mode text, p_older interval)
+-- A session that holds a lock on one of p_rels conflicting with the mode asked for it
+-- (p_modes[i] for p_rels[i]), in a transaction open longer than p_older: it will not let
+-- go within lock_timeout, so asking now would only stall writers. Autovacuum is not one:
+-- it gives way to a lock request. NULL when there is none (or when this role may not see
+-- other sessions' activity: then parting._lock simply asks).
+CREATE OR REPLACE FUNCTION parting._blocker(p_rels regclass[], p_modes text[], p_older interval)
 RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT format('pid %s holds %s on %s in a transaction open for %s s', l.pid, l.mode, l.relation::regclass,
                 round(extract(epoch FROM clock_timestamp() - a.xact_start), 1))
-    FROM pg_locks l
+    FROM unnest(p_rels, p_modes) AS want(rel, mode)
+    JOIN pg_locks l ON l.relation = want.rel
     JOIN pg_stat_activity a ON a.pid = l.pid
    WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-     AND l.relation = ANY (p_rels::oid[])
+     AND a.backend_type <> 'autovacuum worker'
      AND a.xact_start < clock_timestamp() - p_older
-     AND l.mode = ANY (CASE p_mode
+     AND l.mode = ANY (CASE want.mode
            WHEN 'SHARE UPDATE EXCLUSIVE' THEN ARRAY['ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
                                                     'ExclusiveLock', 'AccessExclusiveLock']
            WHEN 'EXCLUSIVE' THEN ARRAY['RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock',

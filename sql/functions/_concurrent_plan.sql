@@ -13,16 +13,18 @@ BEGIN
     PERFORM parting._root(p_model, 'run_maintenance');
   END IF;
   RETURN QUERY
-  SELECT DISTINCT c.model, o.suffix, coalesce(c.retention_action, 'detach')
-    FROM parting.offline o JOIN parting.config c ON c.model = o.model
-   WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model) AND o.state = 'detaching';
+  SELECT DISTINCT r.model, o.suffix, coalesce(r.retention_action, 'detach')
+    FROM parting.offline o
+    JOIN parting.config c ON c.model = o.model
+    JOIN parting.config r ON r.model = c.root_model
+   WHERE (p_model IS NULL OR r.model = p_model) AND o.state = 'detaching';
   RETURN QUERY
   SELECT c.model, s.arg, c.retention_action
     FROM parting.config c
    CROSS JOIN LATERAL parting._plan(c) WITH ORDINALITY AS s(step, arg, n)
    WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model) AND s.step = 'retire'
      AND NOT c.default_partition
-     AND NOT EXISTS (SELECT FROM parting.offline o WHERE o.model = c.model AND o.suffix = s.arg AND o.state = 'detaching')
+     AND parting._offline_state(c, s.arg) IS NULL
    ORDER BY c.model, s.n;
 END;
 $$;

@@ -39,6 +39,11 @@ BEGIN
     v_b := parting._bound(p_root, p_value);
   END IF;
 
+  IF parting._offline_state(p_root, v_b.suffix) = 'offline' THEN
+    RAISE EXCEPTION 'partition % of model "%" is detached or archived', parting._name(p_root.table_name, v_b.suffix), p_root.model
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = format('bring it back: SELECT parting.attach_partition(%L, %L)', p_root.model, v_b.lower);
+  END IF;
   FOR v_m IN SELECT * FROM parting._members(p_root, v_b.suffix) LOOP
     IF v_m.attached THEN
       CONTINUE;
@@ -63,7 +68,7 @@ BEGIN
   END IF;
 
   IF cardinality(v_defaults) = 0 THEN
-    v_tries := parting._lock(v_parents, 'SHARE UPDATE EXCLUSIVE', p_root);
+    v_tries := parting._lock(v_parents, ARRAY['SHARE UPDATE EXCLUSIVE'], p_root);
   ELSE
     IF p_batch IS NOT NULL THEN
       EXECUTE format('SELECT count(*) FROM (SELECT FROM %s WHERE %s LIMIT %s) s',
@@ -82,8 +87,9 @@ BEGIN
         RETURN;
       END IF;
     END IF;
-    v_tries := parting._lock(v_parents, 'EXCLUSIVE', p_root);
-    v_tries := v_tries + parting._lock(v_defaults, 'ACCESS EXCLUSIVE', p_root) - 1;
+    v_tries := parting._lock(v_parents || v_defaults,
+                             array_fill('EXCLUSIVE'::text, ARRAY[cardinality(v_parents)])
+                             || array_fill('ACCESS EXCLUSIVE'::text, ARRAY[cardinality(v_defaults)]), p_root);
     v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, NULL);
     INSERT INTO parting.history (model, partition, action, detail, duration)
     SELECT p_root.model, parting._name(p_root.table_name, v_b.suffix), 'moved',

@@ -1,16 +1,16 @@
 -- After `pgpart maintain` ran the statements of parting._detach_concurrently: the family's
 -- 'detaching' tables that are no longer attached become 'detached' (the id default drawn
 -- from the parent's sequence dropped, as parting._detach_family does), then the action
--- applies. Returns the tables it recorded.
+-- applies (unless p_action is NULL: parting._detach_family, which also finishes what a
+-- `pgpart maintain` left half done, applies it itself). Returns the tables it recorded.
 CREATE OR REPLACE FUNCTION parting._finish_detach(p_model text, p_suffix text, p_action text)
-RETURNS SETOF regclass
+RETURNS SETOF text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_cfg parting.config := parting._root(p_model, 'detach_partition');
   v_o record;
-  v_col name;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('parting.family'), hashtext(v_cfg.root_model));
   FOR v_o IN
@@ -20,20 +20,16 @@ BEGIN
      WHERE o.suffix = p_suffix AND o.state = 'detaching' AND m.rel IS NOT NULL AND NOT m.attached
      ORDER BY (m.cfg).family_order DESC, (m.cfg).model DESC
   LOOP
-    FOR v_col IN
-      SELECT a.attname FROM pg_attribute a
-       WHERE a.attrelid = v_o.parent AND a.attidentity <> '' AND NOT a.attisdropped
-    LOOP
-      EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', v_o.rel, v_col);
-    END LOOP;
+    PERFORM parting._identity_default(v_o.rel::text, v_o.parent, false);
     UPDATE parting.offline SET state = 'detached', since = now() WHERE model = v_o.model AND suffix = p_suffix;
     INSERT INTO parting.history (model, partition, action, detail)
     VALUES (v_o.model, v_o.table_name, 'detached',
             jsonb_build_object('lower', v_o.lower, 'upper', v_o.upper, 'concurrently', true, 'then', p_action));
-    RETURN NEXT v_o.rel;
+    RETURN NEXT v_o.rel::text;
   END LOOP;
-  IF NOT EXISTS (SELECT FROM parting.offline o JOIN parting.config c ON c.model = o.model
-                  WHERE c.root_model = v_cfg.root_model AND o.suffix = p_suffix AND o.state = 'detaching') THEN
+  IF p_action IS NOT NULL
+     AND NOT EXISTS (SELECT FROM parting.offline o JOIN parting.config c ON c.model = o.model
+                      WHERE c.root_model = v_cfg.root_model AND o.suffix = p_suffix AND o.state = 'detaching') THEN
     PERFORM parting._offline_action(v_cfg, p_suffix, p_action);
   END IF;
 END;

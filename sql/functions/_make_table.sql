@@ -20,25 +20,13 @@ DECLARE
   v_space text := CASE WHEN p_cfg.tablespace IS NULL THEN '' ELSE format(' TABLESPACE %I', p_cfg.tablespace) END;
   v_ix record;
   v_cols text;
-  v_col record;
   v_ref parting.config;
 BEGIN
-  -- No INCLUDING IDENTITY: it would give the partition a sequence of its own, and rows
-  -- written straight into it would collide on id (DESIGN F5).
+  -- No INCLUDING IDENTITY (see parting._identity_default).
   EXECUTE format('CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
                  'INCLUDING STORAGE INCLUDING COMMENTS)%s', v_part, v_parent, v_space);
 
-  -- PostgreSQL 17+ links an attached partition to the parent's identity by itself; before
-  -- that, the partition's column takes its values from the parent's sequence.
-  IF current_setting('server_version_num')::integer < 170000 THEN
-    FOR v_col IN
-      SELECT a.attname, pg_get_serial_sequence(v_parent, a.attname) AS seq
-        FROM pg_attribute a
-       WHERE a.attrelid = v_parent::regclass AND a.attidentity <> '' AND NOT a.attisdropped
-    LOOP
-      EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', v_part, v_col.attname, v_col.seq);
-    END LOOP;
-  END IF;
+  PERFORM parting._identity_default(v_part, v_parent::regclass, true);
 
   IF v_check IS NOT NULL THEN
     EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (%s)', v_part, parting._name(v_name, 'bound'), v_check);

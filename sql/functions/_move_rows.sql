@@ -6,9 +6,9 @@
 -- Order matters (DESIGN F5): parent rows are copied, then dependent rows are moved (they
 -- reference the copies), then the parent rows are deleted from the default: deleting them
 -- first would break the dependents' default-to-default foreign key. Foreign-key checks run
--- at the end of the statement, when all of it is done. The root's rows are picked FOR
--- UPDATE and found again by ctid under the same snapshot, so a row updated meanwhile is
--- either moved whole or left where it is, never copied and kept.
+-- at the end of the statement, when all of it is done. The root's rows are locked FOR
+-- UPDATE first and then found by ctid (a row updated before the lock is found in its new
+-- version), so none is copied and kept.
 CREATE OR REPLACE FUNCTION parting._move_rows(p_root parting.config, p_suffix text, p_lower text, p_upper text,
                                               p_limit integer)
 RETURNS jsonb
@@ -22,6 +22,7 @@ DECLARE
   v_index jsonb := '{}'::jsonb;
   v_cols text;
   v_root_default regclass;
+  v_picked tid[];
   v_moved jsonb;
 BEGIN
   FOR v_m IN SELECT row_number() OVER () AS i, x.* FROM parting._members(p_root, p_suffix) x LOOP
@@ -34,10 +35,15 @@ BEGIN
      WHERE a.attrelid = v_m.parent AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
     IF (v_m.cfg).parent_model IS NULL THEN
       v_root_default := v_m.deflt;
+      -- Lock the root's rows first, in a statement of their own: the move below then runs
+      -- with a snapshot taken after those locks were granted, so it sees every dependent
+      -- row committed meanwhile (else the parent rows' delete would fail their FK).
+      EXECUTE format('SELECT coalesce(array_agg(ctid), ''{}'') FROM (SELECT ctid FROM %s WHERE %s ORDER BY %I%s FOR UPDATE) s',
+                     v_m.deflt, parting._check(v_m.cfg, p_lower, p_upper), (v_m.cfg).key_column,
+                     CASE WHEN p_limit IS NULL THEN '' ELSE ' LIMIT ' || p_limit END)
+         INTO v_picked;
       v_ctes := v_ctes
-        || format('picked AS (SELECT ctid AS row_id FROM %s WHERE %s ORDER BY %I%s FOR UPDATE)',
-                  v_m.deflt, parting._check(v_m.cfg, p_lower, p_upper), (v_m.cfg).key_column,
-                  CASE WHEN p_limit IS NULL THEN '' ELSE ' LIMIT ' || p_limit END)
+        || 'picked AS (SELECT unnest($1::tid[]) AS row_id)'::text
         || format('m%s AS (INSERT INTO %s (%s) SELECT %s FROM %s WHERE ctid IN (SELECT row_id FROM picked) RETURNING *)',
                   v_m.i, v_m.part, v_cols, v_cols, v_m.deflt);
     ELSE
@@ -56,7 +62,7 @@ BEGIN
   END IF;
   v_ctes := v_ctes || format('gone AS (DELETE FROM %s WHERE ctid IN (SELECT row_id FROM picked))', v_root_default);
   EXECUTE format('WITH %s SELECT jsonb_build_object(%s)', array_to_string(v_ctes, ', '), array_to_string(v_counts, ', '))
-     INTO v_moved;
+     INTO v_moved USING v_picked;
   RETURN v_moved;
 END;
 $$;

@@ -3,7 +3,8 @@
 --   'archive'  each table moves to the archive schema and is attached to the archive table
 --              of its model (archive.tweet, partitioned the same way), so old rows stay
 --              queryable as one table; a move to archiveTablespace is left to
---              run_maintenance, one transaction per table, since it rewrites the table;
+--              run_maintenance, one transaction per family and key, since it rewrites
+--              the tables;
 --   'drop'     the tables are dropped, dependents before parents (their foreign keys point
 --              at the parents' partitions).
 -- Partitions are always detached first (parting._detach_family), never dropped attached.
@@ -26,11 +27,12 @@ BEGIN
       SELECT o.*, c AS cfg, to_regclass(format('%I.%I', o.schema_name, o.table_name)) AS rel
         FROM parting.offline o JOIN parting.config c ON c.model = o.model
        WHERE c.root_model = p_root.root_model AND o.suffix = p_suffix AND o.state = 'detached'
+         AND to_regclass(format('%I.%I', o.schema_name, o.table_name)) IS NOT NULL
        ORDER BY c.family_order, c.model
     LOOP
       v_archive := parting._archive_parent(v_o.cfg);
-      PERFORM parting._lock(ARRAY[v_archive], 'SHARE UPDATE EXCLUSIVE', v_o.cfg);
-      PERFORM parting._lock(ARRAY[v_o.rel], 'ACCESS EXCLUSIVE', v_o.cfg);
+      -- Held already when called from parting._detach_family.
+      PERFORM parting._lock(ARRAY[v_archive, v_o.rel], ARRAY['SHARE UPDATE EXCLUSIVE', 'ACCESS EXCLUSIVE'], v_o.cfg);
       EXECUTE format('ALTER TABLE %s SET SCHEMA %I', v_o.rel, (v_o.cfg).archive_schema);
       EXECUTE format('ALTER TABLE %s ATTACH PARTITION %I.%I %s', v_archive, (v_o.cfg).archive_schema, v_o.table_name,
                      parting._clause(v_o.cfg, v_o.lower, v_o.upper, false));
@@ -50,7 +52,7 @@ BEGIN
        ORDER BY c.family_order DESC, c.model DESC
     LOOP
       -- Dropping a partition of the archive table locks that table too.
-      PERFORM parting._lock(array_remove(ARRAY[v_o.archive, v_o.rel], NULL), 'ACCESS EXCLUSIVE', v_o.cfg);
+      PERFORM parting._lock(array_remove(ARRAY[v_o.archive, v_o.rel], NULL), ARRAY['ACCESS EXCLUSIVE'], v_o.cfg);
       IF v_o.rel IS NOT NULL THEN
         EXECUTE format('DROP TABLE %s', v_o.rel);
       END IF;

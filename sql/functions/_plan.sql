@@ -1,10 +1,10 @@
 -- What run_maintenance has to do for one family, in order, as (step, arg) rows:
---   create      <value>   a missing partition to make (arg: a canonical value in it), oldest first:
---                         from the newest partition at or before the current one up to
---                         premake ahead (so a run after downtime fills every month missed,
---                         with no gap), plus partitions for rows waiting in the default
---                         partition and for partitions left filling; never older than the
---                         retention cutoff.
+--   create      <value>   a missing partition to make (arg: a canonical value in it), oldest
+--                         first: from the newest partition at or before the current one up
+--                         to premake ahead, never older than the retention cutoff, so a run
+--                         after downtime fills every month missed, with no gap;
+--   drain       <value>   a missing partition for rows waiting in the default partition, or
+--                         one left filling by an interrupted batched drain;
 --   retire      <suffix>  a partition whose every row is older than retention keep,
 --                         oldest first, detached then archived or dropped as configured.
 --   tablespace  <suffix>  an archived partition not yet in archiveTablespace, including
@@ -18,22 +18,18 @@ SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
-  v_parent text := format('%I.%I', p_root.schema_name, p_root.table_name);
   v_default regclass := to_regclass(format('%I.%I', p_root.schema_name, parting._name(p_root.table_name, 'default')));
   v_cur text;
   v_b record;
   v_last record;
   v_cutoff text;
   v_v text;
-  v_values text[] := ARRAY[]::text[];
+  v_chain text[] := ARRAY[]::text[];
+  v_drain text[] := ARRAY[]::text[];
   v_n integer := 0;
 BEGIN
   IF p_root.strategy = 'range' THEN
-    IF p_root.key_type = 'integer' THEN
-      EXECUTE format('SELECT coalesce(max(%I), 0)::text FROM %s', p_root.key_column, v_parent) INTO v_cur;
-    ELSE
-      v_cur := parting._canonical_abs(p_root, now());
-    END IF;
+    v_cur := parting._current(p_root);
     v_b := parting._bound(p_root, v_cur);
     v_last := v_b;
     FOR i IN 1 .. p_root.premake LOOP
@@ -56,34 +52,46 @@ BEGIN
       v_v := (parting._bound(p_root, v_cutoff)).lower;
     END IF;
     WHILE parting._ord(p_root, v_v) <= parting._ord(p_root, v_last.lower) LOOP
-      v_values := v_values || v_v;
+      v_chain := v_chain || v_v;
       v_v := (parting._bound(p_root, v_v)).upper;
     END LOOP;
 
-    -- Rows in the default partition: one index probe per partition they fall in.
-    v_v := v_cutoff;
+    -- Rows in the default partition: one index probe per partition they fall in, from the
+    -- partition holding the retention cutoff (older rows stay: retention would retire
+    -- their partition at once) up to the last premade partition (rows further ahead wait
+    -- until their partition comes within premake).
+    v_v := CASE WHEN v_cutoff IS NOT NULL THEN (parting._bound(p_root, v_cutoff)).lower END;
     WHILE v_default IS NOT NULL AND v_n < 1000 LOOP
       EXECUTE format('SELECT min(%I)::text FROM %s WHERE %I < %L%s', p_root.key_column, v_default, p_root.key_column,
                      v_last.upper, CASE WHEN v_v IS NULL THEN '' ELSE format(' AND %I >= %L', p_root.key_column, v_v) END)
          INTO v_v;
       EXIT WHEN v_v IS NULL;
       v_b := parting._bound(p_root, v_v);
-      v_values := v_values || v_b.lower;
+      v_drain := v_drain || v_b.lower;
       v_v := v_b.upper;
       v_n := v_n + 1;
     END LOOP;
   END IF;
 
+  -- The chain first (premake matters most), then the drains; only what is missing, and
+  -- never a family that is detached or archived: it stays so until attach_partition.
   RETURN QUERY
-  SELECT 'create'::text, x.v
-    FROM (SELECT DISTINCT ON ((parting._bound(p_root, u.v)).suffix) u.v
-            FROM (SELECT unnest(v_values) AS v
-                  UNION ALL
-                  SELECT o.lower FROM parting.offline o WHERE o.model = p_root.model AND o.state = 'filling') u
-           ORDER BY (parting._bound(p_root, u.v)).suffix) x
-   -- Only what is missing: a family whose every member is attached has nothing to do.
-   WHERE NOT (SELECT bool_and(m.attached) FROM parting._members(p_root, (parting._bound(p_root, x.v)).suffix) m)
-   ORDER BY CASE WHEN p_root.strategy = 'range' THEN parting._ord(p_root, x.v) END, x.v;
+  WITH wanted AS (
+    SELECT 'create'::text AS step, w.v, 0 AS pass FROM unnest(v_chain) AS w(v)
+    UNION ALL
+    SELECT 'drain', w.v, 1 FROM unnest(v_drain) AS w(v)
+    UNION ALL
+    SELECT 'drain', o.lower, 1 FROM parting.offline o WHERE o.model = p_root.model AND o.state = 'filling'
+  ), named AS (
+    SELECT DISTINCT ON (x.suffix) w.step, w.v, w.pass, x.suffix
+      FROM wanted w CROSS JOIN LATERAL (SELECT (parting._bound(p_root, w.v)).suffix) AS x(suffix)
+     ORDER BY x.suffix, w.pass
+  )
+  SELECT n.step, n.v
+    FROM named n
+   WHERE NOT (SELECT bool_and(m.attached) FROM parting._members(p_root, n.suffix) m)
+     AND parting._offline_state(p_root, n.suffix) IS DISTINCT FROM 'offline'
+   ORDER BY n.pass, CASE WHEN p_root.strategy = 'range' THEN parting._ord(p_root, n.v) END, n.v;
 
   IF v_cutoff IS NOT NULL THEN
     RETURN QUERY
@@ -92,6 +100,12 @@ BEGIN
      WHERE p.state = 'attached' AND NOT p.is_default AND parting._ord(p_root, p.upper) <= parting._ord(p_root, v_cutoff)
      ORDER BY parting._ord(p_root, p.lower);
   END IF;
+  -- Families a `pgpart maintain` left half detached are finished as retired.
+  RETURN QUERY
+  SELECT DISTINCT 'retire'::text, o.suffix
+    FROM parting.offline o JOIN parting.config c ON c.model = o.model
+   WHERE c.root_model = p_root.model AND o.state = 'detaching'
+     AND NOT EXISTS (SELECT FROM parting.partitions(p_root.model) p WHERE p.key = o.suffix AND p.state = 'attached');
 
   -- To be archived by this run's retire steps, then moved after them.
   RETURN QUERY

@@ -16,19 +16,19 @@ DECLARE
   v_detail text;
 BEGIN
   v_cfg := parting._model(p_root);
-  -- 'create' names a value in the partition, the other steps its suffix.
-  v_suffix := CASE WHEN p_step = 'create' THEN (parting._bound(v_cfg, p_arg)).suffix ELSE p_arg END;
+  -- 'create' and 'drain' name a value in the partition, the other steps its suffix.
+  v_suffix := CASE WHEN p_step IN ('create', 'drain') THEN (parting._bound(v_cfg, p_arg)).suffix ELSE p_arg END;
   -- Bounds every lock wait of the step, not only those parting._lock asks for (dropping a
   -- table also locks the one its foreign key references). The run commits right after.
   PERFORM set_config('lock_timeout', v_cfg.lock_timeout, true);
   CASE p_step
-    WHEN 'create' THEN
+    WHEN 'create', 'drain' THEN
       PERFORM parting._create_family(v_cfg, p_arg, false, v_cfg.drain_batch);
       IF NOT (SELECT m.attached FROM parting._members(v_cfg, v_suffix) m LIMIT 1) THEN
         RETURN 'more';
       END IF;
     WHEN 'retire' THEN
-      PERFORM parting._detach_family(v_cfg, p_arg, v_cfg.retention_action);
+      PERFORM parting._detach_family(v_cfg, p_arg, coalesce(v_cfg.retention_action, 'detach'));
     WHEN 'tablespace' THEN
       PERFORM parting._archive_tablespace(v_cfg, p_arg);
   END CASE;

@@ -2,7 +2,7 @@
 -- drops it when asked. Families move together: a dependent's partition alone is refused.
 -- On a family already detached, 'archive' and 'drop' still apply; 'detach' does nothing.
 CREATE OR REPLACE FUNCTION parting.detach_partition(p_model text, p_key text, p_action text DEFAULT 'detach')
-RETURNS SETOF regclass
+RETURNS SETOF text
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -36,4 +36,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION parting.detach_partition(text, text, text) IS
-$c$Detaches the partition holding a key from every model of the family (dependents first, parents' locks taken first in the writers' order under lock_timeout), then 'detach' (default: keep the tables), 'archive' (attach them to archive.<table>) or 'drop'. Returns the partitions detached.$c$;
+$c$Detaches the partition holding a key from every model of the family (dependents first, parents' locks taken first in the writers' order under lock_timeout), then 'detach' (default: keep the tables), 'archive' (attach them to archive.<table>) or 'drop'. Returns the names of the partitions detached.$c$;

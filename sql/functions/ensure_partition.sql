@@ -16,15 +16,12 @@ BEGIN
       USING ERRCODE = 'invalid_parameter_value', HINT = format('parting.ensure_partition(%L, ''baz'')', p_model);
   END IF;
 
-  IF v_cfg.key_type = 'integer' THEN
-    -- An integer range has no clock: "current" is the partition of the largest key stored.
-    EXECUTE format('SELECT coalesce(max(%I), 0)::text FROM %I.%I', v_cfg.key_column, v_cfg.schema_name, v_cfg.table_name)
-       INTO v_value;
-  ELSE
-    v_value := parting._canonical_abs(v_cfg, now());
-  END IF;
+  v_value := parting._current(v_cfg);
   FOR i IN 0 .. v_cfg.premake LOOP
-    RETURN QUERY SELECT * FROM parting._create_family(v_cfg, v_value);
+    -- A month detached or archived by hand stays so (parting.attach_partition brings it back).
+    IF parting._offline_state(v_cfg, (parting._bound(v_cfg, v_value)).suffix) IS DISTINCT FROM 'offline' THEN
+      RETURN QUERY SELECT * FROM parting._create_family(v_cfg, v_value);
+    END IF;
     v_value := (parting._bound(v_cfg, v_value)).upper;
   END LOOP;
 END;

@@ -4,11 +4,11 @@
 -- so it COMMITs after every step and never holds locks across the run.
 --
 -- Two runs never overlap: a second one (the next pg_cron tick while this one waits on a
--- lock) returns at once with a NOTICE. The lock is a session-level advisory lock, as a
--- transaction-level one would end at the first COMMIT; it is released when the run ends,
--- and with the session if the run is cancelled. A step that fails is logged and rolled
--- back alone, and the run goes on; after a failed (or skipped) 'create' the family's later 'create'
--- steps wait for the next run, so partitions are never made with a gap.
+-- lock) returns at once with a NOTICE (parting._run_lock); the lock is released when the
+-- run ends, and with the session if the run is cancelled. A step that fails is logged and
+-- rolled back alone, and the run goes on; after a failed (or skipped) 'create' the
+-- family's later 'create' steps are held for the next run (counted as 'create:held'), so
+-- premade partitions never leave a gap; 'drain' steps go on.
 --
 -- No SET clause (a procedure with one cannot COMMIT); pgpart's names are qualified, and
 -- the procedure is not SECURITY DEFINER, so the caller's search_path affects only the caller.
@@ -23,21 +23,16 @@ DECLARE
   v_create_failed boolean;
   v_started timestamptz;
   v_done jsonb;
-  v_holder integer;
+  v_holder text;
 BEGIN
   IF p_model IS NOT NULL THEN
     PERFORM parting._root(p_model, 'run_maintenance');
   END IF;
-  IF EXISTS (SELECT FROM pg_locks l
-              WHERE l.locktype = 'advisory' AND l.pid = pg_backend_pid() AND l.objsubid = 2
-                AND l.classid = hashtext('parting')::oid AND l.objid = hashtext('run_maintenance')::oid) THEN
-    NULL; -- left over from a run in this session that was cancelled: carry on with it
-  ELSIF NOT pg_try_advisory_lock(hashtext('parting'), hashtext('run_maintenance')) THEN
-    SELECT l.pid INTO v_holder FROM pg_locks l
-     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-       AND l.classid = hashtext('parting')::oid AND l.objid = hashtext('run_maintenance')::oid
-       AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
-    RAISE NOTICE 'parting.run_maintenance is already running (pid %): this call does nothing', v_holder;
+  -- Refused here, before any lock is taken, when called inside a transaction block.
+  COMMIT;
+  v_holder := parting._run_lock();
+  IF v_holder IS NOT NULL THEN
+    RAISE NOTICE 'parting.run_maintenance is already running (%): this call does nothing', v_holder;
     RETURN;
   END IF;
 
@@ -50,7 +45,10 @@ BEGIN
     v_create_failed := false;
     v_done := '{}';
     FOR v_step IN SELECT s.step, s.arg FROM parting._steps(v_root) s LOOP
-      CONTINUE WHEN v_step.step = 'create' AND v_create_failed;
+      IF v_step.step = 'create' AND v_create_failed THEN
+        v_done := v_done || jsonb_build_object('create:held', coalesce((v_done ->> 'create:held')::integer, 0) + 1);
+        CONTINUE;
+      END IF;
       v_batches := 0;
       LOOP
         v_status := parting._step(v_root, v_step.step, v_step.arg);

@@ -80,3 +80,4 @@ CREATE TABLE IF NOT EXISTS parting.offline (
 -- Retired in revision 2: replaced by parting._lock.
 DROP FUNCTION IF EXISTS parting._exec(text, text, integer);
 DROP FUNCTION IF EXISTS parting._create_partition(parting.config, text, text, text, boolean);
+DROP FUNCTION IF EXISTS parting._create_family(parting.config, text, boolean);

@@ -18,11 +18,28 @@ interface Logged { model: string; partition: string | null; action: string; deta
 
 export async function maintainCommand(opts: { databaseUrl?: string; model?: string; concurrently: boolean }): Promise<void> {
   const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
+  client.on('notice', (n) => process.stderr.write(`${n.severity ?? 'NOTICE'}: ${n.message}\n`));
   try {
+    // The lock run_maintenance takes, taken first so the concurrent detaches cannot overlap
+    // a pg_cron run either; run_maintenance finds this session holding it and releases it.
+    const holder = (await client.query<{ h: string | null }>('SELECT parting._run_lock() AS h')).rows[0]!.h;
+    if (holder !== null) {
+      process.stderr.write(`parting.run_maintenance is already running (${holder}): nothing done\n`);
+      return;
+    }
     const since = await lastHistoryId(client);
+    const failures: string[] = [];
     if (opts.concurrently) {
       const due = await client.query<Due>('SELECT model, suffix, action FROM parting._concurrent_plan($1)', [opts.model ?? null]);
-      for (const d of due.rows) await detachConcurrently(client, d);
+      for (const d of due.rows) {
+        // One family failing (a lock not had in time) must not keep the others, or
+        // run_maintenance, from running; the family stays 'detaching' for the next run.
+        try {
+          await detachConcurrently(client, d);
+        } catch (err) {
+          failures.push(`${d.model} ${d.suffix}: ${(err as Error).message}`);
+        }
+      }
     }
     await client.query('CALL parting.run_maintenance($1)', [opts.model ?? null]);
     const logged = await client.query<Logged>(
@@ -32,7 +49,8 @@ export async function maintainCommand(opts: { databaseUrl?: string; model?: stri
       const detail = r.detail && typeof r.detail === 'object' && 'error' in r.detail ? ` ${String((r.detail as { error: unknown }).error)}` : '';
       process.stdout.write(`${r.action.padEnd(10)} ${r.model.padEnd(16)} ${(r.partition ?? '').padEnd(28)} ${r.ms === null ? '' : `${r.ms} ms`}${detail}\n`);
     }
-    if (logged.rows.some((r) => r.action === 'failed' || r.action === 'skipped')) {
+    for (const f of failures) process.stdout.write(`failed     ${f}\n`);
+    if (failures.length || logged.rows.some((r) => r.action === 'failed' || r.action === 'skipped')) {
       throw Object.assign(new Error('some maintenance steps failed or were skipped (see above and parting.history)'), { code: 'P0001' });
     }
   } finally {
