@@ -1,0 +1,133 @@
+// Edges of maintenance found in review: a family detached by hand stays detached (never
+// re-created by premake or a drain, and ensure_partition says so); run_maintenance refuses
+// a transaction block before it takes its lock, so no stale lock blocks the next run; a
+// step's locks are all-or-nothing, so a lock it cannot get on an archive table never
+// leaves the parents locked; a `pgpart maintain` interrupted between star and tweet is
+// finished by run_maintenance.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type pg from 'pg';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { withClients, type FreshDatabase } from '../harness/db.js';
+import { installed } from '../harness/install.js';
+import { column, logged, monthlyTweetStar, pgError, rows, scalar } from './helpers.js';
+
+/** 'YYYY-MM' and 'YYYY_MM' of the UTC month `offset` months from now. */
+function month(offset: number): { key: string; suffix: string } {
+  const d = new Date();
+  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1));
+  const key = `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+  return { key, suffix: key.replace('-', '_') };
+}
+
+function archived(withDefault: boolean): ConfigInput {
+  const c = monthlyTweetStar({ premake: 2, initial: true, default: withDefault });
+  const p = c.models.tweet!.partition!;
+  if (p.by === 'range') p.retention = { keep: '2 months', action: 'archive' };
+  return c;
+}
+
+async function pidOf(c: pg.Client): Promise<number> {
+  return Number(await scalar(c, 'SELECT pg_backend_pid()'));
+}
+
+const Edges = suite<{ db?: FreshDatabase }>('maintenance edges', {});
+Edges.before((ctx) => logged('setup', async () => { ctx.db = await installed('maint_edges', archived(true)); }));
+Edges.after(async (ctx) => { await ctx.db?.drop(); });
+
+Edges('a month detached by hand inside premake stays detached: no failure, no copy, ensure_partition names the cure', async (ctx) => {
+  const c = ctx.db!.client;
+  const next = month(1);
+  assert.equal(await column(c, `SELECT parting.detach_partition('tweet', $1)`, [next.key]),
+    [`public.star_${next.suffix}`, `public.tweet_${next.suffix}`]);
+  // A row of that month now lands in the default partition; maintenance leaves it there.
+  await c.query(`INSERT INTO tweet (json, "user", created_at) VALUES ('{}', 'x', $1::timestamptz)`, [`${next.key}-05 10:00+00`]);
+  const since = Number(await scalar(c, 'SELECT coalesce(max(id), 0) FROM parting.history'));
+  await c.query('CALL parting.run_maintenance()');
+  assert.equal(await column(c, `SELECT action FROM parting.history WHERE id > $1 AND action NOT IN ('maintained') ORDER BY id`, [since]), []);
+  assert.equal(await column(c, `SELECT state FROM parting.partitions('tweet') WHERE key = $1`, [next.suffix]), ['detached']);
+  assert.equal(await column(c, `SELECT tableoid::regclass::text FROM tweet WHERE "user" = 'x'`), ['tweet_default']);
+  assert.equal(await column(c, `SELECT * FROM parting.ensure_partition('tweet')`), [], 'no key: the detached month is skipped');
+  const err = await pgError(c, `SELECT parting.ensure_partition('tweet', $1)`, [next.key]);
+  assert.is(err.code, '55000');
+  assert.match(err.message, new RegExp(`partition tweet_${next.suffix} of model "tweet" is detached or archived`));
+  assert.match(String(err.hint), /parting\.attach_partition\('tweet'/);
+  // attach_partition brings it back with the row that waited in the default partition.
+  assert.equal((await column(c, `SELECT parting.attach_partition('tweet', $1)`, [next.key])).length, 2);
+  assert.equal(await column(c, `SELECT tableoid::regclass::text FROM tweet WHERE "user" = 'x'`), [`tweet_${next.suffix}`]);
+});
+
+Edges('CALL run_maintenance() in a transaction block is refused before it locks anything', async (ctx) => {
+  await withClients(ctx.db!.url, 2, async ([a, b]) => {
+    await a!.query('BEGIN');
+    const err = await pgError(a!, 'CALL parting.run_maintenance()');
+    assert.is(err.code, '2D000');
+    assert.match(err.message, /invalid transaction termination/);
+    await a!.query('ROLLBACK');
+    assert.equal(await column(a!, `SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`), [0]);
+    const notices: string[] = [];
+    b!.on('notice', (n) => notices.push(n.message ?? ''));
+    await b!.query('CALL parting.run_maintenance()');
+    assert.equal(notices.filter((n) => /already running/.test(n)), [], 'the next run is not blocked');
+  });
+});
+
+Edges('a lock the archive step cannot get never leaves the parents locked: the whole try is released', async (ctx) => {
+  const c = ctx.db!.client;
+  const old = month(-4);
+  await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [old.key]);
+  await c.query(`SELECT parting._archive_parent(parting._model('tweet'))`);
+  await c.query(`UPDATE parting.config SET lock_timeout = '100ms', lock_tries = 3`);
+  await withClients(ctx.db!.url, 3, async ([holder, m, sampler]) => {
+    // An old transaction holding SHARE on archive.tweet, which archiving must attach to.
+    await holder!.query('BEGIN');
+    await holder!.query('LOCK TABLE archive.tweet IN SHARE MODE');
+    await holder!.query('SELECT pg_sleep(0.3)');
+    const mPid = await pidOf(m!);
+    let done = false;
+    const seen: { relname: string; mode: string }[] = [];
+    const sample = (async () => {
+      while (!done) {
+        seen.push(...await rows<{ relname: string; mode: string }>(sampler!, `
+          SELECT c.relname::text AS relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+           WHERE l.pid = $1 AND c.relname IN ('tweet', 'star')`, [mPid]));
+      }
+    })();
+    await m!.query('CALL parting.run_maintenance()');
+    done = true;
+    await sample;
+    await holder!.query('COMMIT');
+    assert.equal(seen.filter((s) => s.mode === 'AccessExclusiveLock'), [], 'no parent was held while the archive lock was refused');
+  });
+  const skipped = await rows<{ partition: string; error: string }>(c,
+    `SELECT partition, detail->>'error' AS error FROM parting.history WHERE action = 'skipped'`);
+  assert.equal(skipped.map((s) => s.partition), [`tweet_${old.suffix}`]);
+  assert.match(skipped[0]!.error, /holds ShareLock on archive\.tweet/);
+  assert.equal(await column(c, `SELECT state FROM parting.partitions('tweet') WHERE key = $1`, [old.suffix]), ['attached']);
+  await c.query(`UPDATE parting.config SET lock_timeout = '2s', lock_tries = 5`);
+});
+
+const HalfDone = suite<{ db?: FreshDatabase }>('a pgpart maintain interrupted between star and tweet', {});
+HalfDone.before((ctx) => logged('setup', async () => { ctx.db = await installed('maint_half', archived(false)); }));
+HalfDone.after(async (ctx) => { await ctx.db?.drop(); });
+
+HalfDone('run_maintenance finishes it: both archived, the star table without its id default', async (ctx) => {
+  const c = ctx.db!.client;
+  const old = month(-4);
+  await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [old.key]);
+  const statements = await column<string>(c, `SELECT parting._detach_concurrently('tweet', $1)`, [old.suffix]);
+  await c.query(statements[0]!); // star only, then the client "dies"
+  assert.equal(await column(c, `SELECT model || ':' || state FROM parting.offline ORDER BY model`), ['star:detaching', 'tweet:detaching']);
+  await c.query('CALL parting.run_maintenance()');
+  assert.equal(await column(c, `SELECT action FROM parting.history WHERE action IN ('failed', 'skipped')`), []);
+  assert.equal(await column(c, `SELECT model || ':' || state || ':' || schema_name FROM parting.offline ORDER BY model`),
+    ['star:archived:archive', 'tweet:archived:archive']);
+  assert.equal(await column(c, `SELECT count(*)::int FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+                                 WHERE d.adrelid = $1::regclass AND a.attname = 'id'`, [`archive.star_${old.suffix}`]), [0]);
+  assert.equal(await column(c, `SELECT confrelid::regclass::text FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'`,
+    [`archive.star_${old.suffix}`]), [`archive.tweet_${old.suffix}`]);
+});
+
+Edges.run();
+HalfDone.run();
