@@ -1,6 +1,7 @@
 -- The archive table of a model: archive.<table>, the same columns, partitioned the same
--- way, in the archive tablespace when one is set. Created on first use. It has no keys of
--- its own: the archived partitions keep theirs, and their partition foreign keys too.
+-- way, in the archive tablespace when one is set. Created on first use, and given the
+-- columns added to the live table since. It has no keys of its own: the archived
+-- partitions keep theirs, and their partition foreign keys too.
 CREATE OR REPLACE FUNCTION parting._archive_parent(p_cfg parting.config)
 RETURNS regclass
 LANGUAGE plpgsql
@@ -8,6 +9,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_name text := format('%I.%I', p_cfg.archive_schema, p_cfg.table_name);
+  v_col record;
 BEGIN
   IF to_regclass(v_name) IS NULL THEN
     IF to_regnamespace(quote_ident(p_cfg.archive_schema)) IS NULL THEN
@@ -20,6 +22,17 @@ BEGIN
     EXECUTE format('COMMENT ON TABLE %s IS %L', v_name,
                    format('pgpart: archived partitions of %I.%I (model %s)', p_cfg.schema_name, p_cfg.table_name, p_cfg.model));
   END IF;
+  -- Columns added to the live table since: the archive table gets them too (nullable; the
+  -- older archived partitions hold NULL there), or attaching a newer partition would fail.
+  FOR v_col IN
+    SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type
+      FROM pg_attribute a
+     WHERE a.attrelid = format('%I.%I', p_cfg.schema_name, p_cfg.table_name)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+       AND NOT EXISTS (SELECT FROM pg_attribute b WHERE b.attrelid = v_name::regclass AND b.attname = a.attname AND NOT b.attisdropped)
+     ORDER BY a.attnum
+  LOOP
+    EXECUTE format('ALTER TABLE %s ADD COLUMN %I %s', v_name, v_col.attname, v_col.type);
+  END LOOP;
   RETURN v_name::regclass;
 END;
 $$;

@@ -108,6 +108,22 @@ Edges('a lock the archive step cannot get never leaves the parents locked: the w
   await c.query(`UPDATE parting.config SET lock_timeout = '2s', lock_tries = 5`);
 });
 
+Edges('a column added to the live table reaches the archive table, so archiving goes on', async (ctx) => {
+  const c = ctx.db!.client;
+  const a = month(-6);
+  const b = month(-5);
+  await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [a.key]);
+  await c.query(`SELECT parting.detach_partition('tweet', $1, 'archive')`, [a.key]);
+  await c.query(`ALTER TABLE tweet ADD COLUMN lang text`);
+  await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [b.key]);
+  await c.query(`INSERT INTO tweet (json, "user", created_at, lang) VALUES ('{}', 'l', $1::timestamptz, 'en')`, [`${b.key}-03 10:00+00`]);
+  assert.equal(await column(c, `SELECT parting.detach_partition('tweet', $1, 'archive')`, [b.key]),
+    [`public.star_${b.suffix}`, `public.tweet_${b.suffix}`]);
+  assert.equal(await column(c, `SELECT lang FROM archive.tweet ORDER BY created_at`), ['en']);
+  assert.equal(await column(c, `SELECT state FROM parting.partitions('tweet') WHERE key IN ($1, $2) ORDER BY key`, [a.suffix, b.suffix]),
+    ['archived', 'archived']);
+});
+
 const HalfDone = suite<{ db?: FreshDatabase }>('a pgpart maintain interrupted between star and tweet', {});
 HalfDone.before((ctx) => logged('setup', async () => { ctx.db = await installed('maint_half', archived(false)); }));
 HalfDone.after(async (ctx) => { await ctx.db?.drop(); });
