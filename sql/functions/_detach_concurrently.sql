@@ -18,8 +18,8 @@ BEGIN
       USING ERRCODE = 'feature_not_supported', HINT = 'use CALL parting.run_maintenance() or parting.detach_partition()';
   END IF;
   SELECT p.lower, p.upper INTO v_bounds
-    FROM parting.partitions(p_model) p
-   WHERE p.state = 'attached' AND p.partition = to_regclass(format('%I.%I', v_cfg.schema_name, parting._name(v_cfg.table_name, p_suffix)));
+    FROM parting._attached(p_model) p
+   WHERE p.partition = to_regclass(format('%I.%I', v_cfg.schema_name, parting._name(v_cfg.table_name, p_suffix)));
   FOR v_m IN SELECT * FROM parting._members(v_cfg, p_suffix) WHERE attached ORDER BY (cfg).family_order DESC, (cfg).model DESC LOOP
     INSERT INTO parting.offline (model, suffix, schema_name, table_name, lower, upper, state)
     VALUES ((v_m.cfg).model, p_suffix, (v_m.cfg).schema_name, parting._name((v_m.cfg).table_name, p_suffix),

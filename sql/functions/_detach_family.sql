@@ -49,7 +49,7 @@ BEGIN
   END IF;
   -- The bounds as the catalog has them (not recomputed from today's config).
   IF cardinality(v_cfgs) > 0 THEN
-    SELECT p.lower, p.upper INTO v_bounds FROM parting.partitions((v_cfgs[1]).model) p WHERE p.partition = v_rels[1];
+    SELECT p.lower, p.upper INTO v_bounds FROM parting._attached((v_cfgs[1]).model) p WHERE p.partition = v_rels[1];
   END IF;
 
   v_tries := parting._lock(v_archives || v_parents || v_rels,

@@ -43,8 +43,8 @@ BEGIN
     END IF;
 
     SELECT p.lower INTO v_v
-      FROM parting.partitions(p_root.model) p
-     WHERE p.state = 'attached' AND NOT p.is_default AND parting._ord(p_root, p.lower) <= parting._ord(p_root, v_b.lower)
+      FROM parting._attached(p_root.model) p
+     WHERE NOT p.is_default AND parting._ord(p_root, p.lower) <= parting._ord(p_root, v_b.lower)
      ORDER BY parting._ord(p_root, p.lower) DESC
      LIMIT 1;
     v_v := coalesce(v_v, v_b.lower);
@@ -96,8 +96,8 @@ BEGIN
   IF v_cutoff IS NOT NULL THEN
     RETURN QUERY
     SELECT 'retire'::text, p.key
-      FROM parting.partitions(p_root.model) p
-     WHERE p.state = 'attached' AND NOT p.is_default AND parting._ord(p_root, p.upper) <= parting._ord(p_root, v_cutoff)
+      FROM parting._attached(p_root.model) p
+     WHERE NOT p.is_default AND parting._ord(p_root, p.upper) <= parting._ord(p_root, v_cutoff)
      ORDER BY parting._ord(p_root, p.lower);
   END IF;
   -- Families a `pgpart maintain` left half detached are finished as retired.
@@ -105,15 +105,15 @@ BEGIN
   SELECT DISTINCT 'retire'::text, o.suffix
     FROM parting.offline o JOIN parting.config c ON c.model = o.model
    WHERE c.root_model = p_root.model AND o.state = 'detaching'
-     AND NOT EXISTS (SELECT FROM parting.partitions(p_root.model) p WHERE p.key = o.suffix AND p.state = 'attached');
+     AND NOT EXISTS (SELECT FROM parting._attached(p_root.model) p WHERE p.key = o.suffix);
 
   -- To be archived by this run's retire steps, then moved after them.
   RETURN QUERY
   SELECT 'tablespace'::text, p.key
-    FROM parting.partitions(p_root.model) p
+    FROM parting._attached(p_root.model) p
    WHERE v_cutoff IS NOT NULL AND p_root.retention_action = 'archive'
      AND EXISTS (SELECT FROM parting.config c WHERE c.root_model = p_root.model AND c.archive_tablespace IS NOT NULL)
-     AND p.state = 'attached' AND NOT p.is_default AND parting._ord(p_root, p.upper) <= parting._ord(p_root, v_cutoff)
+     AND NOT p.is_default AND parting._ord(p_root, p.upper) <= parting._ord(p_root, v_cutoff)
    ORDER BY parting._ord(p_root, p.lower);
   -- Archived earlier, and not yet in the archive tablespace.
   RETURN QUERY
