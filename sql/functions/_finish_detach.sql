@@ -14,7 +14,7 @@ DECLARE
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtext('parting.family'), hashtext(v_cfg.root_model));
   FOR v_o IN
-    SELECT o.model, m.parent, m.rel, o.table_name, o.lower, o.upper
+    SELECT o.model, m.parent, m.rel, o.table_name, o.lower, o.upper, o.since
       FROM parting.offline o
       JOIN parting._members(v_cfg, p_suffix) m ON (m.cfg).model = o.model
      WHERE o.suffix = p_suffix AND o.state = 'detaching' AND m.rel IS NOT NULL AND NOT m.attached
@@ -22,9 +22,11 @@ BEGIN
   LOOP
     PERFORM parting._identity_default(v_o.rel::text, v_o.parent, false);
     UPDATE parting.offline SET state = 'detached', since = now() WHERE model = v_o.model AND suffix = p_suffix;
-    INSERT INTO parting.history (model, partition, action, detail)
+    -- Timed from when parting._detach_concurrently recorded the family as detaching.
+    INSERT INTO parting.history (model, partition, action, detail, duration)
     VALUES (v_o.model, v_o.table_name, 'detached',
-            jsonb_build_object('lower', v_o.lower, 'upper', v_o.upper, 'concurrently', true, 'then', p_action));
+            jsonb_build_object('lower', v_o.lower, 'upper', v_o.upper, 'concurrently', true, 'then', p_action),
+            clock_timestamp() - v_o.since);
     RETURN NEXT v_o.rel::text;
   END LOOP;
   IF p_action IS NOT NULL

@@ -124,6 +124,42 @@ Edges('a column added to the live table reaches the archive table, so archiving 
     ['archived', 'archived']);
 });
 
+Edges('a star committed for a waiting tweet while a batch locks it moves with it; the batch does not fail', async (ctx) => {
+  const c = ctx.db!.client;
+  const ahead = month(5);
+  await c.query(`UPDATE parting.config SET drain_batch = 5, premake = 4`);
+  await c.query('CALL parting.run_maintenance()'); // up to +4: the run below has only the drain to do
+  // Eight tweets of a month beyond premake wait in the default partition.
+  await c.query(`INSERT INTO tweet (json, "user", created_at)
+                 SELECT '{}', 'w' || g, $1::timestamptz + g * interval '1 hour' FROM generate_series(1, 8) g`, [`${ahead.key}-02 00:00+00`]);
+  const first = await rows<{ id: string; created_at: Date }>(c,
+    `SELECT id, created_at FROM tweet_default WHERE "user" = 'w1'`);
+  await c.query(`UPDATE parting.config SET premake = 5 WHERE model = 'tweet'`);
+  const since = Number(await scalar(c, 'SELECT coalesce(max(id), 0) FROM parting.history'));
+  await withClients(ctx.db!.url, 3, async ([w, m, watcher]) => {
+    // A writer starring the first waiting tweet holds a KEY SHARE lock on it, uncommitted.
+    await w!.query('BEGIN');
+    await w!.query(`INSERT INTO star ("user", tweet_id, tweet_created_at) VALUES ('late', $1, $2)`, [first[0]!.id, first[0]!.created_at]);
+    const mPid = await pidOf(m!);
+    const run = m!.query('CALL parting.run_maintenance()');
+    // Commit only once the batch waits for the writer's row lock on that tweet.
+    let waitedFor = '';
+    for (let i = 0; i < 500 && !waitedFor; i++) {
+      waitedFor = await scalar<string>(watcher!, `SELECT coalesce(string_agg(locktype, ','), '') FROM pg_locks WHERE pid = $1 AND NOT granted`, [mPid]);
+      if (!waitedFor) await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.match(waitedFor, /transactionid|tuple/, 'the batch waited for the writer\'s row lock');
+    await w!.query('COMMIT');
+    await run;
+  });
+  assert.equal(await column(c, `SELECT action FROM parting.history WHERE id > $1 AND action IN ('failed', 'skipped')`, [since]), []);
+  assert.ok(Number(await scalar(c, `SELECT count(*) FROM parting.history WHERE id > $1 AND action = 'moved'`, [since])) >= 2, 'in batches');
+  assert.equal(await column(c, `SELECT tableoid::regclass::text FROM star WHERE "user" = 'late'`), [`star_${ahead.suffix}`]);
+  assert.equal(await column(c, `SELECT count(*)::int FROM tweet WHERE tableoid = $1::regclass`, [`tweet_${ahead.suffix}`]), [8]);
+  assert.equal(await column(c, `SELECT count(*)::int FROM tweet_default`), [0]);
+  await c.query(`UPDATE parting.config SET drain_batch = 10000, premake = 2`);
+});
+
 const HalfDone = suite<{ db?: FreshDatabase }>('a pgpart maintain interrupted between star and tweet', {});
 HalfDone.before((ctx) => logged('setup', async () => { ctx.db = await installed('maint_half', archived(false)); }));
 HalfDone.after(async (ctx) => { await ctx.db?.drop(); });
