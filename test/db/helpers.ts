@@ -168,3 +168,34 @@ export async function partitionNames(client: pg.Client, model: string): Promise<
 export function sqlLiteral(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
+
+/** A month counted from the current UTC month: now() is real, so tests never hard-code one. */
+export interface Month {
+  /** '2026-11': a key ensure_partition / detach_partition accept. */
+  key: string;
+  /** '2026_11': the partition name suffix. */
+  suffix: string;
+  /** '2026-11-01 00:00:00+00': the lower bound as parting.partitions() prints it. */
+  lower: string;
+  /** A timestamptz inside the month. */
+  at: (day?: number) => string;
+}
+
+/** The month `offset` months from the current UTC month. */
+export function month(offset: number): Month {
+  const now = new Date();
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
+  const y = String(d.getUTCFullYear()).padStart(4, '0');
+  const m = String(d.getUTCMonth() + 1).padStart(2, '0');
+  return {
+    key: `${y}-${m}`,
+    suffix: `${y}_${m}`,
+    lower: `${y}-${m}-01 00:00:00+00`,
+    at: (day = 15) => `${y}-${m}-${String(day).padStart(2, '0')} 12:00:00+00`,
+  };
+}
+
+/** month(from) .. month(to), inclusive. */
+export function months(from: number, to: number): Month[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => month(from + i));
+}

@@ -10,7 +10,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { runCli } from '../harness/cli.js';
 import { withClients, type FreshDatabase } from '../harness/db.js';
 import { installed } from '../harness/install.js';
-import { column, logged, monthlyTweetStar, rows, scalar } from './helpers.js';
+import { column, logged, month, monthlyTweetStar, rows, scalar } from './helpers.js';
 
 /** tweet/star by month, premake 1, keep 2 months, archived; with or without default partitions. */
 function retained(withDefault: boolean): ConfigInput {
@@ -20,20 +20,15 @@ function retained(withDefault: boolean): ConfigInput {
   return c;
 }
 
-/** 'YYYY-MM' of the UTC month `offset` months from now. */
-function month(offset: number): string {
-  const d = new Date();
-  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1));
-  return `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
-}
-const suffix = (offset: number): string => month(offset).replace('-', '_');
+const key = (offset: number): string => month(offset).key;
+const suffix = (offset: number): string => month(offset).suffix;
 
 /** Old months with a tweet and its star each, ready to be retired. */
 async function oldMonths(c: pg.Client, offsets: number[]): Promise<void> {
   for (const o of offsets) {
-    await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [month(o)]);
+    await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [key(o)]);
     await c.query(`WITH t AS (INSERT INTO tweet (json, "user", created_at) VALUES ('{}', 'old', $1::timestamptz) RETURNING id, created_at)
-                   INSERT INTO star ("user", tweet_id, tweet_created_at) SELECT 'old', id, created_at FROM t`, [`${month(o)}-10 12:00+00`]);
+                   INSERT INTO star ("user", tweet_id, tweet_created_at) SELECT 'old', id, created_at FROM t`, [month(o).at(10)]);
   }
 }
 
@@ -131,7 +126,7 @@ Concurrent('a concurrent detach interrupted half way is finished by the next run
   assert.equal(await column(db.client, `SELECT model || ':' || state FROM parting.offline WHERE suffix = $1 ORDER BY model`, [suffix(-6)]),
     ['star:archived', 'tweet:archived']);
   assert.is(Number(await scalar(db.client, `SELECT count(*) FROM pg_inherits WHERE inhdetachpending`)), 0);
-  assert.is(Number(await scalar(db.client, `SELECT count(*) FROM archive.star WHERE tweet_created_at < $1::timestamptz`, [`${month(-5)}-01`])), 1);
+  assert.is(Number(await scalar(db.client, `SELECT count(*) FROM archive.star WHERE tweet_created_at < $1::timestamptz`, [month(-5).lower])), 1);
 });
 
 Concurrent('bad input: an unknown model is a database error (exit 2) naming it, and nothing changes', async (ctx) => {

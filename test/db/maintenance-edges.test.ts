@@ -11,15 +11,7 @@ import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { withClients, type FreshDatabase } from '../harness/db.js';
 import { installed } from '../harness/install.js';
-import { column, logged, monthlyTweetStar, pgError, rows, scalar } from './helpers.js';
-
-/** 'YYYY-MM' and 'YYYY_MM' of the UTC month `offset` months from now. */
-function month(offset: number): { key: string; suffix: string } {
-  const d = new Date();
-  const m = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1));
-  const key = `${m.getUTCFullYear()}-${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
-  return { key, suffix: key.replace('-', '_') };
-}
+import { column, logged, month, monthlyTweetStar, pgError, rows, scalar } from './helpers.js';
 
 function archived(withDefault: boolean): ConfigInput {
   const c = monthlyTweetStar({ premake: 2, initial: true, default: withDefault });

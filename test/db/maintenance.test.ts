@@ -17,41 +17,9 @@ import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { adminUrl, newClient, withClients, type FreshDatabase } from '../harness/db.js';
 import { installed } from '../harness/install.js';
-import { column, counts, ensure, logged, monthlyTweetStar, pgError, rows, scalar } from './helpers.js';
+import { column, counts, ensure, logged, month, months, monthlyTweetStar, pgError, rows, scalar, type Month } from './helpers.js';
 
 type Ctx = { db?: FreshDatabase };
-
-// ── months relative to now ─────────────────────────────────────────────────
-
-interface Month {
-  /** '2026-11': a key ensure_partition / detach_partition accept. */
-  key: string;
-  /** '2026_11': the partition name suffix. */
-  suffix: string;
-  /** '2026-11-01 00:00:00+00': the lower bound as parting.partitions() prints it. */
-  lower: string;
-  /** A timestamptz inside the month. */
-  at: (day?: number) => string;
-}
-
-/** The month `offset` months from the current UTC month. */
-function month(offset: number): Month {
-  const now = new Date();
-  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + offset, 1));
-  const y = String(d.getUTCFullYear()).padStart(4, '0');
-  const m = String(d.getUTCMonth() + 1).padStart(2, '0');
-  return {
-    key: `${y}-${m}`,
-    suffix: `${y}_${m}`,
-    lower: `${y}-${m}-01 00:00:00+00`,
-    at: (day = 15) => `${y}-${m}-${String(day).padStart(2, '0')} 12:00:00+00`,
-  };
-}
-
-/** month(from) .. month(to), inclusive. */
-function months(from: number, to: number): Month[] {
-  return Array.from({ length: to - from + 1 }, (_, i) => month(from + i));
-}
 
 // ── helpers ────────────────────────────────────────────────────────────────
 
