@@ -137,25 +137,15 @@ export function pgpartEnsure(m: Month): string {
  * run_maintenance keeps the current month and 2 ahead.
  */
 export const retentionFamilyConfig: ConfigInput = {
-  schema: 'public',
-  timezone: 'UTC',
+  ...familyConfig,
   models: {
+    ...familyConfig.models,
     tweet: {
-      columns: tweetColumns,
-      primaryKey: ['id'],
+      ...familyConfig.models.tweet!,
       partition: {
-        by: 'range',
-        column: 'created_at',
-        interval: '1 month',
-        initial: false,
-        premake: 2,
-        retention: { keep: '2 months', action: 'archive' },
+        by: 'range', column: 'created_at', interval: '1 month', initial: false,
+        premake: 2, retention: { keep: '2 months', action: 'archive' },
       },
-    },
-    star: {
-      columns: { id: 'bigint generated always as identity', user: 'text not null' },
-      primaryKey: ['id'],
-      partitionForeignKey: { column: 'tweet_id', references: 'tweet' },
     },
   },
 };

@@ -22,7 +22,7 @@ BEGIN
      ORDER BY c.family_order, c.model
   LOOP
     v_started := clock_timestamp();
-    PERFORM parting._lock(ARRAY[v_o.rel], ARRAY['ACCESS EXCLUSIVE'], v_o.cfg);
+    PERFORM parting._lock(v_o.cfg, p_access_exclusive => ARRAY[v_o.rel]);
     EXECUTE format('ALTER TABLE %s SET TABLESPACE %I', v_o.rel, (v_o.cfg).archive_tablespace);
     FOR v_ix IN SELECT indexrelid::regclass FROM pg_index WHERE indrelid = v_o.rel LOOP
       EXECUTE format('ALTER INDEX %s SET TABLESPACE %I', v_ix, (v_o.cfg).archive_tablespace);

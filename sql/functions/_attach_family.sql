@@ -54,12 +54,11 @@ BEGIN
     RETURN;
   END IF;
 
-  PERFORM parting._lock(v_parents || v_archives || v_defaults || v_rels,
-                        array_fill(CASE WHEN cardinality(v_defaults) = 0 THEN 'SHARE UPDATE EXCLUSIVE' ELSE 'EXCLUSIVE' END,
-                                   ARRAY[cardinality(v_parents)])
-                        || array_fill('ACCESS EXCLUSIVE'::text,
-                                      ARRAY[cardinality(v_archives) + cardinality(v_defaults) + cardinality(v_rels)]),
-                        p_root);
+  IF cardinality(v_defaults) = 0 THEN
+    PERFORM parting._lock(p_root, p_share_update => v_parents, p_access_exclusive => v_archives || v_rels);
+  ELSE
+    PERFORM parting._lock(p_root, p_exclusive => v_parents, p_access_exclusive => v_archives || v_defaults || v_rels);
+  END IF;
   FOR i IN 1 .. cardinality(v_cfgs) LOOP
     v_part := format('%I.%I', (v_cfgs[i]).schema_name, (v_offline[i]).table_name);
     IF v_archive_of[i] IS NOT NULL THEN

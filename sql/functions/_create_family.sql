@@ -28,7 +28,7 @@ DECLARE
   v_parts text[] := ARRAY[]::text[];
   v_parents regclass[] := ARRAY[]::regclass[];
   v_defaults regclass[] := ARRAY[]::regclass[];
-  v_waiting bigint;
+  v_batched boolean := false;
   v_moved jsonb;
   v_tries integer;
 BEGIN
@@ -68,33 +68,33 @@ BEGIN
   END IF;
 
   IF cardinality(v_defaults) = 0 THEN
-    v_tries := parting._lock(v_parents, ARRAY['SHARE UPDATE EXCLUSIVE'], p_root);
+    v_tries := parting._lock(p_root, p_share_update => v_parents);
   ELSE
     IF p_batch IS NOT NULL THEN
-      EXECUTE format('SELECT count(*) FROM (SELECT FROM %s WHERE %s LIMIT %s) s',
-                     v_defaults[1], parting._check(p_root, v_b.lower, v_b.upper), p_batch + 1)
-         INTO v_waiting;
-      IF v_waiting > p_batch THEN
-        v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, p_batch);
-        INSERT INTO parting.offline (model, suffix, schema_name, table_name, lower, upper, state)
-        SELECT m.model, v_b.suffix, m.schema_name, parting._name(m.table_name, v_b.suffix), v_b.lower, v_b.upper, 'filling'
-          FROM unnest(v_cfgs) AS m
-        ON CONFLICT (model, suffix) DO NOTHING;
-        INSERT INTO parting.history (model, partition, action, detail, duration)
-        VALUES (p_root.model, parting._name(p_root.table_name, v_b.suffix), 'moved',
-                jsonb_build_object('rows', v_moved, 'from', 'default', 'batch', p_batch, 'attached', false),
-                clock_timestamp() - v_started);
-        RETURN;
-      END IF;
+      EXECUTE format('SELECT count(*) > %s FROM (SELECT FROM %s WHERE %s LIMIT %s) s',
+                     p_batch, v_defaults[1], parting._check(p_root, v_b.lower, v_b.upper), p_batch + 1)
+         INTO v_batched;
     END IF;
-    v_tries := parting._lock(v_parents || v_defaults,
-                             array_fill('EXCLUSIVE'::text, ARRAY[cardinality(v_parents)])
-                             || array_fill('ACCESS EXCLUSIVE'::text, ARRAY[cardinality(v_defaults)]), p_root);
-    v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, NULL);
+    IF v_batched THEN
+      v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, p_batch);
+    ELSE
+      v_tries := parting._lock(p_root, p_exclusive => v_parents, p_access_exclusive => v_defaults);
+      v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, NULL);
+    END IF;
     INSERT INTO parting.history (model, partition, action, detail, duration)
     SELECT p_root.model, parting._name(p_root.table_name, v_b.suffix), 'moved',
-           jsonb_build_object('rows', v_moved, 'from', 'default', 'attached', true), clock_timestamp() - v_started
+           jsonb_strip_nulls(jsonb_build_object('rows', v_moved, 'from', 'default', 'attached', NOT v_batched,
+                                                'batch', CASE WHEN v_batched THEN p_batch END)),
+           clock_timestamp() - v_started
      WHERE EXISTS (SELECT FROM jsonb_each(v_moved) e WHERE (e.value)::bigint > 0);
+    IF v_batched THEN
+      -- Not attached yet: the caller commits and calls again for the next batch.
+      INSERT INTO parting.offline (model, suffix, schema_name, table_name, lower, upper, state)
+      SELECT m.model, v_b.suffix, m.schema_name, parting._name(m.table_name, v_b.suffix), v_b.lower, v_b.upper, 'filling'
+        FROM unnest(v_cfgs) AS m
+      ON CONFLICT (model, suffix) DO NOTHING;
+      RETURN;
+    END IF;
   END IF;
 
   FOR i IN 1 .. cardinality(v_cfgs) LOOP

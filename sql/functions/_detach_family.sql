@@ -52,9 +52,7 @@ BEGIN
     SELECT p.lower, p.upper INTO v_bounds FROM parting._attached((v_cfgs[1]).model) p WHERE p.partition = v_rels[1];
   END IF;
 
-  v_tries := parting._lock(v_archives || v_parents || v_rels,
-                           array_fill('SHARE UPDATE EXCLUSIVE'::text, ARRAY[cardinality(v_archives)])
-                           || array_fill('ACCESS EXCLUSIVE'::text, ARRAY[cardinality(v_parents) * 2]), p_root);
+  v_tries := parting._lock(p_root, p_share_update => v_archives, p_access_exclusive => v_parents || v_rels);
   FOR i IN REVERSE cardinality(v_cfgs) .. 1 LOOP
     -- A detach CONCURRENTLY that was interrupted leaves the partition pending: finish it.
     EXECUTE format('ALTER TABLE %s DETACH PARTITION %s%s', v_parents[i], v_parts[i],

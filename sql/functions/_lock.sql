@@ -1,4 +1,6 @@
--- Takes all the locks one step needs, p_modes[i] on p_rels[i], in the order given, or none:
+-- Takes all the locks one step needs, or none: SHARE UPDATE EXCLUSIVE on p_share_update,
+-- then EXCLUSIVE on p_exclusive, then ACCESS EXCLUSIVE on p_access_exclusive, each list in
+-- the order given;
 -- every try is one subtransaction, so a try that fails releases what it took before it
 -- backs off, and no lock is ever held while waiting for another (DESIGN F5). Each request
 -- runs under the model's short lock_timeout; a try that must fail is not made (a
@@ -6,10 +8,13 @@
 -- in time; asking would stall every writer queued behind us for nothing); between tries it
 -- backs off, jittered and exponentially. After lock_tries tries it raises
 -- lock_not_available naming the holder. Returns the tries taken.
--- Locks are taken ONLY on the relations named (never recursing into partitions); callers
--- list them in the writers' order (parents before partitions, family order), so taking
--- them cannot deadlock with writers; a deadlock with some other session is retried too.
-CREATE OR REPLACE FUNCTION parting._lock(p_rels regclass[], p_modes text[], p_cfg parting.config)
+-- Locks are taken ONLY on the relations named (never recursing into partitions). Every
+-- step needs its weaker locks on relations writers reach first (parents) or never (archive
+-- tables), so weakest-first is the writers' order too (parents before partitions, family
+-- order) and taking them cannot deadlock with writers; a deadlock with some other session
+-- is retried.
+CREATE OR REPLACE FUNCTION parting._lock(p_cfg parting.config, p_share_update regclass[] DEFAULT '{}',
+                                         p_exclusive regclass[] DEFAULT '{}', p_access_exclusive regclass[] DEFAULT '{}')
 RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -17,23 +22,20 @@ AS $$
 DECLARE
   v_try integer := 1;
   v_old text := current_setting('lock_timeout');
-  v_modes text[];
+  v_rels regclass[] := p_share_update || p_exclusive || p_access_exclusive;
+  v_modes text[] := array_fill('SHARE UPDATE EXCLUSIVE'::text, ARRAY[cardinality(p_share_update)])
+                    || array_fill('EXCLUSIVE'::text, ARRAY[cardinality(p_exclusive)])
+                    || array_fill('ACCESS EXCLUSIVE'::text, ARRAY[cardinality(p_access_exclusive)]);
   v_why text;
   v_sql text;
 BEGIN
-  IF coalesce(cardinality(p_rels), 0) = 0 THEN
+  IF cardinality(v_rels) = 0 THEN
     RETURN 0;
   END IF;
-  -- One mode for all, or one per relation.
-  v_modes := CASE WHEN cardinality(p_modes) = 1 THEN array_fill(p_modes[1], ARRAY[cardinality(p_rels)]) ELSE p_modes END;
-  IF cardinality(v_modes) <> cardinality(p_rels)
-     OR NOT v_modes <@ ARRAY['SHARE UPDATE EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'] THEN
-    RAISE EXCEPTION 'parting._lock: bad modes % for %', p_modes, p_rels;
-  END IF;
   SELECT string_agg(format('LOCK TABLE ONLY %s IN %s MODE', r, m), '; ' ORDER BY i) INTO v_sql
-    FROM unnest(p_rels, v_modes) WITH ORDINALITY AS u(r, m, i);
+    FROM unnest(v_rels, v_modes) WITH ORDINALITY AS u(r, m, i);
   LOOP
-    v_why := parting._blocker(p_rels, v_modes, p_cfg.lock_timeout::interval);
+    v_why := parting._blocker(v_rels, v_modes, p_cfg.lock_timeout::interval);
     IF v_why IS NULL THEN
       BEGIN
         PERFORM set_config('lock_timeout', p_cfg.lock_timeout, true);
@@ -47,7 +49,7 @@ BEGIN
       END;
     END IF;
     IF v_try >= p_cfg.lock_tries THEN
-      RAISE EXCEPTION 'could not take the locks on % after % tries: %', p_rels::text, v_try, v_why
+      RAISE EXCEPTION 'could not take the locks on % after % tries: %', v_rels::text, v_try, v_why
         USING ERRCODE = 'lock_not_available';
     END IF;
     PERFORM pg_sleep(least(0.05 * 2 ^ v_try, 2.0) * (0.5 + random() / 2));

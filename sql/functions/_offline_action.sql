@@ -32,7 +32,7 @@ BEGIN
     LOOP
       v_archive := parting._archive_parent(v_o.cfg);
       -- Held already when called from parting._detach_family.
-      PERFORM parting._lock(ARRAY[v_archive, v_o.rel], ARRAY['SHARE UPDATE EXCLUSIVE', 'ACCESS EXCLUSIVE'], v_o.cfg);
+      PERFORM parting._lock(v_o.cfg, p_share_update => ARRAY[v_archive], p_access_exclusive => ARRAY[v_o.rel]);
       EXECUTE format('ALTER TABLE %s SET SCHEMA %I', v_o.rel, (v_o.cfg).archive_schema);
       EXECUTE format('ALTER TABLE %s ATTACH PARTITION %I.%I %s', v_archive, (v_o.cfg).archive_schema, v_o.table_name,
                      parting._clause(v_o.cfg, v_o.lower, v_o.upper, false));
@@ -52,7 +52,7 @@ BEGIN
        ORDER BY c.family_order DESC, c.model DESC
     LOOP
       -- Dropping a partition of the archive table locks that table too.
-      PERFORM parting._lock(array_remove(ARRAY[v_o.archive, v_o.rel], NULL), ARRAY['ACCESS EXCLUSIVE'], v_o.cfg);
+      PERFORM parting._lock(v_o.cfg, p_access_exclusive => array_remove(ARRAY[v_o.archive, v_o.rel], NULL));
       IF v_o.rel IS NOT NULL THEN
         EXECUTE format('DROP TABLE %s', v_o.rel);
       END IF;

@@ -21,8 +21,7 @@ BEGIN
                         ELSE 'CREATE EXTENSION pg_cron (with shared_preload_libraries = ''pg_cron''), or run CALL parting.run_maintenance() from your own scheduler' END;
     RETURN NULL;
   END IF;
-  EXECUTE format('SELECT jobid FROM %I.job WHERE jobname = $1 AND username = current_user AND database = current_database()', v_cron)
-     INTO v_job USING 'pgpart maintenance';
+  v_job := parting._cron_job();
   IF v_job IS NULL THEN
     EXECUTE format('SELECT %I.schedule_in_database($1, $2, $3, current_database())', v_cron)
        INTO v_job USING 'pgpart maintenance', p_cron, 'CALL parting.run_maintenance()';

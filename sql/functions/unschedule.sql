@@ -17,8 +17,7 @@ BEGIN
                                     v_cron_db, 'pgpart maintenance', current_database()) END;
     RETURN false;
   END IF;
-  EXECUTE format('SELECT jobid FROM %I.job WHERE jobname = $1 AND username = current_user AND database = current_database()', v_cron)
-     INTO v_job USING 'pgpart maintenance';
+  v_job := parting._cron_job();
   IF v_job IS NULL THEN
     RETURN false;
   END IF;
