@@ -51,6 +51,16 @@ export function listTweetStar(): ConfigInput {
   };
 }
 
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** The backend pid of the client's session. */
+export async function pidOf(client: pg.Client): Promise<number> {
+  return Number(await scalar(client, 'SELECT pg_backend_pid()'));
+}
+
 /** Runs a before() hook body, logging its error: uvu hides errors thrown by hooks. */
 export async function logged<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -61,10 +71,9 @@ export async function logged<T>(what: string, fn: () => Promise<T>): Promise<T> 
   }
 }
 
-export async function rows<T extends Record<string, unknown> = Record<string, unknown>>(
-  client: pg.Client, sql: string, params: unknown[] = [],
-): Promise<T[]> {
-  return (await client.query<T>(sql, params)).rows;
+/** Every row, typed as the caller says (an interface works too: no index signature needed). */
+export async function rows<T = Record<string, unknown>>(client: pg.Client, sql: string, params: unknown[] = []): Promise<T[]> {
+  return (await client.query(sql, params)).rows as T[];
 }
 
 /** The first column of the first row. */

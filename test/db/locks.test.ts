@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import type pg from 'pg';
 import { installed } from '../harness/install.js';
 import { withClients, type FreshDatabase } from '../harness/db.js';
-import { monthlyTweetStar } from './helpers.js';
+import { monthlyTweetStar, pidOf } from './helpers.js';
 
 // The seed's tweet/star family, no partitions made at install: the tests make their own.
 const config = monthlyTweetStar();
@@ -39,10 +39,6 @@ Locks.before(async (ctx) => {
 Locks.after(async (ctx) => {
   await ctx.db?.drop();
 });
-
-async function pidOf(c: pg.Client): Promise<number> {
-  return (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-}
 
 /** Relation locks as another session sees them (only relations it can see in pg_class). */
 async function relationLocks(observer: pg.Client): Promise<Lock[]> {

@@ -1,32 +1,23 @@
-// Edges of maintenance found in review: a family detached by hand stays detached (never
-// re-created by premake or a drain, and ensure_partition says so); run_maintenance refuses
-// a transaction block before it takes its lock, so no stale lock blocks the next run; a
+// Corner cases of maintenance: a family detached by hand stays detached (never re-created
+// by premake or a drain, and ensure_partition says so); run_maintenance refuses a
+// transaction block before it takes its lock, so no stale lock blocks the next run; a
 // step's locks are all-or-nothing, so a lock it cannot get on an archive table never
-// leaves the parents locked; a `pgpart maintain` interrupted between star and tweet is
-// finished by run_maintenance.
+// leaves the parents locked; a column added to the live table reaches the archive table;
+// a star committed for a tweet a drain batch is moving moves with it; a `pgpart maintain`
+// interrupted between star and tweet is finished by run_maintenance.
 
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { withClients, type FreshDatabase } from '../harness/db.js';
-import { installed } from '../harness/install.js';
-import { column, logged, month, monthlyTweetStar, pgError, rows, scalar } from './helpers.js';
+import { withClients } from '../harness/db.js';
+import { column, month, monthlyTweetStar, pgError, pidOf, rows, scalar, sleep } from './helpers.js';
+import { dbSuite, lastHistoryId, withRetention } from './maintenance-helpers.js';
 
+/** tweet/star with a partition made at install, retention archiving months older than 2. */
 function archived(withDefault: boolean): ConfigInput {
-  const c = monthlyTweetStar({ premake: 2, initial: true, default: withDefault });
-  const p = c.models.tweet!.partition!;
-  if (p.by === 'range') p.retention = { keep: '2 months', action: 'archive' };
-  return c;
+  return withRetention(monthlyTweetStar({ premake: 2, initial: true, default: withDefault }), '2 months', 'archive');
 }
 
-async function pidOf(c: pg.Client): Promise<number> {
-  return Number(await scalar(c, 'SELECT pg_backend_pid()'));
-}
-
-const Edges = suite<{ db?: FreshDatabase }>('maintenance edges', {});
-Edges.before((ctx) => logged('setup', async () => { ctx.db = await installed('maint_edges', archived(true)); }));
-Edges.after(async (ctx) => { await ctx.db?.drop(); });
+const Edges = dbSuite('maintenance edges', 'maint_edges', archived(true));
 
 Edges('a month detached by hand inside premake stays detached: no failure, no copy, ensure_partition names the cure', async (ctx) => {
   const c = ctx.db!.client;
@@ -35,7 +26,7 @@ Edges('a month detached by hand inside premake stays detached: no failure, no co
     [`public.star_${next.suffix}`, `public.tweet_${next.suffix}`]);
   // A row of that month now lands in the default partition; maintenance leaves it there.
   await c.query(`INSERT INTO tweet (json, "user", created_at) VALUES ('{}', 'x', $1::timestamptz)`, [`${next.key}-05 10:00+00`]);
-  const since = Number(await scalar(c, 'SELECT coalesce(max(id), 0) FROM parting.history'));
+  const since = await lastHistoryId(c);
   await c.query('CALL parting.run_maintenance()');
   assert.equal(await column(c, `SELECT action FROM parting.history WHERE id > $1 AND action NOT IN ('maintained') ORDER BY id`, [since]), []);
   assert.equal(await column(c, `SELECT state FROM parting.partitions('tweet') WHERE key = $1`, [next.suffix]), ['detached']);
@@ -127,7 +118,7 @@ Edges('a star committed for a waiting tweet while a batch locks it moves with it
   const first = await rows<{ id: string; created_at: Date }>(c,
     `SELECT id, created_at FROM tweet_default WHERE "user" = 'w1'`);
   await c.query(`UPDATE parting.config SET premake = 5 WHERE model = 'tweet'`);
-  const since = Number(await scalar(c, 'SELECT coalesce(max(id), 0) FROM parting.history'));
+  const since = await lastHistoryId(c);
   await withClients(ctx.db!.url, 3, async ([w, m, watcher]) => {
     // A writer starring the first waiting tweet holds a KEY SHARE lock on it, uncommitted.
     await w!.query('BEGIN');
@@ -138,7 +129,7 @@ Edges('a star committed for a waiting tweet while a batch locks it moves with it
     let waitedFor = '';
     for (let i = 0; i < 500 && !waitedFor; i++) {
       waitedFor = await scalar<string>(watcher!, `SELECT coalesce(string_agg(locktype, ','), '') FROM pg_locks WHERE pid = $1 AND NOT granted`, [mPid]);
-      if (!waitedFor) await new Promise((r) => setTimeout(r, 10));
+      if (!waitedFor) await sleep(10);
     }
     assert.match(waitedFor, /transactionid|tuple/, 'the batch waited for the writer\'s row lock');
     await w!.query('COMMIT');
@@ -152,9 +143,7 @@ Edges('a star committed for a waiting tweet while a batch locks it moves with it
   await c.query(`UPDATE parting.config SET drain_batch = 10000, premake = 2`);
 });
 
-const HalfDone = suite<{ db?: FreshDatabase }>('a pgpart maintain interrupted between star and tweet', {});
-HalfDone.before((ctx) => logged('setup', async () => { ctx.db = await installed('maint_half', archived(false)); }));
-HalfDone.after(async (ctx) => { await ctx.db?.drop(); });
+const HalfDone = dbSuite('a pgpart maintain interrupted between star and tweet', 'maint_half', archived(false));
 
 HalfDone('run_maintenance finishes it: both archived, the star table without its id default', async (ctx) => {
   const c = ctx.db!.client;

@@ -1,0 +1,81 @@
+// run_maintenance never runs twice at once: while run A is under way (here held up, its
+// retire step waiting on a reader's lock), a second call C returns at once with a NOTICE
+// naming A's pid and logs nothing. A gives up on the lock after lock_tries and logs the
+// retire 'skipped' with who holds what, leaving the family untouched; with the reader
+// gone, the next run retires it.
+//
+// now() is real, so every key is a month counted from the current UTC month (month(k)).
+
+import * as assert from 'uvu/assert';
+import { withClients } from '../harness/db.js';
+import { ensure, month, months, monthlyTweetStar, pidOf, sleep } from './helpers.js';
+import {
+  call, count, createdLines, dbSuite, historySince, insertPairs, lastHistoryId, lines, stateOf, withRetention,
+} from './maintenance-helpers.js';
+
+const OLDEST = month(-5);
+
+const Overlap = dbSuite('run_maintenance: a second run while one is under way does nothing', 'maint_overlap',
+  withRetention(monthlyTweetStar({ premake: 2, initial: false }), '2 months', 'detach'),
+  async (c) => {
+    await ensure(c, 'tweet', OLDEST.key);
+    await insertPairs(c, OLDEST, 2);
+    await c.query(`UPDATE parting.config SET lock_timeout = '200ms', lock_tries = 6 WHERE model = 'tweet'`);
+  });
+
+Overlap("A's retire backs off from B's lock; C returns at once with the NOTICE; A logs the retire 'skipped'", async (ctx) => {
+  const url = ctx.db!.url;
+  const main = ctx.db!.client;
+  const since = await lastHistoryId(main);
+  await withClients(url, 4, async ([a, b, cc, observer]) => {
+    const aPid = await pidOf(a!);
+    const bPid = await pidOf(b!);
+    const notices: string[] = [];
+    cc!.on('notice', (n) => notices.push(n.message ?? ''));
+
+    await b!.query('BEGIN');
+    let aDone = false;
+    let aRun: Promise<void> | undefined;
+    try {
+      await b!.query(`SELECT count(*) FROM tweet_${OLDEST.suffix}`); // ACCESS SHARE until B ends
+      aRun = call(a!).finally(() => { aDone = true; });
+      aRun.catch(() => {});
+      // A holds the run's advisory lock from its start to its end.
+      let running = false;
+      for (let i = 0; i < 2000 && !running; i++) {
+        running = (await observer!.query(
+          `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = $1 AND granted`, [aPid])).rowCount! > 0;
+        if (!running) await sleep(5);
+      }
+      assert.ok(running, 'A is running');
+      await call(cc!);
+      assert.not.ok(aDone, 'A is still running (held up by B) when C returns');
+      assert.equal(notices, [`parting.run_maintenance is already running (pid ${aPid}): this call does nothing`]);
+      await aRun; // B holds its lock until A has given up
+    } finally {
+      await aRun?.catch(() => {});
+      await b!.query('COMMIT');
+    }
+
+    const h = await historySince(observer!, since);
+    assert.equal(lines(h), [...createdLines(months(-2, 2)), `skipped tweet tweet_${OLDEST.suffix}`, 'maintained tweet']);
+    const skipped = h.find((r) => r.action === 'skipped')!;
+    assert.is(skipped.detail!.step, 'retire');
+    assert.is(skipped.detail!.sqlstate, '55P03');
+    assert.match(String(skipped.detail!.error), 'could not take the locks on');
+    assert.match(String(skipped.detail!.error), 'after 6 tries');
+    assert.match(String(skipped.detail!.error), `pid ${bPid} holds AccessShareLock on public.tweet_${OLDEST.suffix}`);
+    assert.equal(h.at(-1)!.detail, { 'create:done': 5, 'retire:skipped': 1 });
+    assert.is(h.filter((r) => r.action === 'maintained').length, 1, 'C logged nothing');
+  });
+  // The family A could not retire is untouched, and with B gone the next run retires it.
+  assert.equal(await stateOf(main, 'tweet', OLDEST.suffix), [`tweet_${OLDEST.suffix} attached`]);
+  assert.is(await count(main, `tweet_${OLDEST.suffix}`), 2);
+  const next = await lastHistoryId(main);
+  await call(main);
+  assert.equal(lines(await historySince(main, next)),
+    [`detached star star_${OLDEST.suffix}`, `detached tweet tweet_${OLDEST.suffix}`, 'maintained tweet']);
+  assert.equal(await stateOf(main, 'tweet', OLDEST.suffix), [`tweet_${OLDEST.suffix} detached`]);
+});
+
+Overlap.run();
