@@ -231,7 +231,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const loadStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   log('starting a throwaway PostgreSQL 15 cluster');
-  const cluster = await startCluster();
+  const cluster = await startCluster(15);
   // The harness's freshDatabase() and install() find the server through this variable.
   process.env.PGPART_TEST_DATABASE_URL = cluster.url;
   try {

@@ -1,57 +1,45 @@
 // Single entry point for `npm test`:
+//
 //   node --import tsx test/run.ts [substring ...]
 //
-// Starts a throwaway PostgreSQL 15 cluster, runs every test/unit and test/db
-// *.test.ts file with uvu, stops the cluster and prints, as the very last
-// line, `N passed, M failed`. Exit code 0 only if something ran and nothing
-// failed. Arguments keep only the files whose path contains one of them.
+// Runs the tests that need no server once (test/unit, and test/embedded on PGlite), then
+// test/db on a throwaway cluster of every PostgreSQL major in
+// test/harness/majors.ts (14 to 18; 13 only for the test that install.sql refuses it), each
+// group in a child process of its own (test/harness/group.ts), a few at a time. Prints each
+// group's output when it ends, one `N passed, N failed` line per group (with the tests not
+// run there and why), and, as the very last line, the total `N passed, M failed`. Exit 0 only
+// if something ran and nothing failed.
+//
+// Arguments keep only the files whose path contains one of them. Environment:
+//   PGPART_TEST_MAJORS=15,18     only these majors
+//   PGPART_TEST_JOBS=3           groups run at once (default 3)
+//   PGPART_TEST_DATABASE_URL     one existing server instead of the clusters
 
-import { readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { inspect } from 'node:util';
-import { startCluster, type Cluster } from './harness/cluster.js';
-
-/** What uvu 0.5.6's runner resolves to: [errors or true, passed, skipped, total]. */
-type RunnerResult = [errs: string | true, ran: number, skip: number, max: number];
-type Runner = () => Promise<RunnerResult>;
-/** One queue entry per file: its name, then one runner per `suite.run()`. */
-type QueueGroup = [name: string | null, ...runners: Runner[]];
-
-declare global {
-  // uvu's own globals (see node_modules/uvu/dist/index.mjs and uvu/run/index.mjs).
-  var UVU_DEFER: number | undefined;
-  var UVU_INDEX: number | undefined;
-  var UVU_QUEUE: QueueGroup[];
-}
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { MAJORS, majorInfo, type Major } from './harness/majors.js';
+import type { NotRun } from './harness/needs.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const TEST_DIRS = ['test/unit', 'test/db'];
+/** A group that runs longer than this is killed and counted as failed. */
+const GROUP_TIMEOUT_MS = 25 * 60_000;
 
-let passed = 0;
-let failed = 0;
-
-function describe(err: unknown): string {
-  return err instanceof Error ? (err.stack ?? err.message) : inspect(err);
+interface Group {
+  /** 'unit', or the major whose cluster it starts. */
+  label: string;
+  files: string[];
 }
 
-function finish(cluster: Cluster | undefined, code?: number): Promise<never> {
-  return (async () => {
-    if (cluster) {
-      try {
-        await cluster.stop();
-      } catch (err) {
-        console.error(`error stopping the test cluster: ${describe(err)}`);
-        failed++;
-      }
-    }
-    const exitCode = code ?? (failed > 0 || passed === 0 ? 1 : 0);
-    // Exit explicitly: a test that leaked a handle must not keep CI waiting,
-    // and nothing may be printed after this line. Writes to pipes and files
-    // are synchronous on Linux, so exiting right away loses no output.
-    process.stdout.write(`${passed} passed, ${failed} failed\n`);
-    process.exit(exitCode);
-  })();
+interface Result {
+  title: string;
+  passed: number;
+  failed: number;
+  notRun: NotRun[];
+  seconds: number;
 }
 
 /** All *.test.ts under `dir` (relative to the repo root), recursively. */
@@ -60,104 +48,136 @@ function findTests(dir: string): string[] {
   try {
     entries = readdirSync(path.join(repoRoot, dir), { withFileTypes: true });
   } catch {
-    return []; // the folder does not exist (yet)
+    return [];
   }
-  const files: string[] = [];
-  for (const e of entries) {
+  return entries.flatMap((e) => {
     const rel = path.posix.join(dir, e.name);
-    if (e.isDirectory()) files.push(...findTests(rel));
-    else if (e.isFile() && e.name.endsWith('.test.ts')) files.push(rel);
-  }
-  return files.sort();
+    if (e.isDirectory()) return findTests(rel);
+    return e.isFile() && e.name.endsWith('.test.ts') ? [rel] : [];
+  }).sort();
 }
 
-async function main(): Promise<void> {
-  const filters = process.argv.slice(2);
-  // Unit tests first: they are fast and fail for simpler reasons.
-  const files = TEST_DIRS.flatMap(findTests).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
-  if (files.length === 0) {
-    console.error(`no test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
-    return finish(undefined, 1);
-  }
+/** Runs one group in a child process and reads its totals and report. */
+function runGroup(group: Group): Promise<Result> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'pgpart-run-'));
+  const reportFile = path.join(dir, 'report.jsonl');
+  writeFileSync(reportFile, '');
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test', 'harness', 'group.ts'), group.label, ...group.files], {
+      cwd: repoRoot,
+      env: { ...process.env, PGPART_TEST_REPORT: reportFile, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    const timer = setTimeout(() => {
+      output += `\n[test/run.ts: killed after ${GROUP_TIMEOUT_MS / 60_000} minutes]\n`;
+      child.kill('SIGKILL');
+    }, GROUP_TIMEOUT_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const entries = readFileSync(reportFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      rmSync(dir, { recursive: true, force: true });
+      const server = entries.find((e) => typeof e.server === 'string')?.server as string | undefined;
+      const stray = entries.filter((e) => typeof e.stray === 'string').length;
+      const notRun = entries.filter((e) => typeof e.test === 'string') as unknown as NotRun[];
+      // uvu's own totals, the last ones it printed.
+      const total = [...output.matchAll(/^\s*Total:\s+(\d+)$/gm)].at(-1)?.[1];
+      const passedText = [...output.matchAll(/^\s*Passed:\s+(\d+)$/gm)].at(-1)?.[1];
+      const passed = Number(passedText ?? 0);
+      let failed = Number(total ?? 0) - passed + stray;
+      if (total === undefined || (code !== 0 && failed === 0)) {
+        failed += 1;
+        output += `\n[test/run.ts: the group ended (exit ${code ?? signal}) ${total === undefined ? 'without uvu totals' : 'with an error'}: counted as 1 failure]\n`;
+      }
+      const title = group.label === 'unit' ? 'no server (unit, embedded)' : `PostgreSQL ${server ?? group.label}${majorInfo(Number(group.label)).only ? ' (refused)' : ''}`;
+      process.stdout.write(`\n── ${title} ${'─'.repeat(Math.max(0, 70 - title.length))}\n${output.trimEnd()}\n`);
+      resolve({ title, passed, failed, notRun, seconds: Math.round((Date.now() - started) / 1000) });
+    });
+  });
+}
 
-  // Remembered for tests that check what a self-started cluster must provide.
-  if (process.env.PGPART_TEST_DATABASE_URL) process.env.PGPART_TEST_EXTERNAL = '1';
-  let cluster: Cluster;
-  try {
-    cluster = await startCluster();
-  } catch (err) {
-    console.error(`cannot start the test PostgreSQL cluster:\n${describe(err)}`);
-    failed = 1;
-    return finish(undefined, 1);
-  }
-  // Tests, and any child process they spawn (psql, the CLI), find the server here.
-  process.env.PGPART_TEST_DATABASE_URL = cluster.url;
-  process.env.PGPART_TEST_PRELOAD_CRON = cluster.preloadCron ? '1' : '0';
-  console.log(`test cluster: ${cluster.url}${cluster.preloadCron ? ' (pg_cron preloaded)' : ''}`);
-
-  // An error escaping a test (a callback throwing, a floating promise) would
-  // otherwise kill the run without a summary; count it as a failure instead.
-  const onStray = (kind: string) => (err: unknown) => {
-    failed++;
-    console.error(`\n${kind} during the tests (counted as 1 failure):\n${describe(err)}`);
+/** Runs `tasks` with at most `jobs` at once, keeping their order in the result. */
+async function pool<T>(tasks: (() => Promise<T>)[], jobs: number): Promise<T[]> {
+  const out: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const i = next++;
+      out[i] = await tasks[i]!();
+    }
   };
-  process.on('uncaughtException', onStray('uncaught exception'));
-  process.on('unhandledRejection', onStray('unhandled rejection'));
-
-  // Load tests the way `uvu` CLI does (uvu/run/index.mjs): with UVU_DEFER set
-  // before uvu is first imported, suite.run() queues its runner in
-  // UVU_QUEUE[UVU_INDEX] instead of running it, and exec() runs the queue.
-  globalThis.UVU_DEFER = 1;
-  globalThis.UVU_QUEUE = [];
-  const uvu = await import('uvu');
-
-  for (const [i, file] of files.entries()) {
-    globalThis.UVU_INDEX = i;
-    globalThis.UVU_QUEUE.push([file]);
-    try {
-      await import(pathToFileURL(path.join(repoRoot, file)).href);
-    } catch (err) {
-      failed++;
-      console.error(`\n${file}: failed to load (counted as 1 failure):\n${describe(err)}`);
-    }
-  }
-
-  // exec() only prints totals, so wrap each runner to collect its counts.
-  // In uvu 0.5.6 `max` is the number of tests that were meant to run (the
-  // .only ones if any) and `ran` the number that passed; skipped tests are
-  // counted separately and are not part of `max`, so failed = max - ran.
-  for (const group of globalThis.UVU_QUEUE) {
-    const label = group[0] ?? '(anonymous)';
-    for (let i = 1; i < group.length; i++) {
-      const runner = group[i] as Runner;
-      group[i] = async (): Promise<RunnerResult> => {
-        try {
-          const result = await runner();
-          const [errs, ran, , max] = result;
-          passed += ran;
-          failed += max - ran;
-          if (errs === true && ran < max) {
-            // A throwing before() or after.each() hook: uvu's runner returns
-            // from `finally`, which swallows the error, so say at least this.
-            console.error(`\n${label}: ${max - ran} test(s) did not pass; a before/after.each hook threw (uvu hides the error)`);
-          }
-          return result;
-        } catch (err) {
-          // An after() hook threw out of uvu's `finally`: the suite's counts are lost.
-          failed++;
-          return [`  ${label}: hook failed (counted as 1 failure):\n  ${describe(err)}\n`, 0, 0, 0];
-        }
-      };
-    }
-  }
-
-  try {
-    await uvu.exec();
-  } catch (err) {
-    failed++;
-    console.error(`uvu exec failed: ${describe(err)}`);
-  }
-  return finish(cluster);
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  return out;
 }
 
-await main();
+/** The major of the server PGPART_TEST_DATABASE_URL names. */
+async function externalMajor(url: string): Promise<Major> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    const num = Number((await client.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
+    return majorInfo(Math.floor(num / 10000));
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function main(): Promise<number> {
+  const filters = process.argv.slice(2);
+  const keep = (f: string): boolean => filters.length === 0 || filters.some((s) => f.includes(s));
+  const unit = [...findTests('test/unit'), ...findTests('test/embedded')].filter(keep);
+  const db = findTests('test/db').filter(keep);
+  const forMajor = (m: Major): string[] => db.filter((f) => (m.only ? m.only.test(f) : !MAJORS.some((x) => x.only?.test(f))));
+
+  const groups: Group[] = [];
+  if (unit.length) groups.push({ label: 'unit', files: unit });
+  const external = process.env.PGPART_TEST_DATABASE_URL;
+  if (external) {
+    const m = await externalMajor(external);
+    if (forMajor(m).length) groups.push({ label: String(m.major), files: forMajor(m) });
+  } else {
+    const wanted = process.env.PGPART_TEST_MAJORS?.split(',').map((s) => Number(s.trim()));
+    for (const m of MAJORS) {
+      if (wanted && !wanted.includes(m.major)) continue;
+      if (forMajor(m).length) groups.push({ label: String(m.major), files: forMajor(m) });
+    }
+  }
+  if (groups.length === 0) {
+    console.error(`no test files found${filters.length ? ` matching ${filters.join(', ')}` : ''}`);
+    process.stdout.write('0 passed, 1 failed\n');
+    return 1;
+  }
+
+  const jobs = Math.max(1, Number(process.env.PGPART_TEST_JOBS ?? 3));
+  console.log(`running ${groups.map((g) => (g.label === 'unit' ? 'unit' : `PostgreSQL ${g.label}`)).join(', ')}, ${jobs} at a time`);
+  const results = await pool(groups.map((g) => () => runGroup(g)), jobs);
+
+  process.stdout.write('\n── summary ' + '─'.repeat(61) + '\n');
+  for (const r of results) {
+    process.stdout.write(`${r.title}: ${r.passed} passed, ${r.failed} failed${r.notRun.length ? `, ${r.notRun.length} not run` : ''} (${r.seconds} s)\n`);
+  }
+  // Each test left out, once, with the reason and the groups it was left out on.
+  const left = new Map<string, { reason: string; tests: Map<string, string[]> }>();
+  for (const r of results) {
+    for (const n of r.notRun) {
+      const entry = left.get(n.reason) ?? { reason: n.reason, tests: new Map<string, string[]>() };
+      const name = `${n.suite}: ${n.test}`;
+      entry.tests.set(name, [...(entry.tests.get(name) ?? []), r.title]);
+      left.set(n.reason, entry);
+    }
+  }
+  for (const { reason, tests } of left.values()) {
+    process.stdout.write(`not run, because ${reason}:\n`);
+    for (const [name, where] of tests) process.stdout.write(`  ${name} (on ${where.join(', ')})\n`);
+  }
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  // The last line, which .ci/run repeats.
+  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+process.exit(await main());

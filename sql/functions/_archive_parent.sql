@@ -21,6 +21,7 @@ BEGIN
                    CASE WHEN p_cfg.archive_tablespace IS NULL THEN '' ELSE format(' TABLESPACE %I', p_cfg.archive_tablespace) END);
     EXECUTE format('COMMENT ON TABLE %s IS %L', v_name,
                    format('pgpart: archived partitions of %I.%I (model %s)', p_cfg.schema_name, p_cfg.table_name, p_cfg.model));
+    CALL parting._not_null_names(v_name::regclass);
   END IF;
   -- Columns added to the live table since: the archive table gets them too (nullable; the
   -- older archived partitions hold NULL there), or attaching a newer partition would fail.

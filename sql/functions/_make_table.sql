@@ -27,6 +27,7 @@ BEGIN
                  'INCLUDING STORAGE INCLUDING COMMENTS)%s', v_part, v_parent, v_space);
 
   PERFORM parting._identity_default(v_part, v_parent::regclass, true);
+  CALL parting._not_null_names(v_part::regclass);
 
   IF v_check IS NOT NULL THEN
     EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I CHECK (%s)', v_part, parting._name(v_name, 'bound'), v_check);

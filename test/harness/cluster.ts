@@ -1,8 +1,8 @@
-// Throwaway PostgreSQL 15 cluster for the test run.
+// A throwaway PostgreSQL cluster of one major for a test run.
 //
-// Tests must run against a real server (pg_cron, plpgsql_check, locking), so
-// the runner builds one from the locally installed PostgreSQL 15 binaries in a
-// fresh temp dir, on a free port, and tears it down afterwards. Setting
+// Tests must run against a real server (pg_cron, plpgsql_check, locking), so the harness
+// builds one from that major's server binaries (test/harness/majors.ts) in a fresh temp
+// dir, on a free port, as a non-root OS user, and tears it down afterwards. Setting
 // PGPART_TEST_DATABASE_URL skips all of that and uses an existing server.
 
 import { execFile, spawnSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { binDir, extensionDir, majorInfo, type Major } from './majors.js';
 
 export interface Cluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres (or the external URL). */
@@ -19,11 +20,12 @@ export interface Cluster {
   stop(): Promise<void>;
   /** Whether pg_cron is in shared_preload_libraries (CREATE EXTENSION pg_cron works in db `postgres`). */
   preloadCron: boolean;
+  /** `SHOW server_version`'s number part ('16.14') and server_version_num (160014). */
+  version: string;
+  versionNum: number;
+  /** Extensions CREATE EXTENSION can make on this server (pg_available_extensions). */
+  extensions: string[];
 }
-
-const PG_MAJOR = 15;
-const DEBIAN_BINDIR = `/usr/lib/postgresql/${PG_MAJOR}/bin`;
-const DEBIAN_SHAREDIR = `/usr/share/postgresql/${PG_MAJOR}`;
 /** OS user created for the server when running as root and `postgres` does not exist. */
 const FALLBACK_OS_USER = 'pgpart-test';
 
@@ -49,44 +51,6 @@ function run(cmd: string, args: readonly string[], cwd?: string): Promise<RunRes
     // Nothing we run should ever read stdin; close it so a prompt cannot hang CI.
     child.stdin?.end();
   });
-}
-
-/** Finds a bin dir holding PostgreSQL 15's initdb, pg_ctl and postgres. */
-async function findBinDir(): Promise<string> {
-  const candidates: string[] = [];
-  // Prefer the explicit v15 directory: on Debian `pg_config` in PATH is a
-  // wrapper that may point at whatever newer major version is also installed.
-  candidates.push(DEBIAN_BINDIR);
-  try {
-    const r = await run('pg_config', ['--bindir']);
-    if (r.code === 0 && r.stdout.trim()) candidates.push(r.stdout.trim());
-  } catch {
-    // no pg_config in PATH: only the Debian location remains
-  }
-  const tried: string[] = [];
-  for (const dir of candidates) {
-    tried.push(dir);
-    if (!['initdb', 'pg_ctl', 'postgres'].every((b) => existsSync(path.join(dir, b)))) continue;
-    const v = await run(path.join(dir, 'postgres'), ['--version']);
-    const major = /(\d+)(?:\.\d+)?/.exec(v.stdout)?.[1];
-    if (major === String(PG_MAJOR)) return dir;
-    tried[tried.length - 1] += ` (is PostgreSQL ${major ?? 'unknown'}, need ${PG_MAJOR})`;
-  }
-  throw new Error(
-    `PostgreSQL ${PG_MAJOR} server binaries not found (tried: ${tried.join(', ')}). ` +
-      `Install the Debian package postgresql-${PG_MAJOR}, or set PGPART_TEST_DATABASE_URL to an existing server.`,
-  );
-}
-
-/** pg_cron's control file for this installation (pg_config --sharedir, else Debian's path). */
-async function cronControlFile(binDir: string): Promise<string> {
-  let shareDir = DEBIAN_SHAREDIR;
-  const pgConfig = path.join(binDir, 'pg_config');
-  if (existsSync(pgConfig)) {
-    const r = await run(pgConfig, ['--sharedir']);
-    if (r.code === 0 && r.stdout.trim()) shareDir = r.stdout.trim();
-  }
-  return path.join(shareDir, 'extension', 'pg_cron.control');
 }
 
 /** Returns a TCP port that was free a moment ago (the OS picks it). */
@@ -145,16 +109,15 @@ function tail(file: string, lines = 30): string {
   }
 }
 
-async function startLocalCluster(): Promise<Cluster> {
-  const binDir = await findBinDir();
+async function startLocalCluster(m: Major): Promise<Cluster> {
+  const bin = binDir(m);
   const osUser = await serverOsUser();
-  const cronControl = await cronControlFile(binDir);
-  const preloadCron = existsSync(cronControl);
+  const preloadCron = existsSync(path.join(extensionDir(m, bin), 'pg_cron.control'));
 
-  const baseDir = mkdtempSync(path.join(os.tmpdir(), 'pgpart-test-'));
+  const baseDir = mkdtempSync(path.join(os.tmpdir(), `pgpart-test-${m.major}-`));
   const dataDir = path.join(baseDir, 'data');
   const logFile = path.join(baseDir, 'server.log');
-  const pgCtl = path.join(binDir, 'pg_ctl');
+  const pgCtl = path.join(bin, 'pg_ctl');
   // The server's own user must own the dir (it holds the socket and the log);
   // mkdtemp's 0700 is fine because tests connect over TCP.
   if (osUser) chownSync(baseDir, osUser.uid, osUser.gid);
@@ -198,11 +161,11 @@ async function startLocalCluster(): Promise<Cluster> {
 
   try {
     const initArgs = ['-D', dataDir, '--auth=trust', '-U', 'postgres', '--encoding=UTF8', '--no-sync'];
-    let init = await runAsServerUser(path.join(binDir, 'initdb'), [...initArgs, '--locale=C.UTF-8']);
+    let init = await runAsServerUser(path.join(bin, 'initdb'), [...initArgs, '--locale=C.UTF-8']);
     if (init.code !== 0) {
       // C.UTF-8 is missing on some systems (older glibc, minimal images).
       rmSync(dataDir, { recursive: true, force: true });
-      init = await runAsServerUser(path.join(binDir, 'initdb'), [...initArgs, '--no-locale']);
+      init = await runAsServerUser(path.join(bin, 'initdb'), [...initArgs, '--no-locale']);
     }
     if (init.code !== 0) throw new Error(`initdb failed (exit ${init.code}):\n${init.stderr || init.stdout}`);
 
@@ -245,9 +208,14 @@ async function startLocalCluster(): Promise<Cluster> {
     if (!started) throw new Error(lastError);
 
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    const facts = await serverFacts(url);
+    if (Math.floor(facts.versionNum / 10000) !== m.major) {
+      throw new Error(`the PostgreSQL ${m.major} binaries in ${bin} started a ${facts.version} server`);
+    }
     return {
       url,
       preloadCron,
+      ...facts,
       async stop(): Promise<void> {
         if (stopped) return;
         stopped = true;
@@ -264,23 +232,35 @@ async function startLocalCluster(): Promise<Cluster> {
   }
 }
 
-/** For an external server, ask it whether pg_cron is preloaded instead of guessing. */
-async function externalCluster(url: string): Promise<Cluster> {
+/** What the tests need to know of a running server. */
+async function serverFacts(url: string): Promise<{ version: string; versionNum: number; extensions: string[]; libs: string }> {
   const client = new pg.Client({ connectionString: url });
   try {
     await client.connect();
-    const res = await client.query<{ libs: string }>(`select current_setting('shared_preload_libraries') as libs`);
-    const libs = res.rows[0]?.libs ?? '';
-    return { url, preloadCron: /(^|[\s,])pg_cron($|[\s,])/.test(libs), stop: async () => {} };
-  } catch (err) {
-    throw new Error(`cannot connect to PGPART_TEST_DATABASE_URL: ${err instanceof Error ? err.message : String(err)}`);
+    const res = await client.query<{ version: string; num: string; libs: string; exts: string[] }>(`
+      SELECT split_part(current_setting('server_version'), ' ', 1) AS version, current_setting('server_version_num') AS num,
+             current_setting('shared_preload_libraries') AS libs,
+             ARRAY(SELECT name::text FROM pg_available_extensions ORDER BY 1) AS exts`);
+    const r = res.rows[0]!;
+    return { version: r.version, versionNum: Number(r.num), extensions: r.exts, libs: r.libs };
   } finally {
     await client.end().catch(() => {});
   }
 }
 
-export async function startCluster(): Promise<Cluster> {
+/** For an external server, ask it whether pg_cron is preloaded instead of guessing. */
+async function externalCluster(url: string): Promise<Cluster> {
+  try {
+    const { libs, ...facts } = await serverFacts(url);
+    return { url, preloadCron: /(^|[\s,])pg_cron($|[\s,])/.test(libs), ...facts, stop: async () => {} };
+  } catch (err) {
+    throw new Error(`cannot connect to PGPART_TEST_DATABASE_URL: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The server PGPART_TEST_DATABASE_URL names, else a new cluster of `major`. */
+export async function startCluster(major: number): Promise<Cluster> {
   const external = process.env.PGPART_TEST_DATABASE_URL;
   if (external) return externalCluster(external);
-  return startLocalCluster();
+  return startLocalCluster(majorInfo(major));
 }

@@ -167,3 +167,15 @@ export async function withClients<T>(url: string, n: number, fn: (clients: pg.Cl
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
   }
 }
+
+/** The test server's server_version_num (160014), published by test/harness/group.ts. */
+export function serverVersionNum(): number {
+  const v = Number(process.env.PGPART_TEST_SERVER_VERSION_NUM);
+  if (!v) throw new Error('PGPART_TEST_SERVER_VERSION_NUM is not set: run tests through test/run.ts (npm test)');
+  return v;
+}
+
+/** The test server's major version (16). */
+export function serverMajor(): number {
+  return Math.floor(serverVersionNum() / 10000);
+}
