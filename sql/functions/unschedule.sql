@@ -14,7 +14,8 @@ BEGIN
     RAISE NOTICE 'pg_cron is not installed in database %: no maintenance job removed', current_database()
       USING HINT = CASE WHEN v_cron_db IS NOT NULL AND v_cron_db <> current_database()
                         THEN format('a job made from database %I stays there; there: SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = %L AND database = %L',
-                                    v_cron_db, 'pgpart maintenance', current_database()) END;
+                                    v_cron_db, 'pgpart maintenance', current_database())
+                        ELSE 'without pg_cron there is no job to remove' END;
     RETURN false;
   END IF;
   v_job := parting._cron_job();

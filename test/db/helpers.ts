@@ -158,7 +158,11 @@ export async function partitionNames(client: pg.Client, model: string): Promise<
                    SELECT parting._name(r.relname, x->>'tag') AS n FROM jsonb_array_elements(c.indexes) x
                     WHERE x->>'kind' IN ('primary', 'unique')
                    UNION ALL SELECT parting._name(r.relname, 'bound') WHERE NOT p.is_default
-                   UNION ALL SELECT parting._name(r.relname, c.fk_tag) WHERE c.fk_tag IS NOT NULL) s ORDER BY 1) AS want_constraints,
+                   UNION ALL SELECT parting._name(r.relname, c.fk_tag) WHERE c.fk_tag IS NOT NULL
+                   -- PostgreSQL 18 catalogs NOT NULL constraints, and pgpart names them too
+                   UNION ALL SELECT parting._name(r.relname, a.attname || '_not_null') FROM pg_attribute a
+                    WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull
+                      AND current_setting('server_version_num')::int >= 180000) s ORDER BY 1) AS want_constraints,
            ARRAY(SELECT i.relname::text FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
                   WHERE x.indrelid = r.oid ORDER BY 1) AS indexes,
            ARRAY(SELECT k.conname::text FROM pg_constraint k WHERE k.conrelid = r.oid ORDER BY 1) AS constraints

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
-import type { FreshDatabase } from '../harness/db.js';
+import { serverVersionNum, type FreshDatabase } from '../harness/db.js';
 import { installed } from '../harness/install.js';
 import { column, logged, rows, scalar, sleep, type Month } from './helpers.js';
 
@@ -127,11 +127,24 @@ export async function count(c: pg.Client, from: string): Promise<number> {
   return Number(await scalar(c, `SELECT count(*) FROM ${from}`));
 }
 
-/** Whether the id column of a table has a default (pg_attrdef): PG15 partitions draw ids from the parent's sequence. */
-export async function idDefault(c: pg.Client, table: string): Promise<boolean> {
-  return Number(await scalar(c, `
-    SELECT count(*) FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-     WHERE d.adrelid = $1::regclass AND a.attname = 'id'`, [table])) > 0;
+/**
+ * Where a table's id column gets its values: 'default' (a column default, which pgpart sets
+ * to the parent's sequence on partitions before PostgreSQL 17), 'identity' (an identity
+ * column: from 17 on, PostgreSQL links an attached partition to its parent's) or 'none'.
+ */
+export async function idSource(c: pg.Client, table: string): Promise<'default' | 'identity' | 'none'> {
+  const [r] = await rows<{ identity: string; defaults: string }>(c, `
+    SELECT a.attidentity::text AS identity,
+           (SELECT count(*) FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum)::text AS defaults
+      FROM pg_attribute a WHERE a.attrelid = $1::regclass AND a.attname = 'id'`, [table]);
+  assert.ok(r, `${table} has no id column`);
+  if (r.identity !== '') return 'identity';
+  return r.defaults === '0' ? 'none' : 'default';
+}
+
+/** What an attached partition's id is on this server: see idSource. */
+export function attachedIdSource(): 'default' | 'identity' {
+  return serverVersionNum() >= 170000 ? 'identity' : 'default';
 }
 
 /** star rows whose tweet is where their foreign key says (the join over both key columns). */

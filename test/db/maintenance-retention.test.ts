@@ -20,7 +20,7 @@ import { adminUrl, newClient } from '../harness/db.js';
 import { installed } from '../harness/install.js';
 import { column, ensure, logged, month, monthlyTweetStar, rows, scalar, type Month } from './helpers.js';
 import {
-  call, count, createdLines, dbSuite, exists, fkTargets, historySince, idDefault, joinedStars, lastHistoryId, lines,
+  call, count, createdLines, dbSuite, exists, fkTargets, historySince, idSource, joinedStars, lastHistoryId, lines,
   insertPairs, parentsOf, partitionsOf, withRetention, type DbContext,
 } from './maintenance-helpers.js';
 
@@ -77,7 +77,7 @@ RetDetach('months older than keep are detached (tables kept, out of pg_inherits)
       assert.ok(await exists(c, `public.${t}`), `${t} still exists`);
       assert.equal(await parentsOf(c, t), [], `${t} is in no pg_inherits row`);
       assert.is(await count(c, t), 3, `${t} keeps its rows`);
-      assert.not.ok(await idDefault(c, t), `${t}.id has no default any more`);
+      assert.is(await idSource(c, t), 'none', `${t}.id draws from nothing any more`);
     }
     assert.equal(await fkTargets(c, `star_${m.suffix}`), [`tweet_${m.suffix}`]);
   }
@@ -110,7 +110,7 @@ RetArchive('months older than keep are archived: in schema archive, attached to 
       const t = `${model}_${m.suffix}`;
       assert.not.ok(await exists(c, `public.${t}`), `public.${t} is gone`);
       assert.equal(await parentsOf(c, `archive.${t}`), [`archive.${model}`]);
-      assert.not.ok(await idDefault(c, `archive.${t}`), `archive.${t}.id has no default`);
+      assert.is(await idSource(c, `archive.${t}`), 'none', `archive.${t}.id draws from nothing`);
     }
     assert.equal(await fkTargets(c, `archive.star_${m.suffix}`), [`archive.tweet_${m.suffix}`]);
   }
