@@ -2,7 +2,7 @@
 -- of a family and returns the partitions it attached. Serialized per family with a
 -- transaction-level advisory lock, so two callers never race to create the same tables.
 --
--- Without a default partition (DESIGN F5): each table is made unattached (LIKE + CHECK +
+-- Without a default partition: each table is made unattached (LIKE + CHECK +
 -- indexes + partition foreign key), then attached under SHARE UPDATE EXCLUSIVE on the
 -- parents: writers are never blocked.
 --

@@ -2,7 +2,7 @@
 -- then EXCLUSIVE on p_exclusive, then ACCESS EXCLUSIVE on p_access_exclusive, each list in
 -- the order given;
 -- every try is one subtransaction, so a try that fails releases what it took before it
--- backs off, and no lock is ever held while waiting for another (DESIGN F5). Each request
+-- backs off, and no lock is ever held while waiting for another. Each request
 -- runs under the model's short lock_timeout; a try that must fail is not made (a
 -- conflicting holder whose transaction is already older than lock_timeout will not let go
 -- in time; asking would stall every writer queued behind us for nothing); between tries it

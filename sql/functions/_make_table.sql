@@ -3,7 +3,7 @@
 --   CREATE TABLE p (LIKE parent)          ACCESS SHARE on the parent
 --   CHECK matching the bounds             lets ATTACH skip scanning p
 --   indexes and constraints, named here   so PostgreSQL never names (or truncates) them
---   FOREIGN KEY to the parent model's     the partition foreign key (DESIGN F2)
+--   FOREIGN KEY to the parent model's     the partition foreign key
 --     partition of the same suffix
 -- Attaching is the caller's job (parting._create_family), after the family's locks.
 CREATE OR REPLACE FUNCTION parting._make_table(p_cfg parting.config, p_suffix text, p_lower text, p_upper text,

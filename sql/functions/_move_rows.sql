@@ -3,7 +3,7 @@
 -- model. p_limit bounds the root's rows (NULL: all of them); a dependent's rows move with
 -- the parent rows they reference, so every batch is closed under the foreign keys.
 --
--- Order matters (DESIGN F5): parent rows are copied, then dependent rows are moved (they
+-- Order matters: parent rows are copied, then dependent rows are moved (they
 -- reference the copies), then the parent rows are deleted from the default: deleting them
 -- first would break the dependents' default-to-default foreign key. Foreign-key checks run
 -- at the end of the statement, when all of it is done. The root's rows are locked FOR

@@ -1,4 +1,4 @@
--- What happens to a family's partitions once they are detached (DESIGN F4):
+-- What happens to a family's partitions once they are detached:
 --   'detach'   nothing more: the tables stay where they were, recorded in parting.offline;
 --   'archive'  each table moves to the archive schema and is attached to the archive table
 --              of its model (archive.tweet, partitioned the same way), so old rows stay

@@ -1,4 +1,4 @@
--- Detaches one partition of a model's whole family by hand (DESIGN F4), then archives or
+-- Detaches one partition of a model's whole family by hand, then archives or
 -- drops it when asked. Families move together: a dependent's partition alone is refused.
 -- On a family already detached, 'archive' and 'drop' still apply; 'detach' does nothing.
 CREATE OR REPLACE FUNCTION parting.detach_partition(p_model text, p_key text, p_action text DEFAULT 'detach')

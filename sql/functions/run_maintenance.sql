@@ -1,4 +1,4 @@
--- The maintenance run (DESIGN F4, F5): for every root model (or the one named), the steps
+-- The maintenance run: for every root model (or the one named), the steps
 -- parting._plan lists (create ahead and catch up, drain the default partition, retire by
 -- retention, move archives to their tablespace), one short transaction each: a procedure,
 -- so it COMMITs after every step and never holds locks across the run.

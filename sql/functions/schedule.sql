@@ -1,6 +1,6 @@
 -- One pg_cron job, named 'pgpart maintenance', that runs CALL parting.run_maintenance() in
 -- this database on the given schedule; calling it again changes the schedule of the same
--- job. pg_cron is optional (DESIGN F5b): without it in this database this is a NOTICE
+-- job. pg_cron is optional (install.sql must work on managed servers without it): without it in this database this is a NOTICE
 -- saying what to do instead, and NULL.
 CREATE OR REPLACE FUNCTION parting.schedule(p_cron text DEFAULT '*/15 * * * *')
 RETURNS bigint

@@ -11,7 +11,7 @@ CREATE TABLE IF NOT EXISTS parting.meta (
   installed_at    timestamptz NOT NULL DEFAULT now()
 );
 
--- One row per model: the compiled model the generic functions read (DESIGN: data-driven runtime).
+-- One row per model: the compiled model the generic functions read (the runtime is generic and data-driven).
 CREATE TABLE IF NOT EXISTS parting.config (
   model             text PRIMARY KEY,
   schema_name       text NOT NULL,

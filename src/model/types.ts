@@ -52,7 +52,7 @@ export interface IndexSpec {
   name: string;
 }
 
-/** How a dependent model hangs off the model it references (DESIGN F2). */
+/** How a dependent model hangs off the model it references (partition foreign keys). */
 export interface FamilyLink {
   references: string;
   columns: string[];

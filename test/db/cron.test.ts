@@ -1,4 +1,4 @@
-// pg_cron integration (DESIGN F5b): install.sql's `schedule` makes one pg_cron job,
+// pg_cron integration: install.sql's `schedule` makes one pg_cron job,
 // 'pgpart maintenance', that runs CALL parting.run_maintenance() in its database; without
 // pg_cron in the database it is a NOTICE (with the command to run in cron.database_name)
 // and NULL, never an error. pg_cron works only in cron.database_name, which the harness

@@ -1,4 +1,4 @@
-// Bad input to the runtime (issue 3 items 5, 6): each mistake gets a clear error and creates
+// Bad input to the runtime: each mistake gets a clear error and creates
 // nothing; keys that are not identifiers (quotes, SQL, multibyte) become safe, reversible
 // names; names past 63 bytes are shortened by pgpart, never truncated by PostgreSQL; and the
 // SQL naming rule (parting._name) is the TypeScript one (pgName).

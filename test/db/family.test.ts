@@ -1,4 +1,4 @@
-// ensure_partition creates whole families in lockstep (DESIGN F2, issue 3 items 4–6, 9): each
+// ensure_partition creates whole families in lockstep: each
 // dependent partition gets a real foreign key to the parent partition of the same key, an
 // index on the FK column, and PostgreSQL itself rejects a row whose parent is in another
 // partition. Checked in the catalog (pg_inherits, pg_constraint, pg_indexes) and with rows.

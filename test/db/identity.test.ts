@@ -1,4 +1,4 @@
-// DESIGN F1/F5, issue 3 item 3: identity, serial and generated columns work whether rows are
+// Identity, serial and generated columns work whether rows are
 // written through the parent or straight into a partition. On PostgreSQL 15 a partition's
 // identity column takes its values from the parent's sequence (no sequence of its own), so
 // ids never collide between the two paths.

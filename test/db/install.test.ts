@@ -1,4 +1,4 @@
-// install.sql as a user runs it (psql -f), DESIGN F5b/F6 and issue 3 item 7: one transaction,
+// install.sql as a user runs it (psql -f): one transaction,
 // idempotent (a second run changes nothing), upgrades config rows in place, refuses to run
 // over a newer install, leaves nothing behind when it fails, and needs no superuser.
 
@@ -12,7 +12,7 @@ import { adminUrl, databaseUrl, freshDatabase, newClient, psqlFile, quoteIdent, 
 import { writeInstallSql } from '../harness/install.js';
 import { column, ensure, logged, rows, scalar } from './helpers.js';
 
-/** The example of DESIGN §1, with first partitions made at install. */
+/** The README's example, with first partitions made at install. */
 function config(premake = 2): ConfigInput {
   return {
     schema: 'public',
@@ -175,7 +175,7 @@ Failing('an install that fails midway (a column default calling a missing functi
 
 Failing.run();
 
-// ── as a non-superuser that owns the database (DESIGN F5b) ─────────────────
+// ── as a non-superuser that owns the database ─────────────────
 
 const Owner = suite<{ role?: string; database?: string; url?: string }>('install.sql: as a non-superuser', {});
 

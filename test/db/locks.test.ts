@@ -1,4 +1,4 @@
-// DESIGN F5, first measured fact: creating a family by LIKE + CHECK + ATTACH + per-partition
+// Creating a family by LIKE + CHECK + ATTACH + per-partition
 // FK takes only ACCESS SHARE and SHARE UPDATE EXCLUSIVE on the parents and locks no existing
 // partition, so writers are never blocked; `CREATE TABLE … PARTITION OF` takes ACCESS
 // EXCLUSIVE instead (the control showing the check can fail). Then the same under load: four

@@ -1,4 +1,4 @@
-// DESIGN F1/F3, issue 3 item 3: every strategy end to end — names, bounds (from the catalog
+// Every strategy end to end — names, bounds (from the catalog
 // and from parting.partitions()) and where PostgreSQL routes rows.
 
 import { suite } from 'uvu';

@@ -1,4 +1,4 @@
-// DESIGN F1, issue 3 item 3: time boundaries are computed in the model's pinned time zone,
+// Time boundaries are computed in the model's pinned time zone,
 // never the session's, and a DST change neither shifts a boundary nor leaves a hole or an
 // overlap. Every model here lives in America/New_York; sessions run in other zones.
 

@@ -1,5 +1,5 @@
 // Config validation: every problem is reported with its path in the config and a message
-// that names it (DESIGN F8: "a message that names the file, model and field").
+// that names it (a message that names the file, model and field).
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

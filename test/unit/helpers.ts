@@ -20,7 +20,7 @@ export async function loadConfig(relPath: string): Promise<unknown> {
 /** A plain object, loosely typed: configs under test are often deliberately wrong. */
 export type Obj = Record<string, any>;
 
-/** The root of the DESIGN §1 example: tweets partitioned by month. */
+/** The root of the README's example: tweets partitioned by month. */
 export function tweet(): Obj {
   return {
     columns: { id: 'bigint generated always as identity', user: 'text not null', created_at: 'timestamptz not null default now()' },

@@ -1,4 +1,4 @@
-// Normalization: what validate() makes of a valid config (DESIGN F1, F2).
+// Normalization: what validate() makes of a valid config (strategies, families, keys).
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

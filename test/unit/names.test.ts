@@ -1,4 +1,4 @@
-// pgName: PostgreSQL silently truncates identifiers past 63 bytes; pgpart never lets it (DESIGN F3).
+// pgName: PostgreSQL silently truncates identifiers past 63 bytes; pgpart never lets it.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
