@@ -23,9 +23,8 @@ export interface BuildOptions {
  */
 export function build(config: ConfigInput | unknown, options: BuildOptions = {}): string {
   const project = validate(config);
-  const steps = plan(project);
   const hash = `sha256:${createHash('sha256').update(JSON.stringify(project)).digest('hex')}`;
-  return render(steps, {
+  return render(plan(project), {
     version: packageVersion(),
     hash,
     source: options.source ?? 'config',

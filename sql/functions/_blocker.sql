@@ -17,13 +17,7 @@ AS $$
      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
      AND a.backend_type <> 'autovacuum worker'
      AND a.xact_start < clock_timestamp() - p_older
-     AND l.mode = ANY (CASE want.mode
-           WHEN 'SHARE UPDATE EXCLUSIVE' THEN ARRAY['ShareUpdateExclusiveLock', 'ShareLock', 'ShareRowExclusiveLock',
-                                                    'ExclusiveLock', 'AccessExclusiveLock']
-           WHEN 'EXCLUSIVE' THEN ARRAY['RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock',
-                                       'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock']
-           ELSE ARRAY['AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock',
-                      'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock'] END)
+     AND l.mode = ANY (parting._conflicts(want.mode))
    ORDER BY a.xact_start
    LIMIT 1
 $$;

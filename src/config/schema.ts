@@ -112,6 +112,18 @@ export const configSchema = z.strictObject({
    */
   schedule: cronSchedule.optional(),
   models: z.record(identifier, model).refine((m) => Object.keys(m).length > 0, 'needs at least one model'),
+  /**
+   * What an install may destroy, named explicitly: a model or a column that exists in the
+   * database but is gone from `models` is refused unless it is listed here. Listed models
+   * lose their tables (every partition, detached and archived ones too); listed columns are
+   * dropped from the table and all its partitions. Entries whose object is already gone do
+   * nothing, so they may stay.
+   */
+  drop: z.strictObject({
+    models: z.array(identifier).default([]),
+    /** Model name → columns to drop. */
+    columns: z.record(identifier, z.array(identifier).min(1)).default({}),
+  }).default({ models: [], columns: {} }),
 });
 
 /** What a user writes: defaults may be left out. */

@@ -39,3 +39,19 @@ function quoteString(s: string): string {
 export function identList(names: string[]): string {
   return names.map(ident).join(', ');
 }
+
+/**
+ * A dollar-quoted string: `$tag$text$tag$`, for SQL carried verbatim (a migration's body
+ * run by EXECUTE). Refuses text that contains the tag, which would end the string early.
+ */
+export function dollarQuoted(text: string, tag: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(tag)) throw new Error(`invalid dollar-quote tag ${JSON.stringify(tag)}`);
+  const quote = `$${tag}$`;
+  if (text.includes(quote)) throw new Error(`the text contains its own dollar-quote tag ${quote}`);
+  return `${quote}${text}${quote}`;
+}
+
+/** A jsonb literal, pretty-printed (one key per line), for documents a reader may look at in install.sql. */
+export function jsonLiteral(value: unknown): string {
+  return `${quoteString(JSON.stringify(value, null, 2))}::jsonb`;
+}

@@ -1,18 +1,16 @@
 /**
- * Plan → install.sql. The static runtime comes from sql/ (files in name order), the
- * model-dependent part from templates/. An isolated Handlebars instance with noEscape and
- * strict: values reach the SQL only through the typed helpers below, which call quote.ts.
+ * Plan → install.sql. The parting schema comes from sql/migrations (numbered, each applied
+ * once, by revision), the runtime from sql/functions (replaced on every install), the model
+ * document from the plan; templates/install.sql.hbs puts them together. An isolated
+ * Handlebars instance with noEscape and strict: values reach the SQL only through the typed
+ * helpers below, which call quote.ts.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import type { Column } from '../model/types.js';
 import type { Plan } from '../plan/plan.js';
-import { ident, identList, literal, qualified } from './quote.js';
+import { dollarQuoted, jsonLiteral, literal } from './quote.js';
 import { packageRoot } from './package.js';
-
-/** Bumped when the `parting` schema changes shape; recorded in parting.meta. */
-export const SCHEMA_REVISION = 2;
 
 export interface RenderOptions {
   version: string;
@@ -25,40 +23,61 @@ export interface RenderOptions {
 
 const root = packageRoot();
 
-function createEngine(): typeof Handlebars {
-  const hb = Handlebars.create();
-  hb.registerHelper('ident', (name: string) => ident(name));
-  hb.registerHelper('qualified', (schema: string, name: string) => qualified(schema, name));
-  hb.registerHelper('identList', (names: string[]) => identList(names));
-  hb.registerHelper('literal', (value: unknown) => literal(value));
-  hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  // Column definitions are SQL the user wrote; validate() has already refused ones that
-  // could end the statement (semicolons, comments, unbalanced quotes or parentheses).
-  hb.registerHelper('definition', (column: Column) => column.definition);
-  hb.registerHelper('keyword', (word: string) => {
-    if (word !== 'range' && word !== 'list') throw new Error(`not a partition strategy: ${word}`);
-    return word.toUpperCase();
-  });
-  // Text inside a `--` comment: one line, nothing that could end it.
-  hb.registerHelper('comment', (text: string) => String(text).replace(/[\r\n]+/g, ' '));
-  for (const file of readdirSync(join(root, 'templates', 'partials'))) {
-    hb.registerPartial(file.replace(/\.sql\.hbs$/, ''), readFileSync(join(root, 'templates', 'partials', file), 'utf8'));
-  }
-  return hb;
+/** One migration of the parting schema: sql/migrations/NNNN_name.sql. */
+export interface Migration {
+  number: number;
+  file: string;
+  body: string;
+  /** The dollar-quote tag its body is carried in. */
+  tag: string;
 }
 
-/** The static runtime: sql/tables then sql/functions, each folder in file-name order. */
+const MIGRATION_FILE = /^(\d{4})_[a-z0-9_]+\.sql$/;
+
+/** The migrations in order; their numbers run 1, 2, 3, … with no gap. */
+export function migrations(): Migration[] {
+  const files = readdirSync(join(root, 'sql', 'migrations')).filter((f) => f.endsWith('.sql')).sort();
+  return files.map((f, i) => {
+    const m = MIGRATION_FILE.exec(f);
+    if (!m || Number(m[1]) !== i + 1) throw new Error(`sql/migrations/${f}: expected ${String(i + 1).padStart(4, '0')}_<name>.sql`);
+    return { number: i + 1, file: `sql/migrations/${f}`, body: readFileSync(join(root, 'sql', 'migrations', f), 'utf8').trimEnd(), tag: `pgpart_migration_${m[1]}` };
+  });
+}
+
+/** The parting schema revision this build installs: its last migration's number. */
+export function schemaRevision(): number {
+  return migrations().length;
+}
+
+/** The runtime: sql/functions in file-name order, each file CREATE OR REPLACE of one routine. */
 export function runtimeFiles(): { file: string; body: string }[] {
-  return ['tables', 'functions'].flatMap((dir) =>
-    readdirSync(join(root, 'sql', dir))
-      .filter((f) => f.endsWith('.sql'))
-      .sort()
-      .map((f) => ({ file: `sql/${dir}/${f}`, body: readFileSync(join(root, 'sql', dir, f), 'utf8').trimEnd() })));
+  return readdirSync(join(root, 'sql', 'functions'))
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => ({ file: `sql/functions/${f}`, body: readFileSync(join(root, 'sql', 'functions', f), 'utf8').trimEnd() }));
+}
+
+function createEngine(): typeof Handlebars {
+  const hb = Handlebars.create();
+  hb.registerHelper('literal', (value: unknown) => literal(value));
+  hb.registerHelper('json', (value: unknown) => jsonLiteral(value));
+  hb.registerHelper('dollar', (text: string, tag: string) => dollarQuoted(text, tag));
+  // Text inside a `--` comment: one line, nothing that could end it.
+  hb.registerHelper('comment', (text: string) => String(text).replace(/[\r\n]+/g, ' '));
+  return hb;
 }
 
 let compiled: Handlebars.TemplateDelegate | null = null;
 
 export function render(plan: Plan, options: RenderOptions): string {
   compiled ??= createEngine().compile(readFileSync(join(root, 'templates', 'install.sql.hbs'), 'utf8'), { noEscape: true, strict: true });
-  return compiled({ ...options, revision: SCHEMA_REVISION, notes: plan.notes, steps: plan.steps, runtime: runtimeFiles() });
+  const steps = migrations();
+  return compiled({
+    ...options,
+    revision: steps.length,
+    notes: plan.notes,
+    desired: plan.desired,
+    migrations: steps,
+    runtime: runtimeFiles(),
+  });
 }

@@ -97,4 +97,10 @@ export interface Project {
   models: Model[];
   /** pg_cron schedule for parting.run_maintenance(), or null for none. */
   schedule: string | null;
+  /** `lock_timeout` of each lock request, and tries per step: the install's locks follow them too. */
+  lockTimeout: string;
+  lockTries: number;
+  archiveSchema: string;
+  /** What the install may destroy: models and columns gone from the config, named explicitly. */
+  drop: { models: string[]; columns: Record<string, string[]> };
 }

@@ -36,9 +36,39 @@ export function validate(input: unknown): Project {
       if (m) models.set(name, m);
     }
     checkTableNames(config, issues);
+    checkDrop(config, issues);
   }
   if (issues.length) throw new ConfigError(issues);
-  return { schema: config.schema, models: order.map((n) => models.get(n)!), schedule: config.schedule ?? null };
+  return {
+    schema: config.schema,
+    models: order.map((n) => models.get(n)!),
+    schedule: config.schedule ?? null,
+    lockTimeout: config.lockTimeout,
+    lockTries: config.lockTries,
+    archiveSchema: config.archiveSchema,
+    drop: { models: config.drop.models, columns: config.drop.columns },
+  };
+}
+
+/** `drop` names what is gone from the config: a model still in `models`, or a column still in its model, is a contradiction. */
+function checkDrop(config: Config, issues: Issues): void {
+  config.drop.models.forEach((name, i) => {
+    if (config.models[name]) {
+      issues.push({ path: ['drop', 'models', i], message: `"${name}" is still a model in models: remove it from models to drop it, or from drop.models to keep it` });
+    }
+  });
+  for (const [name, cols] of Object.entries(config.drop.columns)) {
+    const m = config.models[name];
+    if (!m) {
+      issues.push({ path: ['drop', 'columns', name], message: `"${name}" is not a model in models (models: ${Object.keys(config.models).join(', ')}); a dropped model's columns go with it` });
+      continue;
+    }
+    cols.forEach((col, i) => {
+      if (col in m.columns) {
+        issues.push({ path: ['drop', 'columns', name, i], message: `"${col}" is still a column of ${name}: remove it from models.${name}.columns to drop it` });
+      }
+    });
+  }
 }
 
 /** Roots first, then dependents by depth; refuses unknown references and cycles. */

@@ -1,11 +1,17 @@
 /**
- * Project → Step[]: the model-dependent part of install.sql, as ordered data. The static
- * `parting` runtime (sql/) always comes first; these steps follow it. Deterministic: the
- * same project always gives the same steps in the same order.
+ * Project → Desired: what the database should hold, as data. install.sql carries it to the
+ * runtime (`CALL parting._install(<desired>)`), which compares it with the catalog and makes
+ * the difference (parting._changes); `pgpart plan` shows the same difference without making
+ * it. Deterministic: the same project always gives the same document, models in family
+ * order (parents before dependents).
  */
 import type { Column, IndexSpec, Model, Project } from '../model/types.js';
 
-/** One row of `parting.config`: the compiled model the runtime reads. */
+/**
+ * One row of `parting.config`: the compiled model the runtime reads. Its keys are the
+ * table's columns, and the runtime refuses a row with a key the table lacks (a test holds
+ * this type and sql/migrations together).
+ */
 export interface ConfigRow {
   model: string;
   schema_name: string;
@@ -27,7 +33,7 @@ export interface ConfigRow {
   ref_columns: string[] | null;
   fk_tag: string | null;
   on_delete: string | null;
-  indexes: { kind: IndexSpec["kind"]; columns: string[]; method: string; tag: string }[];
+  indexes: { kind: IndexSpec['kind']; columns: string[]; method: string; tag: string }[];
   tablespace: string | null;
   archive_tablespace: string | null;
   lock_timeout: string;
@@ -36,49 +42,81 @@ export interface ConfigRow {
   drain_batch: number;
 }
 
-export type Step =
-  | { kind: 'schema'; schema: string }
-  | { kind: 'parent'; schema: string; table: string; columns: Column[]; strategy: 'range' | 'list'; keyColumn: string;
-      constraints: IndexSpec[]; indexes: IndexSpec[]; tablespace: string | null }
-  | { kind: 'config'; row: ConfigRow }
-  /** Partitions install.sql makes: a root's default partition, its current + premade ones, its listed keys. */
-  | { kind: 'partitions'; model: string; current: boolean; keys: string[]; default: boolean }
-  /** pg_cron job running parting.run_maintenance(); last, after everything it maintains exists. */
-  | { kind: 'schedule'; cron: string };
+/** A column of a model's parent table, as the config defines it. */
+export interface DesiredColumn {
+  name: string;
+  /** The SQL after the column name, as written (user SQL, checked by validate()). */
+  definition: string;
+  /** serial/bigserial/smallserial: the default is a sequence of the table's own. */
+  serial: boolean;
+  identity: boolean;
+}
+
+/** Everything about one model the install makes or compares. */
+export interface DesiredModel {
+  config: ConfigRow;
+  columns: DesiredColumn[];
+  /** The parent table's primary key and unique constraints. */
+  constraints: { kind: 'primary' | 'unique'; name: string; columns: string[] }[];
+  /** The parent table's plain indexes (each partition gets its own, named `<partition>_<tag>`). */
+  indexes: { name: string; tag: string; columns: string[]; method: string }[];
+  /** Partitions install.sql makes for a root: the current one and premake ahead, listed keys, the default. */
+  initial: { current: boolean; keys: string[]; default: boolean } | null;
+}
+
+export interface Desired {
+  schema: string;
+  archive_schema: string;
+  lock_timeout: string;
+  lock_tries: number;
+  /** pg_cron schedule of run_maintenance, or null: then a job an earlier install made is removed. */
+  schedule: string | null;
+  drop: { models: string[]; columns: Record<string, string[]> };
+  models: DesiredModel[];
+}
 
 export interface Plan {
   notes: string[];
-  steps: Step[];
+  desired: Desired;
 }
 
 export function plan(project: Project): Plan {
-  const steps: Step[] = [];
-  const schemas = [...new Set(project.models.map((m) => m.schema))].filter((s) => s !== 'public');
-  schemas.forEach((schema) => steps.push({ kind: 'schema', schema }));
-  for (const m of project.models) steps.push(parentStep(m));
-  for (const m of project.models) steps.push({ kind: 'config', row: configRow(m) });
-  for (const m of project.models.filter((x) => x.link === null)) {
-    const s = m.strategy;
-    const current = s.kind === 'range' && s.initial;
-    const keys = s.kind === 'list' ? s.initial : [];
-    if (current || keys.length || s.default) steps.push({ kind: 'partitions', model: m.name, current, keys, default: s.default });
-  }
-  if (project.schedule !== null) steps.push({ kind: 'schedule', cron: project.schedule });
-  return { notes: project.models.flatMap((m) => m.notes), steps };
+  return {
+    notes: project.models.flatMap((m) => m.notes),
+    desired: {
+      schema: project.schema,
+      archive_schema: project.archiveSchema,
+      lock_timeout: project.lockTimeout,
+      lock_tries: project.lockTries,
+      schedule: project.schedule,
+      drop: project.drop,
+      models: project.models.map(desiredModel),
+    },
+  };
 }
 
-function parentStep(m: Model): Step {
+const SERIAL = /^(small|big)?serial[248]?$/;
+
+function desiredModel(m: Model): DesiredModel {
+  const s = m.strategy;
   return {
-    kind: 'parent',
-    schema: m.schema,
-    table: m.table,
-    columns: m.columns,
-    strategy: m.strategy.kind,
-    keyColumn: m.strategy.column,
-    constraints: m.indexes.filter((i) => i.kind === 'primary' || i.kind === 'unique'),
-    indexes: m.indexes.filter((i) => i.kind === 'index'),
-    tablespace: m.tablespace,
+    config: configRow(m),
+    columns: m.columns.map((c: Column) => ({ name: c.name, definition: c.definition, serial: SERIAL.test(rawType(c.definition)), identity: c.identity })),
+    constraints: m.indexes
+      .filter((i): i is IndexSpec & { kind: 'primary' | 'unique' } => i.kind === 'primary' || i.kind === 'unique')
+      .map((i) => ({ kind: i.kind, name: i.name, columns: i.columns })),
+    indexes: m.indexes.filter((i) => i.kind === 'index').map((i) => ({ name: i.name, tag: i.tag, columns: i.columns, method: i.using })),
+    initial: m.link !== null ? null : {
+      current: s.kind === 'range' && s.initial,
+      keys: s.kind === 'list' ? s.initial : [],
+      default: s.default,
+    },
   };
+}
+
+/** The first word of a definition, lower case: `bigserial` of `'bigserial not null'`. */
+function rawType(definition: string): string {
+  return definition.trim().split(/\s+/)[0]!.toLowerCase();
 }
 
 function configRow(m: Model): ConfigRow {

@@ -14,7 +14,7 @@ import { installed } from '../harness/install.js';
 import { withClients, type FreshDatabase } from '../harness/db.js';
 import { logged, month, monthlyTweetStar, pidOf, scalar } from './helpers.js';
 import {
-  assertConsistent, assertContiguous, checkRows, everyRow, family, historySince, isParent, newRecorder, startSampler,
+  assertConsistent, assertContiguous, checkRows, everyRow, family, isParent, maintenanceHistory, newRecorder, startSampler,
   startWriters, timeIn,
 } from './maintenance-helpers.js';
 
@@ -63,7 +63,7 @@ Create('creating partitions while four writers write: only SHARE UPDATE EXCLUSIV
         const modes = [...new Set(onParents.map((l) => l.mode))].sort();
         const sueSamples = during.filter((s) => s.locks.some((l) => l.pid === maintPid && isParent(l) && l.mode === 'ShareUpdateExclusiveLock')).length;
         const premake = Number(await scalar(c, `SELECT premake FROM parting.config WHERE model = 'tweet'`));
-        const hist = await historySince(c, 0);
+        const hist = await maintenanceHistory(c);
         console.log(`  creation under load: ${rec.tweets.size} pairs committed, ${w.failures.length} failed, ${rounds} maintenance rounds (premake 2 → ${premake}), `
           + `${samples.length} lock samples (${during.length} during creation, ${sueSamples} with SHARE UPDATE EXCLUSIVE on a parent), `
           + `maintenance modes on parents: ${modes.join(', ')}`);

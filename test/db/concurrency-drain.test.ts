@@ -15,7 +15,7 @@ import { installed } from '../harness/install.js';
 import { withClients } from '../harness/db.js';
 import { logged, month, months, monthlyTweetStar, pidOf, rows, scalar } from './helpers.js';
 import {
-  assertConsistent, assertContiguous, checkRows, count, everyRow, family, historySince, insertPair, isParent, newRecorder,
+  assertConsistent, assertContiguous, checkRows, count, everyRow, family, insertPair, isParent, maintenanceHistory, newRecorder,
   startSampler, startWriters, timeIn, withRetention, type Failure,
 } from './maintenance-helpers.js';
 
@@ -72,7 +72,7 @@ Drain('writers during drain and archive: every row exactly once, star with tweet
         await w.stop(20);
         const samples = await sampler.stop();
 
-        const hist = await historySince(c, 0);
+        const hist = await maintenanceHistory(c);
         const byPhase = (p: string) => samples.filter((s) => s.phase === p);
         const maintParent = (p: string, mode: string) => byPhase(p).filter((s) => s.locks.some((l) => l.pid === maintPid && isParent(l) && l.mode === mode));
         const aeOutsideRetire = samples.filter((s) => s.phase !== 'retire' && s.phase !== 'mixed')

@@ -15,7 +15,7 @@ import { installed } from '../harness/install.js';
 import { withClients } from '../harness/db.js';
 import { column, logged, month, monthlyTweetStar, pidOf, rows, scalar, sleep } from './helpers.js';
 import {
-  assertConsistent, checkRows, everyRow, family, historySince, insertPair, newRecorder, startSampler, startWriters, timeIn,
+  assertConsistent, checkRows, everyRow, family, insertPair, maintenanceHistory, newRecorder, startSampler, startWriters, timeIn,
   withRetention, type Sample,
 } from './maintenance-helpers.js';
 
@@ -111,7 +111,7 @@ Retire('a long transaction on an old partition: retire skipped (55P03) without a
         await sampler.stop();
         const states = await rows(c, `SELECT partition::text, state FROM parting.partitions() WHERE key = $1 ORDER BY 1`, [so]);
         assert.equal(states, [{ partition: `star_${so}`, state: 'detached' }, { partition: `tweet_${so}`, state: 'detached' }]);
-        const hist = await historySince(c, 0);
+        const hist = await maintenanceHistory(c);
         assert.equal(hist.filter((h) => h.action === 'failed'), []);
         assert.equal(hist.filter((h) => h.action === 'detached').map((h) => h.partition), [`star_${so}`, `tweet_${so}`]);
         assert.equal(w.failures, []);

@@ -85,6 +85,11 @@ export function historySince(c: pg.Client, since: number): Promise<Hist[]> {
   return rows<Hist>(c, `SELECT model, partition, action, detail FROM parting.history WHERE id > $1 ORDER BY id`, [since]);
 }
 
+/** What maintenance wrote, in order: every history row but the installs' own ('reconciled'). */
+export function maintenanceHistory(c: pg.Client): Promise<Hist[]> {
+  return rows<Hist>(c, `SELECT model, partition, action, detail FROM parting.history WHERE action <> 'reconciled' ORDER BY id`);
+}
+
 /** History rows as 'action model partition' lines (partition left out when null). */
 export function lines(h: Hist[]): string[] {
   return h.map((r) => [r.action, r.model, r.partition].filter((x) => x !== null).join(' '));

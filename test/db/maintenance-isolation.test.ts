@@ -8,7 +8,9 @@
 import * as assert from 'uvu/assert';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { month, months, monthlyTweetStar } from './helpers.js';
-import { call, createdLines, dbSuite, exists, historySince, lastHistoryId, lines, partitionsOf } from './maintenance-helpers.js';
+import {
+  call, createdLines, dbSuite, exists, historySince, lastHistoryId, lines, maintenanceHistory, partitionsOf,
+} from './maintenance-helpers.js';
 
 function twoRoots(): ConfigInput {
   const cfg = monthlyTweetStar({ premake: 2, initial: false }) as ConfigInput & { models: Record<string, unknown> };
@@ -29,7 +31,7 @@ Isolation("tweet fails at current+1 (a plain table in the way): 'failed' logged,
   const c = ctx.db!.client;
   const m1 = month(1);
   await call(c);
-  const h = await historySince(c, 0);
+  const h = await maintenanceHistory(c);
   assert.equal(lines(h).map((l) => (l.startsWith('failed tweet') ? 'failed tweet' : l)), [
     ...months(0, 2).map((m) => `created log log_${m.suffix}`), 'maintained log',
     `created tweet tweet_${month(0).suffix}`, `created star star_${month(0).suffix}`, 'failed tweet', 'maintained tweet',

@@ -8,7 +8,9 @@
 
 import * as assert from 'uvu/assert';
 import { counts, ensure, month, months, monthlyTweetStar, rows, scalar } from './helpers.js';
-import { call, createdLines, dbSuite, fkTargets, historySince, lastHistoryId, lines, partitionsOf } from './maintenance-helpers.js';
+import {
+  call, createdLines, dbSuite, fkTargets, historySince, lastHistoryId, lines, maintenanceHistory, partitionsOf,
+} from './maintenance-helpers.js';
 
 // ── premake ────────────────────────────────────────────────────────────────
 
@@ -24,7 +26,7 @@ Premake('an empty family gets the current month and 2 ahead, tweet before star, 
   for (const m of ms) {
     assert.equal(await fkTargets(c, `star_${m.suffix}`), [`tweet_${m.suffix}`]);
   }
-  const h = await historySince(c, 0);
+  const h = await maintenanceHistory(c);
   assert.equal(lines(h), [...createdLines(ms), 'maintained tweet']);
   assert.equal(h.at(-1)!.detail, { 'create:done': 3 });
 });

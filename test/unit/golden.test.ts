@@ -31,10 +31,10 @@ function firstDifference(want: string, got: string): string {
 
 /** Replaces the runtime section (from its banner to the models banner) with one line. */
 function foldRuntime(sql: string): string {
-  const start = sql.indexOf('-- ── parting runtime (sql/)');
+  const start = sql.indexOf('-- ── parting schema: numbered migrations');
   const end = sql.indexOf('-- ── models');
-  assert.ok(start > 0 && end > start, 'the runtime and models banners are in the script');
-  return `${sql.slice(0, start)}-- ── parting runtime (sql/): folded in golden files ──\n\n${sql.slice(end)}`;
+  assert.ok(start > 0 && end > start, 'the migrations and models banners are in the script');
+  return `${sql.slice(0, start)}-- ── parting schema and runtime (sql/): folded in golden files ──\n\n${sql.slice(end)}`;
 }
 
 for (const name of ['seed-month', 'seed-list', 'chain']) {

@@ -1,9 +1,12 @@
-// plan(): the model-dependent steps of install.sql, in the order they must run.
+// plan(): the desired document install.sql carries (what the database should hold), which
+// the runtime compares with the catalog: models in family order, each with its config row,
+// columns, keys, indexes and initial partitions; the project's lock policy, schedule and
+// what it may drop.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { build } from '../../src/build.js';
 import { validate } from '../../src/model/validate.js';
-import { plan, type Step } from '../../src/plan/plan.js';
+import { plan } from '../../src/plan/plan.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { kindOf, parseSql } from './helpers.js';
 
@@ -15,35 +18,49 @@ const config: ConfigInput = {
     // Declared dependents-first on purpose: the plan must still put parents first.
     star: { columns: { id: 'bigint' }, primaryKey: ['id'], partitionForeignKey: { column: 'tweet_id', references: 'tweet' } },
     tweet: {
-      columns: { id: 'bigint', created_at: 'timestamptz not null' },
+      columns: { id: 'bigserial', created_at: 'timestamptz not null' },
       primaryKey: ['id'],
+      indexes: [{ columns: ['created_at'], using: 'brin' }],
       partition: { by: 'range', column: 'created_at', interval: 'month', default: true },
     },
     tenant: { columns: { t: 'text not null' }, partition: { by: 'list', column: 't', initial: ['a', 'b'] } },
   },
 };
 
-const kinds = (steps: Step[]) => steps.map((s) => `${s.kind}:${'table' in s ? s.table : 'row' in s ? s.row.model : 'model' in s ? s.model : 'cron' in s ? s.cron : s.schema}`);
-const configRows = (c: ConfigInput) => plan(validate(c)).steps.flatMap((s) => (s.kind === 'config' ? [s.row] : []));
+const desired = (c: ConfigInput) => plan(validate(c)).desired;
+const configRows = (c: ConfigInput) => desired(c).models.map((m) => m.config);
 
-Plan('schema first, then parent tables parents-first, then config rows, then first partitions of roots only', () => {
-  const { steps } = plan(validate(config));
-  assert.equal(kinds(steps), [
-    'schema:app',
-    'parent:tweet', 'parent:star', 'parent:tenant',
-    'config:tweet', 'config:star', 'config:tenant',
-    'partitions:tweet', 'partitions:tenant',
-  ]);
+Plan('models in family order, parents before dependents', () => {
+  assert.equal(desired(config).models.map((m) => m.config.model), ['tweet', 'star', 'tenant']);
 });
 
-Plan('partition steps carry what the config asks: current + default for range, keys for list', () => {
-  const steps = plan(validate(config)).steps.filter((s): s is Extract<Step, { kind: 'partitions' }> => s.kind === 'partitions');
-  assert.equal(steps[0], { kind: 'partitions', model: 'tweet', current: true, keys: [], default: true });
-  assert.equal(steps[1], { kind: 'partitions', model: 'tenant', current: false, keys: ['a', 'b'], default: false });
+Plan('initial partitions are asked for roots only: current + default for range, keys for list', () => {
+  const [tweet, star, tenant] = desired(config).models;
+  assert.equal(tweet!.initial, { current: true, keys: [], default: true });
+  assert.is(star!.initial, null);
+  assert.equal(tenant!.initial, { current: false, keys: ['a', 'b'], default: false });
+});
+
+Plan('columns carry their definitions as written; serial and identity are marked', () => {
+  const tweet = desired(config).models[0]!;
+  assert.equal(tweet.columns, [
+    { name: 'id', definition: 'bigserial', serial: true, identity: false },
+    { name: 'created_at', definition: 'timestamptz not null', serial: false, identity: false },
+  ]);
+  const star = desired(config).models[1]!;
+  assert.ok(star.columns.some((c) => c.name === 'tweet_created_at' && c.definition === 'timestamptz not null'), 'the key column pgpart adds');
+});
+
+Plan('keys and indexes of the parent under pgpart names; the key joins the primary key', () => {
+  const tweet = desired(config).models[0]!;
+  assert.equal(tweet.constraints, [{ kind: 'primary', name: 'tweet_pkey', columns: ['id', 'created_at'] }]);
+  assert.equal(tweet.indexes, [{ name: 'tweet_created_at_idx', tag: 'created_at_idx', columns: ['created_at'], method: 'brin' }]);
+  // a dependent's foreign-key columns get an index of their own
+  assert.equal(desired(config).models[1]!.indexes.map((i) => i.columns), [['tweet_id']]);
 });
 
 Plan('a dependent config row carries the lockstep link and the root strategy on its key column', () => {
-  const row = plan(validate(config)).steps.find((s): s is Extract<Step, { kind: 'config' }> => s.kind === 'config' && s.row.model === 'star')!.row;
+  const row = configRows(config).find((r) => r.model === 'star')!;
   assert.is(row.root_model, 'tweet');
   assert.is(row.parent_model, 'tweet');
   assert.is(row.family_order, 1);
@@ -55,9 +72,7 @@ Plan('a dependent config row carries the lockstep link and the root strategy on 
   assert.is(row.fk_tag, 'tweet_id_fkey');
 });
 
-Plan('public is not created; the plan is deterministic', () => {
-  const pub = { ...config, schema: 'public' };
-  assert.not.ok(plan(validate(pub)).steps.some((s) => s.kind === 'schema'));
+Plan('the plan is deterministic', () => {
   assert.equal(JSON.stringify(plan(validate(config))), JSON.stringify(plan(validate(config))));
 });
 
@@ -68,31 +83,25 @@ Plan('every config row carries archive_schema, drain_batch and lock_tries: the d
   for (const row of configRows({ ...config, archiveSchema: 'cold', drainBatch: 250, lockTries: 20, lockTimeout: '500ms' })) {
     assert.equal([row.archive_schema, row.drain_batch, row.lock_tries, row.lock_timeout], ['cold', 250, 20, '500ms'], row.model);
   }
+  assert.equal([desired(config).lock_timeout, desired(config).lock_tries], ['2s', 5]);
 });
 
-Plan('no schedule, no schedule step; a schedule is the last step', () => {
-  assert.not.ok(plan(validate(config)).steps.some((s) => s.kind === 'schedule'));
-  const { steps } = plan(validate({ ...config, schedule: '*/15 * * * *' }));
-  assert.equal(steps.at(-1), { kind: 'schedule', cron: '*/15 * * * *' });
-  assert.is(steps.filter((s) => s.kind === 'schedule').length, 1);
+Plan('schedule and drop are the project\'s, null and empty when not given', () => {
+  assert.is(desired(config).schedule, null);
+  assert.equal(desired(config).drop, { models: [], columns: {} });
+  const d = desired({ ...config, schedule: '*/15 * * * *', drop: { models: ['old'], columns: { tweet: ['gone'] } } });
+  assert.is(d.schedule, '*/15 * * * *');
+  assert.equal(d.drop, { models: ['old'], columns: { tweet: ['gone'] } });
 });
 
-Plan('install.sql schedules maintenance after the models, with NOTICEs shown for that call only', async () => {
+Plan('install.sql ends with one CALL parting._install carrying the document, then COMMIT', async () => {
   const sql = build({ ...config, schedule: '*/15 * * * *' });
   const stmts = (await parseSql(sql)).stmts;
-  assert.equal(stmts.slice(-5, -1).map(kindOf), ['VariableSetStmt', 'SelectStmt', 'VariableSetStmt', 'InsertStmt'], 'set, schedule, set, the meta row, then COMMIT');
-  const call = sql.indexOf("SELECT parting.schedule('*/15 * * * *');");
-  assert.ok(call > 0, 'the schedule call is in the script');
-  assert.ok(call > sql.lastIndexOf('CALL parting._install_partitions('), 'after the first partitions');
-  const block = sql.slice(sql.lastIndexOf('-- pg_cron:', call), sql.indexOf('\n', sql.indexOf('SET LOCAL client_min_messages = warning;', call)) + 1);
-  assert.is(block, [
-    '-- pg_cron: run maintenance on this schedule (a NOTICE, not an error, when pg_cron is absent).',
-    'SET LOCAL client_min_messages = notice;',
-    "SELECT parting.schedule('*/15 * * * *');",
-    'SET LOCAL client_min_messages = warning;',
-    '',
-  ].join('\n'));
-  assert.not.ok(build(config).includes('SELECT parting.schedule('), 'no call without a schedule');
+  assert.equal(stmts.slice(-3).map(kindOf), ['VariableSetStmt', 'CallStmt', 'TransactionStmt']);
+  const call = sql.slice(sql.lastIndexOf('CALL parting._install('));
+  const doc = /^CALL parting\._install\('([\s\S]*?)'::jsonb, /.exec(call)?.[1];
+  assert.ok(doc, 'the document is a jsonb literal');
+  assert.equal(JSON.parse(doc!.replace(/''/g, "'")), desired({ ...config, schedule: '*/15 * * * *' }));
   // A quote in the schedule cannot reach the SQL unescaped: only pg_cron schedules pass validation.
   assert.throws(() => build({ ...config, schedule: "0 0 * * *'); drop table x; --" }), /schedule/);
 });

@@ -1,0 +1,88 @@
+-- The difference between the models an install carries (the desired document that
+-- `pgpart build` writes into install.sql) and the database, as the list of changes that
+-- would close it, in the order they must run: schemas, tables dropped to be made again,
+-- new tables, column changes, index changes, foreign keys, config rows, partitions, models
+-- dropped, the pg_cron job; refusals first. The install (parting._install) makes exactly
+-- these changes, and `pgpart plan` (parting.plan) prints them: one computation for both.
+-- Reads the catalog and parting.* only (ACCESS SHARE at most, and a temporary table per
+-- model for parting._desired_table).
+CREATE OR REPLACE FUNCTION parting._changes(p_desired jsonb, p_search_path text)
+RETURNS SETOF parting.change
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_out parting.change[] := '{}';
+  v_m jsonb;
+  v_cfg parting.config;
+  v_old parting.config;
+  v_parent regclass;
+  v_struct parting.change[];
+  v_schema text;
+  v_fields text;
+BEGIN
+  FOR v_schema IN
+    SELECT DISTINCT s FROM (
+      SELECT p_desired ->> 'schema' AS s
+      UNION ALL
+      SELECT m #>> '{config,archive_schema}' FROM jsonb_array_elements(p_desired -> 'models') m
+       WHERE m #>> '{config,retention_action}' = 'archive') x
+     ORDER BY 1
+  LOOP
+    IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
+      v_out := v_out || parting._change(10, NULL, 'create schema', v_schema, format('schema %I', v_schema), NULL, 'none',
+                                        ARRAY[format('CREATE SCHEMA %I', v_schema)]);
+    END IF;
+  END LOOP;
+
+  FOR v_m IN SELECT m FROM jsonb_array_elements(p_desired -> 'models') AS m LOOP
+    v_cfg := parting._config_row(v_m -> 'config');
+    v_old := NULL;
+    IF to_regclass('parting.config') IS NOT NULL THEN
+      SELECT * INTO v_old FROM parting.config WHERE model = v_cfg.model;
+    END IF;
+    v_parent := to_regclass(format('%I.%I', v_cfg.schema_name, v_cfg.table_name));
+
+    IF v_parent IS NOT NULL THEN
+      v_struct := ARRAY(SELECT x FROM parting._change_structure(v_m, v_cfg, v_old, v_parent) x);
+      v_out := v_out || v_struct;
+      IF EXISTS (SELECT FROM unnest(v_struct) s WHERE s.change = 'recreate model') THEN
+        v_parent := NULL;
+      ELSIF EXISTS (SELECT FROM unnest(v_struct) s WHERE s.refusal IS NOT NULL AND s.change = 'create model') THEN
+        CONTINUE; -- not a partitioned table: nothing else to compare
+      END IF;
+    END IF;
+
+    IF v_parent IS NULL THEN
+      v_out := v_out || parting._change(20, v_cfg.model, 'create model', v_cfg.table_name,
+        format('%I.%I, partitioned by %s (%s)%s', v_cfg.schema_name, v_cfg.table_name, v_cfg.strategy, v_cfg.key_column,
+               CASE WHEN v_cfg.parent_model IS NULL THEN '' ELSE format(', in lockstep with %s', v_cfg.parent_model) END),
+        NULL, 'none (a new table)', parting._create_model(v_m));
+    ELSE
+      v_out := v_out || ARRAY(SELECT x FROM parting._change_columns(
+                 v_m, v_cfg, v_parent, parting._desired_table(v_m, p_search_path),
+                 ARRAY(SELECT jsonb_array_elements_text(p_desired -> 'drop' -> 'columns' -> v_cfg.model)),
+                 EXISTS (SELECT FROM parting._family_tables(v_cfg))) x);
+      v_out := v_out || ARRAY(SELECT x FROM parting._change_indexes(v_m, v_cfg, v_old, v_parent) x);
+      v_out := v_out || ARRAY(SELECT x FROM parting._change_foreign_keys(v_cfg) x);
+    END IF;
+
+    IF v_old IS DISTINCT FROM v_cfg THEN
+      SELECT string_agg(format('%s: %s → %s', n.key, coalesce(o.value::text, 'null'), n.value::text), ', ' ORDER BY n.key)
+        INTO v_fields
+        FROM jsonb_each(to_jsonb(v_cfg)) n LEFT JOIN jsonb_each(to_jsonb(v_old)) o ON o.key = n.key
+       WHERE o.value IS DISTINCT FROM n.value;
+      v_out := v_out || parting._change(60, v_cfg.model, CASE WHEN v_old.model IS NULL THEN 'add config' ELSE 'update config' END,
+        v_cfg.model, CASE WHEN v_old.model IS NULL THEN 'the model''s row in parting.config' ELSE v_fields END, NULL, 'none',
+        ARRAY[format('CALL parting._put_config(%L)', v_m -> 'config')]);
+    END IF;
+    v_out := v_out || ARRAY(SELECT x FROM parting._change_partitions(v_m, v_cfg, v_old, v_parent) x);
+  END LOOP;
+
+  IF to_regclass('parting.config') IS NOT NULL THEN
+    v_out := v_out || ARRAY(SELECT x FROM parting._change_dropped(p_desired) x);
+  END IF;
+  v_out := v_out || ARRAY(SELECT x FROM parting._change_schedule(p_desired) x);
+  RETURN QUERY SELECT (v_out[i]).* FROM generate_subscripts(v_out, 1) AS i ORDER BY (v_out[i]).phase, i;
+END;
+$$;

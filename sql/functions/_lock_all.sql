@@ -1,0 +1,51 @@
+-- Takes every lock in the list, or none: p_modes[i] (as LOCK TABLE spells it) on p_rels[i],
+-- each list in the order given, which callers make the writers' order (parents before
+-- partitions, family order), so taking them cannot deadlock with writers; a deadlock with
+-- some other session is retried. Every try is one subtransaction, so a try that fails
+-- releases what it took before it backs off, and no lock is ever held while waiting for
+-- another. Each request runs under p_timeout (lock_timeout); a try that must fail is not
+-- made: a conflicting holder whose transaction is already older than p_timeout will not
+-- let go in time, and asking would stall every writer queued behind the request for
+-- nothing. Between tries it backs off, jittered and exponentially. After p_tries tries it
+-- raises lock_not_available naming the holder. Returns the tries taken. Locks are taken
+-- ONLY on the relations named, never recursing into partitions.
+CREATE OR REPLACE FUNCTION parting._lock_all(p_timeout text, p_tries integer, p_rels regclass[], p_modes text[])
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_try integer := 1;
+  v_old text := current_setting('lock_timeout');
+  v_why text;
+  v_sql text;
+BEGIN
+  IF coalesce(cardinality(p_rels), 0) = 0 THEN
+    RETURN 0;
+  END IF;
+  SELECT string_agg(format('LOCK TABLE ONLY %s IN %s MODE', r, m), '; ' ORDER BY i) INTO v_sql
+    FROM unnest(p_rels, p_modes) WITH ORDINALITY AS u(r, m, i);
+  LOOP
+    v_why := parting._blocker(p_rels, p_modes, p_timeout::interval);
+    IF v_why IS NULL THEN
+      BEGIN
+        PERFORM set_config('lock_timeout', p_timeout, true);
+        EXECUTE v_sql;
+        PERFORM set_config('lock_timeout', v_old, true);
+        RETURN v_try;
+      EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
+        -- The subtransaction's rollback has released its locks and restored lock_timeout.
+        v_why := CASE WHEN SQLSTATE = '40P01' THEN 'deadlock with another session'
+                      ELSE format('lock_timeout (%s) expired', p_timeout) END;
+      END;
+    END IF;
+    IF v_try >= p_tries THEN
+      RAISE EXCEPTION 'could not take the locks on % after % tries: %',
+                      (SELECT string_agg(r::text, ', ') FROM unnest(p_rels) AS r), v_try, v_why
+        USING ERRCODE = 'lock_not_available';
+    END IF;
+    PERFORM pg_sleep(least(0.05 * 2 ^ v_try, 2.0) * (0.5 + random() / 2));
+    v_try := v_try + 1;
+  END LOOP;
+END;
+$$;

@@ -1,0 +1,28 @@
+-- Reconciling installs. One row per change an install would make (parting._changes): the
+-- plan `pgpart plan` prints and the install carries out, the same rows. Phase orders them;
+-- locks are [relation, mode] pairs taken all at once before any change runs (inline_locks
+-- too, when inline runs); sql runs in the install's transaction; inline runs there too
+-- unless `pgpart apply` does the same work after the transaction with `later` (CREATE
+-- INDEX CONCURRENTLY and the like); a change with a refusal is never made, and refuses the
+-- whole install.
+CREATE TYPE parting.change AS (
+  phase     integer,
+  model     text,
+  change    text,
+  target    text,
+  detail    text,
+  locks     jsonb,
+  lock_text text,
+  sql       text[],
+  inline    text[],
+  inline_locks jsonb,
+  later     text[],
+  refusal   text
+);
+
+-- The pg_cron schedule the config asked for at the last install (so removing it from the
+-- config removes the job pgpart made, and no other), and the config hash of an install
+-- whose index builds `pgpart apply` has yet to finish (config_hash is written once the
+-- database matches).
+ALTER TABLE parting.meta ADD COLUMN schedule text;
+ALTER TABLE parting.meta ADD COLUMN pending_hash text;
