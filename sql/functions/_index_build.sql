@@ -1,8 +1,8 @@
 -- The statements that give one table of a family its copy of a model index, named by
 -- pgpart's rule (parting._name(<table>, <tag>)), and, for an attached partition, attach it
 -- to the parent's index: nothing when it is there, valid and attached; a plain or
--- CONCURRENTLY build otherwise (an invalid copy, the leftover of an interrupted concurrent
--- build, is dropped first). The index goes in the table's own tablespace. p_parent_index
+-- CONCURRENTLY build otherwise (a copy that is invalid, the leftover of an interrupted
+-- concurrent build, or of another definition is dropped first). The index goes in the table's own tablespace. p_parent_index
 -- (qualified and quoted) need not exist yet: the same install may make it first; NULL for
 -- a table no parent holds.
 CREATE OR REPLACE FUNCTION parting._index_build(p_parent_index text, p_rel regclass, p_tag text, p_columns text[],
@@ -29,8 +29,9 @@ BEGIN
     INTO v_ix, v_valid, v_attached
     FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
    WHERE x.indrelid = p_rel AND c.relname = v_name;
-  IF v_ix IS NOT NULL AND NOT v_valid THEN
-    v_out := v_out || format('DROP INDEX%s %s', v_conc, v_ix);
+  IF v_ix IS NOT NULL AND (NOT v_valid OR NOT parting._index_matches(v_ix, p_columns, p_method)) THEN
+    -- IF EXISTS: dropping the parent's old index may have dropped this copy already.
+    v_out := v_out || format('DROP INDEX%s IF EXISTS %s', v_conc, v_ix);
     v_ix := NULL;
   END IF;
   IF v_ix IS NULL THEN
