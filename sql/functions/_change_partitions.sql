@@ -90,9 +90,9 @@ BEGIN
                          ORDER BY (m.cfg).family_order, (m.cfg).model);
     IF cardinality(v_defaults) > 0 AND parting._has_rows(v_defaults) THEN
       RETURN NEXT parting._refusal(p_cfg.model, 'drop default', array_to_string(v_defaults::text[], ', '),
-        format('models.%s.partition.default is false, but %s holds rows, which would have nowhere to go: create their partitions '
+        format('models.%s.partition.default is false, but %s hold(s) rows, which would have nowhere to go: create their partitions '
                '(CALL parting.run_maintenance(), or ensure_partition with their keys) until it is empty, or keep default: true',
-               p_cfg.model, array_to_string(v_defaults::text[], ', ')));
+               p_cfg.model, (SELECT string_agg(d::text, ', ') FROM unnest(v_defaults) d WHERE parting._has_rows(ARRAY[d]))));
     ELSIF cardinality(v_defaults) > 0 THEN
       RETURN NEXT parting._change(85, p_cfg.model, 'drop default', array_to_string(v_defaults::text[], ', '),
         format('the empty default partition(s) %s, dependents first', array_to_string(v_defaults::text[], ', ')),

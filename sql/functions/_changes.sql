@@ -42,6 +42,14 @@ BEGIN
       SELECT * INTO v_old FROM parting.config WHERE model = v_cfg.model;
     END IF;
     v_parent := to_regclass(format('%I.%I', v_cfg.schema_name, v_cfg.table_name));
+    IF (v_old.schema_name, v_old.table_name) IS DISTINCT FROM (v_cfg.schema_name, v_cfg.table_name) AND v_old.model IS NOT NULL
+       AND to_regclass(format('%I.%I', v_old.schema_name, v_old.table_name)) IS NOT NULL THEN
+      v_out := v_out || parting._refusal(v_cfg.model, 'rename model', v_cfg.table_name,
+        format('models.%s.table: the model''s table is %I.%I in the database, the config says %I.%I: pgpart does not rename tables '
+               '(every partition, index and constraint is named after its table). Keep the table name as it was',
+               v_cfg.model, v_old.schema_name, v_old.table_name, v_cfg.schema_name, v_cfg.table_name));
+      CONTINUE;
+    END IF;
 
     IF v_parent IS NOT NULL THEN
       v_struct := ARRAY(SELECT x FROM parting._change_structure(v_m, v_cfg, v_old, v_parent) x);
