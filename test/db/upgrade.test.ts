@@ -1,22 +1,28 @@
-// Upgrading in place: a database installed by pgpart's schema revision 1 (the install.sql
-// that commit 7da8f01 built from test/fixtures/rev1/upgrade.config.ts, kept verbatim) takes
-// today's install.sql of the same config: functions whose signature changed leave no
-// overload behind, rows stay, and the new runtime works on the old partitions.
+// Upgrading in place from every earlier schema revision. Each test/fixtures/rev<N>/install.sql
+// is the install script pgpart built at that revision from test/fixtures/rev<N>/upgrade.config.ts,
+// kept verbatim (revision 1 at commit 7da8f01, revision 2 at commit a7e9fec). Over a database
+// it made, holding rows (one waiting in the default partition) and a detached month, today's
+// install of the same config leaves the parting schema exactly as a fresh install makes it
+// (tables, columns, constraints, indexes, routines: the numbered migrations ran, in order,
+// once), no stale overload behind, and the old partitions keep working; then a changed
+// config (a column and an index) reaches them too.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { freshDatabase, psqlFile, type FreshDatabase } from '../harness/db.js';
-import { install } from '../harness/install.js';
-import { schemaRevision } from '../../src/emit/render.js';
+import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { schemaRevision } from '../../src/emit/render.js';
+import { freshDatabase, psqlFile, type FreshDatabase } from '../harness/db.js';
+import { install, installed } from '../harness/install.js';
+import { catalog } from './catalog.js';
 import { column, logged, scalar } from './helpers.js';
 
-const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/rev1/install.sql');
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
-/** test/fixtures/rev1/upgrade.config.ts, as a ConfigInput. */
+/** test/fixtures/rev<N>/upgrade.config.ts, as a ConfigInput (the same config at every revision). */
 const config: ConfigInput = {
   models: {
     tweet: {
@@ -32,44 +38,78 @@ const config: ConfigInput = {
   },
 };
 
-const Upgrade = suite<{ db?: FreshDatabase }>('upgrade from schema revision 1', {});
-Upgrade.before((ctx) => logged('setup', async () => {
-  assert.match(readFileSync(fixture, 'utf8'), /^-- pgpart 0\.1\.0 install script, schema revision 1\./);
-  ctx.db = await freshDatabase('upgrade');
-  const old = await psqlFile(ctx.db.url, fixture);
-  assert.is(old.code, 0, old.stderr);
-  await ctx.db.client.query(`WITH t AS (INSERT INTO tweet ("user") VALUES ('old') RETURNING id, created_at)
-                             INSERT INTO star ("user", tweet_id, tweet_created_at) SELECT 'old', id, created_at FROM t`);
-  // A row beyond the premade months waits in the default partition.
-  await ctx.db.client.query(`WITH t AS (INSERT INTO tweet ("user", created_at) VALUES ('ahead', now() + interval '3 months') RETURNING id, created_at)
-                             INSERT INTO star ("user", tweet_id, tweet_created_at) SELECT 'ahead', id, created_at FROM t`);
-}));
-Upgrade.after(async (ctx) => { await ctx.db?.drop(); });
+/** The parting schema's shape; its routines' bodies too. */
+const partingShape = (c: pg.Client) => catalog(c, { schemas: ['parting'] });
 
-Upgrade('today\'s install.sql runs over it, with no stale overload left', async (ctx) => {
-  const c = ctx.db!.client;
-  await install(ctx.db!.url, config);
-  assert.is(await scalar(c, `SELECT schema_revision FROM parting.meta`), schemaRevision());
-  assert.equal(await column(c, `SELECT p.oid::regprocedure::text FROM pg_proc p
-                                 WHERE p.pronamespace = 'parting'::regnamespace
-                                   AND p.proname IN ('_create_family', '_create_partition', '_exec') ORDER BY 1`),
-    ['parting._create_family(parting.config,text,boolean,integer)']);
-  assert.equal(await column(c, `SELECT proname::text FROM pg_proc WHERE pronamespace = 'parting'::regnamespace
-                                 GROUP BY proname HAVING count(*) > 1 ORDER BY 1`), ['partition_for'], 'only partition_for is overloaded on purpose');
-});
+let fresh: Awaited<ReturnType<typeof partingShape>> | undefined;
+async function freshShape(): Promise<Awaited<ReturnType<typeof partingShape>>> {
+  if (!fresh) {
+    const db = await installed('upgrade_fresh', config);
+    try { fresh = await partingShape(db.client); } finally { await db.drop(); }
+  }
+  return fresh;
+}
 
-Upgrade('the new runtime maintains the old partitions: premake, drain, detach and attach back; no row lost', async (ctx) => {
-  const c = ctx.db!.client;
-  await c.query(`UPDATE parting.config SET premake = 3 WHERE model = 'tweet'`);
-  await c.query(`CALL parting.run_maintenance()`);
-  assert.equal(await column(c, `SELECT action FROM parting.history WHERE action IN ('failed', 'skipped')`), []);
-  assert.equal(await column(c, `SELECT tableoid::regclass::text FROM tweet WHERE "user" = 'ahead'`),
-    [`tweet_${await scalar<string>(c, `SELECT to_char(now() + interval '3 months', 'YYYY_MM')`)}`], 'drained out of the default');
-  const month = await scalar<string>(c, `SELECT to_char(now(), 'YYYY-MM')`);
-  assert.equal(await column(c, `SELECT parting.detach_partition('tweet', $1)`, [month]).then((r) => r.length), 2);
-  assert.equal(await column(c, `SELECT count(*)::int FROM tweet WHERE "user" = 'old'`), [0]);
-  assert.equal((await column(c, `SELECT parting.attach_partition('tweet', $1)`, [month])).length, 2);
-  assert.equal(await column(c, `SELECT count(*)::int FROM star s JOIN tweet t ON t.id = s.tweet_id AND t.created_at = s.tweet_created_at`), [2]);
-});
+for (const revision of [1, 2]) {
+  const file = path.join(fixtures, `rev${revision}`, 'install.sql');
+  const Upgrade = suite<{ db?: FreshDatabase }>(`upgrade from schema revision ${revision}`, {});
+  Upgrade.before((ctx) => logged('setup', async () => {
+    assert.match(readFileSync(file, 'utf8'), new RegExp(`^-- pgpart 0\\.1\\.0 install script, schema revision ${revision}\\.`));
+    ctx.db = await freshDatabase(`upgrade_rev${revision}`);
+    const old = await psqlFile(ctx.db.url, file);
+    assert.is(old.code, 0, old.stderr);
+    const c = ctx.db.client;
+    await c.query(`WITH t AS (INSERT INTO tweet ("user") VALUES ('old') RETURNING id, created_at)
+                   INSERT INTO star ("user", tweet_id, tweet_created_at) SELECT 'old', id, created_at FROM t`);
+    // A row beyond the premade months waits in the default partition.
+    await c.query(`WITH t AS (INSERT INTO tweet ("user", created_at) VALUES ('ahead', now() + interval '3 months') RETURNING id, created_at)
+                   INSERT INTO star ("user", tweet_id, tweet_created_at) SELECT 'ahead', id, created_at FROM t`);
+    // A month made by the old runtime and, from revision 2 (which can), detached.
+    await c.query(`SELECT parting.ensure_partition('tweet', '2020-01')`);
+    await c.query(`WITH t AS (INSERT INTO tweet ("user", created_at) VALUES ('2020', '2020-01-10') RETURNING id, created_at)
+                   INSERT INTO star ("user", tweet_id, tweet_created_at) SELECT '2020', id, created_at FROM t`);
+    if (revision >= 2) await c.query(`SELECT parting.detach_partition('tweet', '2020-01')`);
+  }));
+  Upgrade.after(async (ctx) => { await ctx.db?.drop(); });
 
-Upgrade.run();
+  Upgrade('today\'s install.sql runs over it: the parting schema as a fresh install makes it, no stale overload', async (ctx) => {
+    const c = ctx.db!.client;
+    await install(ctx.db!.url, config);
+    assert.is(await scalar(c, `SELECT schema_revision FROM parting.meta`), schemaRevision());
+    assert.equal(await partingShape(c), await freshShape());
+    assert.equal(await column(c, `SELECT proname::text FROM pg_proc WHERE pronamespace = 'parting'::regnamespace
+                                   GROUP BY proname HAVING count(*) > 1 ORDER BY 1`), ['partition_for'], 'only partition_for is overloaded on purpose');
+  });
+
+  Upgrade('the new runtime maintains the old partitions: premake, drain, detach and attach back; no row lost', async (ctx) => {
+    const c = ctx.db!.client;
+    await c.query(`UPDATE parting.config SET premake = 3 WHERE model = 'tweet'`);
+    await c.query(`CALL parting.run_maintenance()`);
+    assert.equal(await column(c, `SELECT action FROM parting.history WHERE action IN ('failed', 'skipped')`), []);
+    assert.equal(await column(c, `SELECT tableoid::regclass::text FROM tweet WHERE "user" = 'ahead'`),
+      [`tweet_${await scalar<string>(c, `SELECT to_char(now() + interval '3 months', 'YYYY_MM')`)}`], 'drained out of the default');
+    const month = await scalar<string>(c, `SELECT to_char(now(), 'YYYY-MM')`);
+    assert.equal(await column(c, `SELECT parting.detach_partition('tweet', $1)`, [month]).then((r) => r.length), 2);
+    assert.equal(await column(c, `SELECT count(*)::int FROM tweet WHERE "user" = 'old'`), [0]);
+    assert.equal((await column(c, `SELECT parting.attach_partition('tweet', $1)`, [month])).length, 2);
+    assert.equal(await column(c, `SELECT count(*)::int FROM star s JOIN tweet t ON t.id = s.tweet_id AND t.created_at = s.tweet_created_at`),
+      [revision >= 2 ? 2 : 3], 'the old and the drained row, and the 2020 one unless it is detached');
+  });
+
+  Upgrade('a changed config reaches the partitions the old pgpart made (the month it detached too), which come back', async (ctx) => {
+    const c = ctx.db!.client;
+    const changedConfig = structuredClone(config) as ConfigInput & { models: Record<string, Record<string, any>> };
+    changedConfig.models.tweet!.columns.lang = "text not null default 'en'";
+    changedConfig.models.tweet!.indexes = [{ columns: ['lang'] }];
+    await install(ctx.db!.url, changedConfig);
+    const lacking = await column<string>(c, `
+      SELECT t.rel::text FROM parting._family_tables(parting._model('tweet')) t
+       WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = t.rel AND a.attname = 'lang')`);
+    assert.equal(lacking, []);
+    assert.equal(await column(c, `SELECT lang FROM tweet_2020_01`), ['en']);
+    if (revision >= 2) assert.equal((await column(c, `SELECT parting.attach_partition('tweet', '2020-01')`)).length, 2);
+    assert.equal(await column(c, `SELECT "user" FROM tweet WHERE lang = 'en' AND created_at < '2021-01-01'`), ['2020']);
+  });
+
+  Upgrade.run();
+}
