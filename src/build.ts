@@ -1,8 +1,8 @@
 /** The pipeline, end to end: config → validated model → plan → SQL. Pure: no files, no database. */
 import { createHash } from 'node:crypto';
 import { validate } from './model/validate.js';
-import { plan } from './plan/plan.js';
-import { render } from './emit/render.js';
+import { plan, type Desired } from './plan/plan.js';
+import { render, schemaRevision } from './emit/render.js';
 import { packageVersion } from './emit/package.js';
 import type { ConfigInput } from './config/schema.js';
 
@@ -11,6 +11,36 @@ export interface BuildOptions {
   transaction?: boolean;
   /** Named in the header comment; defaults to "config". */
   source?: string;
+}
+
+/** Everything one build makes: the install script and what it is made of. */
+export interface Compiled {
+  /** install.sql. */
+  sql: string;
+  /** install.sql's parting schema and runtime without the models, for `pgpart plan` to load into a transaction it rolls back. */
+  runtimeSql: string;
+  /** The models document install.sql carries to parting._install. */
+  desired: Desired;
+  hash: string;
+  version: string;
+  revision: number;
+}
+
+/** Compiles a config; throws ConfigError on an invalid one. */
+export function compile(config: ConfigInput | unknown, options: BuildOptions = {}): Compiled {
+  const project = validate(config);
+  const hash = `sha256:${createHash('sha256').update(JSON.stringify(project)).digest('hex')}`;
+  const planned = plan(project);
+  const base = { version: packageVersion(), hash, source: options.source ?? 'config' };
+  return {
+    sql: render(planned, { ...base, transaction: options.transaction ?? true, runtimeOnly: false }),
+    // Rendered when asked for: `pgpart build` never needs it.
+    get runtimeSql() { return render(planned, { ...base, transaction: false, runtimeOnly: true }); },
+    desired: planned.desired,
+    hash,
+    version: base.version,
+    revision: schemaRevision(),
+  };
 }
 
 /**
@@ -22,12 +52,5 @@ export interface BuildOptions {
  * const sql = build(config);
  */
 export function build(config: ConfigInput | unknown, options: BuildOptions = {}): string {
-  const project = validate(config);
-  const hash = `sha256:${createHash('sha256').update(JSON.stringify(project)).digest('hex')}`;
-  return render(plan(project), {
-    version: packageVersion(),
-    hash,
-    source: options.source ?? 'config',
-    transaction: options.transaction ?? true,
-  });
+  return compile(config, options).sql;
 }

@@ -86,8 +86,9 @@ BEGIN
     CONTINUE WHEN v_made AND cardinality(v_inline) = 0;
     RETURN NEXT parting._change(CASE WHEN v_made THEN 42 ELSE 41 END, p_cfg.model, CASE WHEN v_made THEN 'build index' ELSE 'add index' END,
       v_ix.name,
-      format('%s on %s (%s): %s statement(s) for its partitions and detached or archived tables', v_ix.name, p_parent,
-             array_to_string(v_ix.columns, ', '), cardinality(v_inline)),
+      format('%s on %s (%s), with copies on %s partition(s)%s', v_ix.name, p_parent, array_to_string(v_ix.columns, ', '),
+             coalesce(cardinality(v_tables), 0),
+             CASE WHEN cardinality(v_others) > 0 THEN format(' and %s detached or archived table(s)', cardinality(v_others)) ELSE '' END),
       CASE WHEN v_made THEN NULL ELSE parting._locks(ARRAY[p_parent], 'SHARE') END,
       CASE WHEN v_made THEN 'none in the transaction' ELSE format('SHARE on %s (catalog only)', p_parent) END
         || '; psql -f install.sql: SHARE on each partition while its copy builds (its writers wait); '

@@ -76,7 +76,10 @@ BEGIN
     END IF;
 
     IF v_old IS DISTINCT FROM v_cfg THEN
-      SELECT string_agg(format('%s: %s → %s', n.key, coalesce(o.value::text, 'null'), n.value::text), ', ' ORDER BY n.key)
+      -- Short values in full (premake: 2 → 6), long ones (the index list) by name only.
+      SELECT string_agg(CASE WHEN length(coalesce(o.value::text, '')) + length(n.value::text) > 60 THEN format('%s changed', n.key)
+                             ELSE format('%s: %s → %s', n.key, coalesce(o.value::text, 'null'), n.value::text) END,
+                        ', ' ORDER BY n.key)
         INTO v_fields
         FROM jsonb_each(to_jsonb(v_cfg)) n LEFT JOIN jsonb_each(to_jsonb(v_old)) o ON o.key = n.key
        WHERE o.value IS DISTINCT FROM n.value;

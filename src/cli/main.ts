@@ -1,16 +1,34 @@
 #!/usr/bin/env node
 /**
  * The pgpart command. The only module that reads argv, prints, or sets the exit code:
- * 0 ok, 1 a user error (config, arguments), 2 a database error.
+ * 0 ok, 1 a user error (config, arguments, an install that needs the user's decision),
+ * 2 a database error. Errors are one line (with the database's detail and hint), never a
+ * stack trace.
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { packageVersion } from '../emit/package.js';
+import { applyCommand } from './apply.js';
 import { buildCommand } from './build.js';
 import { demoCommand } from './demo.js';
+import { UserError } from './errors.js';
 import { maintainCommand } from './maintain.js';
+import { migrationNewCommand } from './migration.js';
+import { planCommand } from './plan.js';
 
 export const EXIT = { ok: 0, user: 1, database: 2 } as const;
+
+// A reader that stops early (`pgpart build | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    throw err;
+  });
+}
+
+const databaseUrl = '--database-url <url>';
+const databaseUrlHelp = 'PostgreSQL to use (default: DATABASE_URL, then the PG* variables, as psql)';
+const configOption = ['-c, --config <path>', 'config file (default: pgpart.config.ts in the current directory)'] as const;
 
 const program = new Command('pgpart')
   .description('Partitioned tables with lockstep partition foreign keys, managed inside PostgreSQL')
@@ -19,10 +37,35 @@ const program = new Command('pgpart')
 
 program.command('build')
   .description('compile pgpart.config.ts into an idempotent install.sql (stdout is SQL only)')
-  .option('-c, --config <path>', 'config file (default: pgpart.config.ts in the current directory)')
+  .option(...configOption)
   .option('-o, --out <file>', 'write the SQL to a file instead of stdout')
   .option('--no-transaction', 'leave out BEGIN/COMMIT (for tools that open their own transaction)')
   .action(async (opts: { config?: string; out?: string; transaction: boolean }) => buildCommand(opts));
+
+program.command('plan')
+  .description('show what installing the config would change in a database, in order, with the locks each change takes, '
+    + 'and what it would refuse; changes nothing')
+  .option(...configOption)
+  .option(databaseUrl, databaseUrlHelp)
+  .option('--json', 'print the plan as JSON')
+  .option('--sql', 'also print the statements of each change')
+  .action(async (opts: { config?: string; databaseUrl?: string; json?: boolean; sql?: boolean }) =>
+    planCommand({ ...opts, json: Boolean(opts.json), sql: Boolean(opts.sql) }));
+
+program.command('apply')
+  .description('install the config: its changes in one transaction, then index builds CONCURRENTLY (no writer waits), '
+    + 'with progress')
+  .option(...configOption)
+  .option(databaseUrl, databaseUrlHelp)
+  .action(async (opts: { config?: string; databaseUrl?: string }) => applyCommand(opts));
+
+program.command('migration')
+  .description('node-pg-migrate migrations')
+  .command('new <name>')
+  .description('write <dir>/<timestamp>_<name>.sql: the install script of this moment, frozen, for node-pg-migrate')
+  .option(...configOption)
+  .option('-d, --dir <dir>', 'the migrations directory', 'migrations')
+  .action(async (name: string, opts: { config?: string; dir: string }) => migrationNewCommand(name, opts));
 
 program.command('demo')
   .description('build the bundled example, install it and show partitions made and rows routed '
@@ -33,7 +76,7 @@ program.command('demo')
 program.command('maintain')
   .description('run maintenance from outside the database: retire partitions with DETACH ... CONCURRENTLY where '
     + 'the family has no default partition, then CALL parting.run_maintenance() for the rest')
-  .option('--database-url <url>', 'PostgreSQL to maintain (default: DATABASE_URL, then the PG* variables)')
+  .option(databaseUrl, databaseUrlHelp)
   .option('-m, --model <model>', 'only this root model (and its family)')
   .option('--no-concurrently', 'retire in the database too (plain DETACH, as run_maintenance does)')
   .action(async (opts: { databaseUrl?: string; model?: string; concurrently: boolean }) => maintainCommand(opts));
@@ -43,15 +86,18 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.user;
-  } else if (err instanceof ConfigError) {
+  } else if (err instanceof ConfigError || err instanceof UserError) {
     process.stderr.write(`${err.message}\n`);
     process.exitCode = EXIT.user;
   } else if (isDatabaseError(err)) {
-    const e = err as { message: string; detail?: string; hint?: string };
-    process.stderr.write(`database error: ${e.message}\n${e.detail ? `detail: ${e.detail}\n` : ''}${e.hint ? `hint: ${e.hint}\n` : ''}`);
-    process.exitCode = EXIT.database;
+    const e = err as { code: string; message: string; detail?: string; hint?: string };
+    // A refused install needs the user's decision (exit 1), not a database administrator's.
+    const refused = e.code === 'PGP01';
+    process.stderr.write(`${refused ? '' : 'database error: '}${e.message}\n${e.detail ? `detail: ${e.detail}\n` : ''}${e.hint ? `hint: ${e.hint}\n` : ''}`);
+    process.exitCode = refused ? EXIT.user : EXIT.database;
   } else {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    // Not ours to explain in one line: say what it is; PGPART_DEBUG=1 shows where.
+    process.stderr.write(`pgpart: ${(err as Error).message ?? String(err)}\n${process.env.PGPART_DEBUG ? `${(err as Error).stack}\n` : ''}`);
     process.exitCode = EXIT.user;
   }
 }

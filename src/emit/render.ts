@@ -19,6 +19,8 @@ export interface RenderOptions {
   source: string;
   /** Wrap in BEGIN/COMMIT (default). Off for tools that open their own transaction (node-pg-migrate). */
   transaction: boolean;
+  /** Leave out the models: the parting schema and runtime only (what `pgpart plan` loads). */
+  runtimeOnly: boolean;
 }
 
 const root = packageRoot();

@@ -1,0 +1,86 @@
+/**
+ * `pgpart apply`: install the config into a database the way that blocks writers least.
+ *   1. install.sql, in its one transaction, with pgpart.defer_builds = on: every change but
+ *      the index copies and foreign-key validations, which parting._install leaves;
+ *   2. those, after the commit, one statement at a time: CREATE INDEX CONCURRENTLY on each
+ *      partition (its writers never wait), ALTER INDEX ... ATTACH PARTITION, VALIDATE
+ *      CONSTRAINT (SHARE UPDATE EXCLUSIVE only), with progress;
+ *   3. install.sql again, which now finds nothing to do and records the config hash.
+ * An interrupted apply leaves the parent index invalid and the rest to do: the next apply,
+ * or psql -f install.sql (in its transaction), finishes it.
+ */
+import type pg from 'pg';
+import { connect, resolveDatabaseUrl } from '../db/connect.js';
+import { changes } from '../db/install.js';
+import { literal } from '../emit/quote.js';
+import { compileFile } from './build.js';
+import { Progress } from './progress.js';
+
+export async function applyCommand(opts: { config?: string; databaseUrl?: string }): Promise<void> {
+  const compiled = await compileFile(opts.config);
+  const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
+  const say = (line: string): void => { process.stdout.write(`${line}\n`); };
+  let changed = 0;
+  client.on('notice', (n) => {
+    if (n.message?.startsWith('pgpart: ')) {
+      changed++;
+      say(`  ${n.message.slice('pgpart: '.length)}`);
+    } else {
+      process.stderr.write(`${n.severity ?? 'NOTICE'}: ${n.message}${n.hint ? `\nHINT: ${n.hint}` : ''}\n`);
+    }
+  });
+  try {
+    say(`installing ${compiled.source} (index builds deferred)`);
+    await client.query(`SET pgpart.defer_builds = 'on'`);
+    await client.query(compiled.sql);
+    await client.query(`RESET pgpart.defer_builds`);
+    if (changed === 0) say('  nothing to change');
+
+    const work = (await changes(client, compiled.desired)).filter((c) => c.later.length > 0);
+    const total = work.reduce((n, c) => n + c.later.length, 0);
+    if (total > 0) {
+      say(`building after the transaction: ${total} statement(s)`);
+      const progress = new Progress(total, process.stdout);
+      for (const c of work) {
+        for (const statement of c.later) {
+          progress.step(`${c.change} ${c.target}: ${describe(statement)}`);
+          await runLater(client, statement, compiled.desired.lock_timeout);
+        }
+      }
+      progress.done();
+    }
+
+    changed = 0;
+    await client.query(compiled.sql);
+    const [meta] = (await client.query<{ config_hash: string }>('SELECT config_hash FROM parting.meta')).rows;
+    say(meta?.config_hash === compiled.hash
+      ? `done: the database matches ${compiled.source} (config ${compiled.hash.replace(/^sha256:/, '').slice(0, 12)})`
+      : `done, but the database does not match ${compiled.source} yet: run pgpart plan`);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * One statement outside a transaction. A concurrent build or a validation waits for older
+ * transactions without blocking writers, so it may wait as long as it must (lock_timeout 0);
+ * attaching an index copy takes ACCESS EXCLUSIVE on that copy for a moment, under lockTimeout.
+ */
+async function runLater(client: pg.Client, statement: string, lockTimeout: string): Promise<void> {
+  const patient = /^(CREATE INDEX CONCURRENTLY|DROP INDEX CONCURRENTLY|ALTER TABLE \S+ VALIDATE CONSTRAINT)/.test(statement);
+  await client.query(`SET lock_timeout = ${literal(patient ? '0' : lockTimeout)}`);
+  try {
+    await client.query(statement);
+  } finally {
+    await client.query('RESET lock_timeout');
+  }
+}
+
+/** 'CREATE INDEX CONCURRENTLY orders_2026_11_25_region_idx ON public.orders_2026_11_25 ...' → 'build orders_2026_11_25_region_idx'. */
+function describe(statement: string): string {
+  const m = /^CREATE INDEX CONCURRENTLY (\S+)/.exec(statement) ?? /^ALTER INDEX \S+ ATTACH PARTITION (\S+)/.exec(statement)
+    ?? /^ALTER TABLE (\S+) VALIDATE/.exec(statement) ?? /^DROP INDEX CONCURRENTLY IF EXISTS (\S+)/.exec(statement);
+  if (!m) return statement.slice(0, 60);
+  const verb = statement.startsWith('CREATE') ? 'build' : statement.startsWith('ALTER INDEX') ? 'attach' : statement.startsWith('DROP') ? 'drop invalid' : 'validate';
+  return `${verb} ${m[1]}`;
+}

@@ -1,0 +1,77 @@
+/**
+ * `pgpart plan`: what installing the config would change in a database, in order, with the
+ * lock each change takes, and what it would refuse. Changes nothing (src/db/install.ts).
+ * Exit 0 when the install would go through (with changes or none), 1 when it would be
+ * refused: the config asks for something only the user can decide.
+ */
+import { connect, resolveDatabaseUrl } from '../db/connect.js';
+import { installed, planChanges, type Change, type Installed } from '../db/install.js';
+import { compileFile } from './build.js';
+import { UserError } from './errors.js';
+
+export interface PlanReport {
+  server: string;
+  installed: Installed | null;
+  build: { revision: number; version: string; configHash: string };
+  changes: Change[];
+  refused: string[];
+}
+
+export async function planCommand(opts: { config?: string; databaseUrl?: string; json: boolean; sql: boolean }): Promise<void> {
+  const compiled = await compileFile(opts.config);
+  const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
+  let report: PlanReport;
+  try {
+    const server = (await client.query<{ v: string }>(`SELECT split_part(current_setting('server_version'), ' ', 1) AS v`)).rows[0]!.v;
+    const rows = await planChanges(client, compiled);
+    report = {
+      server,
+      installed: await installed(client),
+      build: { revision: compiled.revision, version: compiled.version, configHash: compiled.hash },
+      changes: rows.filter((c) => c.refused === null),
+      refused: rows.flatMap((c) => (c.refused === null ? [] : [c.refused])),
+    };
+  } finally {
+    await client.end();
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else printPlan(report, compiled.source, opts.sql);
+  if (report.refused.length) throw new UserError(`the install would be refused: ${report.refused.length} change(s) need your decision (see above)`);
+}
+
+function printPlan(r: PlanReport, source: string, withSql: boolean): void {
+  const out = (line = ''): void => { process.stdout.write(`${line}\n`); };
+  const have = r.installed
+    ? `pgpart ${r.installed.version} (schema revision ${r.installed.revision}), config ${short(r.installed.configHash)}${r.installed.pendingHash ? ` (${short(r.installed.pendingHash)} waiting for index builds)` : ''}`
+    : 'no pgpart yet';
+  out(`PostgreSQL ${r.server}: ${have}`);
+  out(`${source}: pgpart ${r.build.version} (schema revision ${r.build.revision}), config ${short(r.build.configHash)}`);
+  out();
+  if (r.changes.length === 0 && r.refused.length === 0) {
+    out('no changes: the database matches the config');
+    return;
+  }
+  if (r.changes.length) {
+    out(`${r.changes.length} change(s), in order:`);
+    for (const [i, c] of r.changes.entries()) {
+      out(`  ${i + 1}. ${c.change}${c.model ? ` ${c.model}` : ''}: ${c.detail ?? c.target}`);
+      out(`     locks: ${c.locks}`);
+      if (withSql) {
+        for (const s of c.statements) out(`     ${s};`);
+        if (c.later.length) out(`     -- pgpart apply runs instead, after the transaction:\n${c.later.map((s) => `     ${s};`).join('\n')}`);
+      }
+    }
+  }
+  if (r.refused.length) {
+    out();
+    out(`refused (the install would change nothing): ${r.refused.length}`);
+    r.refused.forEach((why, i) => out(`  ${i + 1}. ${why}`));
+  } else {
+    out();
+    out('apply with `pgpart apply` (index builds CONCURRENTLY) or `psql -v ON_ERROR_STOP=1 -f install.sql`');
+  }
+}
+
+function short(hash: string): string {
+  return hash ? hash.replace(/^sha256:/, '').slice(0, 12) : '(none)';
+}

@@ -1,0 +1,72 @@
+/**
+ * The database side of `pgpart plan` and `pgpart apply`. Both run this build's runtime: the
+ * changes come from parting.plan, the same computation install.sql's parting._install
+ * carries out, so there is one diff and it lives in SQL.
+ *
+ * plan loads this build's parting schema and functions in a transaction and rolls it back
+ * (they touch only pgpart's own schema: no lock on a user table beyond ACCESS SHARE), so it
+ * plans with the code the install would run even over an older pgpart.
+ */
+import type pg from 'pg';
+import type { Compiled } from '../build.js';
+import type { Desired } from '../plan/plan.js';
+import { literal } from '../emit/quote.js';
+
+/** The columns of parting.plan(), in order (a database test holds this list and the function together). */
+export const PLAN_COLUMNS = ['step', 'model', 'change', 'target', 'detail', 'locks', 'refused', 'statements', 'later'] as const;
+
+/** One row of parting.plan(): a change an install would make, or refuse. */
+export interface Change {
+  step: number;
+  model: string | null;
+  change: string;
+  target: string;
+  detail: string | null;
+  /** The locks it takes, in words. */
+  locks: string;
+  /** Why the install would refuse it (and so refuse everything), or null. */
+  refused: string | null;
+  /** What runs in the install's transaction (with psql -f, the builds too). */
+  statements: string[];
+  /** What `pgpart apply` runs after the transaction instead: concurrent index builds, validations. */
+  later: string[];
+}
+
+/** What parting.meta says of the pgpart installed in a database, or null when there is none. */
+export interface Installed {
+  revision: number;
+  version: string;
+  configHash: string;
+  pendingHash: string | null;
+}
+
+export async function installed(client: pg.Client): Promise<Installed | null> {
+  const { rows: [exists] } = await client.query<{ meta: string | null; pending: boolean }>(`
+    SELECT to_regclass('parting.meta')::text AS meta,
+           EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('parting.meta') AND attname = 'pending_hash') AS pending`);
+  if (!exists?.meta) return null;
+  const { rows: [m] } = await client.query<{ schema_revision: number; version: string; config_hash: string; pending_hash: string | null }>(
+    `SELECT schema_revision, version, config_hash, ${exists.pending ? 'pending_hash' : 'NULL::text AS pending_hash'} FROM parting.meta`);
+  return m ? { revision: m.schema_revision, version: m.version, configHash: m.config_hash, pendingHash: m.pending_hash } : null;
+}
+
+/** The changes installing `compiled` would make here, in order, and what it would refuse. Changes nothing. */
+export async function planChanges(client: pg.Client, compiled: Compiled): Promise<Change[]> {
+  await client.query('BEGIN');
+  try {
+    // Never queue behind another session for pgpart's own objects: give up instead.
+    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.lock_timeout)}`);
+    await client.query(compiled.runtimeSql);
+    return await changes(client, compiled.desired);
+  } finally {
+    await client.query('ROLLBACK');
+  }
+}
+
+/** parting.plan of the desired document, with the runtime that is loaded in this session. */
+export async function changes(client: pg.Client, desired: Desired): Promise<Change[]> {
+  const { rows } = await client.query<Change>(
+    `SELECT ${PLAN_COLUMNS.join(', ')} FROM parting.plan($1::jsonb, current_setting('search_path')) ORDER BY step`,
+    [JSON.stringify(desired)]);
+  return rows;
+}
