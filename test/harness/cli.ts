@@ -1,6 +1,7 @@
 // The built pgpart CLI (dist/, so run `tsc` first; npm test does) in a child process, the
 // way a user runs it.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,4 +25,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Pr
       resolve({ code: code ?? 1, stdout, stderr: signal ? `${stderr}\n[killed by ${signal}]` : stderr });
     });
   });
+}
+
+/** Writes `config` as a pgpart.config.ts in a new temp dir (or `dir`) and returns its path. */
+export function writeConfig(config: unknown, dir = mkdtempSync(path.join(tmpdir(), 'pgpart-config-'))): string {
+  const file = path.join(dir, 'pgpart.config.ts');
+  writeFileSync(file, `import { defineConfig } from 'pgpart';\nexport default defineConfig(${JSON.stringify(config, null, 2)});\n`);
+  return file;
 }
