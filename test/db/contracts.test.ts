@@ -1,0 +1,59 @@
+// The contracts between the TypeScript and the SQL, held together: the keys of the config
+// rows the compiler writes (ConfigRow) are exactly parting.config's columns, and a row with
+// a key the table lacks, or missing one it has, is refused by name instead of being
+// dropped or filled with NULL; parting.plan's columns are the ones the CLI reads
+// (PLAN_COLUMNS); the desired document's keys are the ones the runtime reads.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PLAN_COLUMNS } from '../../src/db/install.js';
+import { validate } from '../../src/model/validate.js';
+import { plan } from '../../src/plan/plan.js';
+import type { FreshDatabase } from '../harness/db.js';
+import { installed } from '../harness/install.js';
+import { column, logged, pgError } from './helpers.js';
+import { shop } from './reconcile-helpers.js';
+
+const Contracts = suite<{ db?: FreshDatabase }>('contracts between TypeScript and SQL', {});
+Contracts.before(async (ctx) => {
+  ctx.db = await logged('install', () => installed('contracts', shop()));
+});
+Contracts.after(async (ctx) => ctx.db?.drop());
+
+const row = () => plan(validate(shop())).desired.models[0]!.config;
+
+Contracts('ConfigRow has exactly the columns of parting.config, in order', async (ctx) => {
+  const columns = await column<string>(ctx.db!.client, `
+    SELECT attname::text FROM pg_attribute WHERE attrelid = 'parting.config'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`);
+  assert.equal(Object.keys(row()).sort(), [...columns].sort());
+});
+
+Contracts('a config row with a key the table lacks, or without one it has, is refused by name', async (ctx) => {
+  const c = ctx.db!.client;
+  const extra = await pgError(c, `CALL parting._put_config($1::jsonb)`, [JSON.stringify({ ...row(), premade: 3 })]);
+  assert.is(extra.code, '42804');
+  assert.match(extra.message, 'config row of model "orders" does not fit parting.config');
+  assert.match(extra.detail!, 'keys the table lacks: premade; columns the row leaves out: none');
+  const { drain_batch: _, ...short } = row();
+  const missing = await pgError(c, `CALL parting._put_config($1::jsonb)`, [JSON.stringify(short)]);
+  assert.match(missing.detail!, 'keys the table lacks: none; columns the row leaves out: drain_batch');
+});
+
+Contracts('parting.plan returns the columns the CLI reads (PLAN_COLUMNS), in order', async (ctx) => {
+  const out = await column<string[]>(ctx.db!.client, `
+    SELECT proargnames[pronargs + 1:] FROM pg_proc WHERE oid = 'parting.plan(jsonb, text)'::regprocedure`);
+  assert.equal(out[0], [...PLAN_COLUMNS]);
+});
+
+Contracts('the desired document carries every key parting._install and parting._changes read', async (ctx) => {
+  const desired = plan(validate(shop())).desired;
+  const body = (await column<string>(ctx.db!.client, `
+    SELECT string_agg(prosrc, ' ') FROM pg_proc WHERE pronamespace = 'parting'::regnamespace`))[0]!;
+  const read = new Set([...body.matchAll(/p_desired\s*(?:->>?|#>>?)\s*'\{?([a-z_]+)/g)].map((m) => m[1]!));
+  assert.ok(read.size >= 5, [...read].join(', '));
+  for (const key of read) assert.ok(key in desired, `the runtime reads p_desired -> '${key}', which plan() does not write`);
+  const modelKeys = new Set([...body.matchAll(/p_m\s*->>?\s*'([a-z_]+)'/g)].map((m) => m[1]!));
+  for (const key of modelKeys) assert.ok(key in desired.models[0]!, `the runtime reads p_m -> '${key}', which a desired model lacks`);
+});
+
+Contracts.run();
