@@ -1,4 +1,4 @@
-// The example of DESIGN §1: tweets by month, their stars in lockstep, events by tenant.
+// The README's example: tweets by month, their stars in lockstep, events by tenant.
 import { defineConfig } from 'pgpart';
 
 export default defineConfig({

@@ -11,7 +11,7 @@
  * const sql = build(config); // the install.sql text
  */
 export { defineConfig } from './config/define.js';
-export { build, type BuildOptions } from './build.js';
+export { build, compile, type BuildOptions, type Compiled } from './build.js';
 export { validate } from './model/validate.js';
 export { ConfigError, type ConfigIssue } from './config/errors.js';
 export type { ConfigInput, Config, ModelInput } from './config/schema.js';
