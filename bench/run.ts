@@ -8,8 +8,10 @@
 // 3. Writer latency (4 writers) while 24 families are created: none, pgpart, bare DDL.
 // 4. Writer latency (4 writers) during run_maintenance (premake 2 + retire 12 families):
 //    none, pgpart, bare DDL, pg_partman.
+// 5. Writer latency (4 writers) during a deploy (a column, an index, a dependent) with a
+//    5 s transaction open: none, unchanged install, pgpart apply, psql -f install.sql.
 // Each method runs in its own fresh database; everything is bounded by counts.
-// BENCH_PARTS=3,4 runs only those parts (all four by default).
+// BENCH_PARTS=3,4 runs only those parts (all of them by default).
 
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -25,6 +27,7 @@ import {
   pgpartTweet,
   type CreationResult,
 } from './creation.js';
+import { DEPLOY_ROUNDS, formatPart5, part5 } from './deploy.js';
 import { formatPart4, MAINTENANCE_ROUNDS, OLD_MONTHS, part4 } from './maintenance.js';
 import { months } from './schema.js';
 import { max, ms, percentile, ratio, table } from './stats.js';
@@ -38,7 +41,7 @@ const REPEATS = 3; // parts 1 and 2: each method run this many times (fresh data
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
 /** The parts to run: BENCH_PARTS=1,4 (default all). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4').split(',').map((x) => Number(x.trim())));
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5').split(',').map((x) => Number(x.trim())));
 
 /** The commit measured, and whether the runtime (sql/, src/) differed from it. */
 function revision(): string {
@@ -304,6 +307,16 @@ async function main(): Promise<void> {
         `## 4. Writer latency during \`run_maintenance\`: ${WRITERS} writers while 2 families are premade and ${OLD_MONTHS} old ones retired`,
         '',
         formatPart4(p4),
+        '',
+      );
+    }
+
+    if (PARTS.has(5)) {
+      log(`part 5: ${WRITERS} writers during a deploy with a 5 s transaction open, ${DEPLOY_ROUNDS} rounds`);
+      sections.push(
+        `## 5. Writer latency during a deploy: ${WRITERS} writers while a column, an index and a dependent model are installed`,
+        '',
+        formatPart5(await part5(log)),
         '',
       );
     }

@@ -41,7 +41,9 @@ BEGIN
     END IF;
     IF v_try >= p_tries THEN
       RAISE EXCEPTION 'could not take the locks on % after % tries: %',
-                      (SELECT string_agg(r::text, ', ') FROM unnest(p_rels) AS r), v_try, v_why
+                      (SELECT string_agg(r::text, ', ' ORDER BY n) FROM unnest(p_rels) WITH ORDINALITY AS u(r, n) WHERE n <= 3)
+                      || CASE WHEN cardinality(p_rels) > 3 THEN format(' and %s more', cardinality(p_rels) - 3) ELSE '' END,
+                      v_try, v_why
         USING ERRCODE = 'lock_not_available';
     END IF;
     PERFORM pg_sleep(least(0.05 * 2 ^ v_try, 2.0) * (0.5 + random() / 2));

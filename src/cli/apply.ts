@@ -6,6 +6,8 @@
  *      partition (its writers never wait), ALTER INDEX ... ATTACH PARTITION, VALIDATE
  *      CONSTRAINT (SHARE UPDATE EXCLUSIVE only), with progress;
  *   3. install.sql again, which now finds nothing to do and records the config hash.
+ * When the install cannot have its locks (a long transaction holds one), it changes nothing
+ * and apply tries it again, --lock-retries times.
  * An interrupted apply leaves the parent index invalid and the rest to do: the next apply,
  * or psql -f install.sql (in its transaction), finishes it.
  */
@@ -16,7 +18,7 @@ import { literal } from '../emit/quote.js';
 import { compileFile } from './build.js';
 import { Progress } from './progress.js';
 
-export async function applyCommand(opts: { config?: string; databaseUrl?: string }): Promise<void> {
+export async function applyCommand(opts: { config?: string; databaseUrl?: string; lockRetries?: number }): Promise<void> {
   const compiled = await compileFile(opts.config);
   const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
   const say = (line: string): void => { process.stdout.write(`${line}\n`); };
@@ -32,7 +34,15 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
   try {
     say(`installing ${compiled.source} (index builds deferred)`);
     await client.query(`SET pgpart.defer_builds = 'on'`);
-    await client.query(compiled.sql);
+    await withLockRetries(opts.lockRetries ?? 3, say, async () => {
+      try {
+        await client.query(compiled.sql);
+      } catch (err) {
+        // The script stopped inside its transaction: end it before trying again.
+        await client.query('ROLLBACK');
+        throw err;
+      }
+    });
     await client.query(`RESET pgpart.defer_builds`);
     if (changed === 0) say('  nothing to change');
 
@@ -58,6 +68,26 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
       : `done, but the database does not match ${compiled.source} yet: run pgpart plan`);
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * The install gives up, changing nothing, when its locks cannot be had in lockTries tries
+ * (a transaction older than lockTimeout holds one): try the whole install again a few times,
+ * after a pause, as a deploy would by hand. Each try waits at most lockTimeout per lock
+ * request, so writers never queue behind it for longer.
+ */
+async function withLockRetries(retries: number, say: (line: string) => void, install: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await install();
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55P03' || attempt >= retries) throw err;
+      const pause = 1000 * 2 ** attempt;
+      say(`  ${(err as Error).message}: trying again in ${pause / 1000} s (${attempt + 1} of ${retries} retries)`);
+      await new Promise((r) => setTimeout(r, pause));
+    }
   }
 }
 

@@ -57,7 +57,12 @@ program.command('apply')
     + 'with progress')
   .option(...configOption)
   .option(databaseUrl, databaseUrlHelp)
-  .action(async (opts: { config?: string; databaseUrl?: string }) => applyCommand(opts));
+  .option('--lock-retries <n>', 'times to try the install again when its locks cannot be had (a long transaction holds one)', '3')
+  .action(async (opts: { config?: string; databaseUrl?: string; lockRetries: string }) => {
+    const lockRetries = Number(opts.lockRetries);
+    if (!Number.isInteger(lockRetries) || lockRetries < 0 || lockRetries > 100) throw new UserError(`--lock-retries ${opts.lockRetries}: give a whole number from 0 to 100`);
+    await applyCommand({ ...opts, lockRetries });
+  });
 
 program.command('migration')
   .description('node-pg-migrate migrations')

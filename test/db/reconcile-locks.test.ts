@@ -12,6 +12,7 @@ import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { newClient, psqlFile, withClients, type FreshDatabase } from '../harness/db.js';
 import { writeInstallSql } from '../harness/install.js';
+import { runCli, writeConfig } from '../harness/cli.js';
 import { catalog, records } from './catalog.js';
 import { column, logged, pidOf, scalar, sleep } from './helpers.js';
 import { changed, day, fill, liveShop, reinstall, shop } from './reconcile-helpers.js';
@@ -99,7 +100,7 @@ Locks('behind a transaction older than lockTimeout, a changing install never wai
       const locks = await seen.stop();
       await holder!.query('ROLLBACK');
       assert.is(r.code, 3, r.stderr);
-      assert.match(r.stderr, 'could not take the locks on public.orders');
+      assert.match(r.stderr, /could not take the locks on public\.orders, \S+, \S+ and \d+ more after 2 tries/, r.stderr);
       assert.match(r.stderr, `after 2 tries: pid ${pid} holds RowExclusiveLock on`);
       assert.equal(locks.filter((l) => !l.granted), [], 'the install never waited for a lock on a user table');
       assert.equal(locks.filter((l) => l.mode !== 'AccessShareLock'), [], 'nor held one stronger than ACCESS SHARE');
@@ -135,6 +136,29 @@ Locks('with the holder gone, the same install goes through under four writers; n
   assert.equal(failures, []);
   assert.ok(writes > 0);
   assert.ok(await scalar(db.client, `SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_customer_idx'::regclass`));
+});
+
+Locks('pgpart apply tries the install again while a long transaction holds a lock, and goes through once it ends', async (ctx) => {
+  const db = ctx.db!;
+  // What the tests before installed, and one more column.
+  const wanted = changed(config, (m) => {
+    m.orders!.columns.note = 'text';
+    m.orders!.indexes = [{ columns: ['customer'] }];
+    m.orders!.columns.note2 = 'text';
+  });
+  await withClients(db.url, 1, async ([holder]) => {
+    await holder!.query('BEGIN');
+    await fill(holder!, day(0));
+    await sleep(400);
+    // The holder lets go after about 1.5 s: the first try gives up, a later one goes through.
+    const release = sleep(1500).then(() => holder!.query('COMMIT'));
+    const r = await runCli(['apply', '--config', writeConfig(wanted), '--database-url', db.url]);
+    await release;
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /could not take the locks on public\.orders, \S+, \S+ and \d+ more after 2 tries: pid \d+ holds RowExclusiveLock .*: trying again in 1 s \(1 of 3 retries\)/, r.stdout);
+    assert.match(r.stdout, /add column orders — note2 text/);
+    assert.match(r.stdout, /done: the database matches/);
+  });
 });
 
 Locks.run();
