@@ -278,4 +278,27 @@ Cron('unschedule() removes the job once', async (ctx) => {
   assert.equal(await jobs(admin), []);
 });
 
+
+Cron('the config\'s schedule changed re-times the job; removed from the config, the job the install made goes', async (ctx) => {
+  needCron();
+  const admin = ctx.admin!;
+  await install(adminUrl(), withSchedule(monthlyTweetStar({ premake: 1, initial: false }), '*/10 * * * *'));
+  const made = await jobs(admin);
+  assert.equal(made.map((j) => j.schedule), ['*/10 * * * *']);
+  await install(adminUrl(), withSchedule(monthlyTweetStar({ premake: 1, initial: false }), '*/20 * * * *'));
+  assert.equal((await jobs(admin)).map((j) => [j.jobid, j.schedule]), [[made[0]!.jobid, '*/20 * * * *']], 'the same job, re-timed');
+  await install(adminUrl(), monthlyTweetStar({ premake: 1, initial: false }));
+  assert.equal(await jobs(admin), []);
+  assert.is(await scalar(admin, `SELECT schedule FROM parting.meta`), null);
+});
+
+Cron('a job made by hand, with no schedule in the config, survives installs', async (ctx) => {
+  needCron();
+  const admin = ctx.admin!;
+  await admin.query(`SELECT parting.schedule('*/7 * * * *')`);
+  await install(adminUrl(), monthlyTweetStar({ premake: 1, initial: false }));
+  assert.equal((await jobs(admin)).map((j) => j.schedule), ['*/7 * * * *']);
+  assert.is(await scalar(admin, `SELECT parting.unschedule()`), true);
+});
+
 Cron.run();
