@@ -12,8 +12,16 @@ DECLARE
   v_col record;
 BEGIN
   IF to_regclass(v_name) IS NULL THEN
+    -- Made by the install, whose owner check it passed; never made here into whatever exists.
     IF to_regnamespace(quote_ident(p_cfg.archive_schema)) IS NULL THEN
-      EXECUTE format('CREATE SCHEMA %I', p_cfg.archive_schema);
+      RAISE EXCEPTION 'schema % does not exist: archived partitions of model "%" go there', p_cfg.archive_schema, p_cfg.model
+        USING ERRCODE = 'invalid_schema_name',
+              HINT = 'the install makes it for models whose retention action is ''archive'': set that in the config and install, or CREATE SCHEMA it yourself';
+    END IF;
+    IF NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = p_cfg.archive_schema), 'MEMBER') THEN
+      RAISE EXCEPTION 'schema % is owned by role %, not by %: pgpart does not archive into a schema another role made', p_cfg.archive_schema,
+                      (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = p_cfg.archive_schema), current_user
+        USING ERRCODE = 'insufficient_privilege', HINT = 'its owner could drop the archived partitions: drop or rename it, or choose another archiveSchema';
     END IF;
     EXECUTE format('CREATE TABLE %s (LIKE %I.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
                    'INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY %s (%I)%s',
@@ -22,6 +30,7 @@ BEGIN
     EXECUTE format('COMMENT ON TABLE %s IS %L', v_name,
                    format('pgpart: archived partitions of %I.%I (model %s)', p_cfg.schema_name, p_cfg.table_name, p_cfg.model));
     CALL parting._not_null_names(v_name::regclass);
+    PERFORM parting._own_like(v_name::regclass, format('%I.%I', p_cfg.schema_name, p_cfg.table_name)::regclass);
   END IF;
   -- Columns added to the live table since: the archive table gets them too (nullable; the
   -- older archived partitions hold NULL there), or attaching a newer partition would fail.

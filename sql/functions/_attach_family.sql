@@ -22,7 +22,7 @@ DECLARE
   v_part text;
   v_moved jsonb;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('parting.family'), hashtext(p_root.root_model));
+  PERFORM parting._family_lock(p_root);
   FOR v_o IN
     SELECT o, c AS cfg, m.parent, m.deflt,
            to_regclass(format('%I.%I', o.schema_name, o.table_name)) AS rel,

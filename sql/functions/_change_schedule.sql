@@ -9,25 +9,22 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_cron constant text := 'cron';
   v_want text := p_desired ->> 'schedule';
   v_had text;
   v_job bigint;
   v_now text;
-  v_have_cron boolean := to_regprocedure('cron.schedule_in_database(text,text,text,text,text,boolean)') IS NOT NULL;
+  -- pg_cron usable here by this role: else the NOTICE of parting.schedule says what to do.
+  v_have_cron boolean := parting._cron_usable();
 BEGIN
   IF to_regclass('parting.meta') IS NOT NULL THEN
     SELECT m.schedule INTO v_had FROM parting.meta m;
   END IF;
-  IF v_have_cron THEN
-    v_job := parting._cron_job();
-    IF v_job IS NOT NULL THEN
-      EXECUTE format('SELECT schedule FROM %I.job WHERE jobid = $1', v_cron) INTO v_now USING v_job;
-    END IF;
+  IF v_have_cron AND to_regnamespace('parting') IS NOT NULL THEN
+    SELECT j.jobid, j.schedule INTO v_job, v_now FROM parting._cron_job() j;
   END IF;
   IF v_want IS NOT NULL AND ((v_have_cron AND v_now IS DISTINCT FROM v_want) OR (NOT v_have_cron AND v_had IS DISTINCT FROM v_want)) THEN
     RETURN NEXT parting._change(98, NULL, 'schedule', v_want,
-      CASE WHEN NOT v_have_cron THEN 'pg_cron is not installed here: a NOTICE says what to do instead'
+      CASE WHEN NOT v_have_cron THEN 'pg_cron is not installed here, or this role may not use it: a NOTICE says what to do instead'
            WHEN v_job IS NULL THEN format('a pg_cron job running CALL parting.run_maintenance() at %L', v_want)
            ELSE format('the pg_cron job re-timed from %L to %L', v_now, v_want) END,
       NULL, 'none', ARRAY[format('SELECT parting.schedule(%L)', v_want)]);

@@ -32,6 +32,14 @@ BEGIN
     IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
       v_out := v_out || parting._change(10, NULL, 'create schema', v_schema, format('schema %I', v_schema), NULL, 'none',
                                         ARRAY[format('CREATE SCHEMA %I', v_schema)]);
+    ELSIF v_schema <> p_desired ->> 'schema'
+          AND NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = v_schema), 'MEMBER') THEN
+      -- The archive schema: archived partitions live there, and its owner could drop them.
+      v_out := v_out || parting._refusal(NULL, 'create schema', v_schema,
+        format('archiveSchema: schema %I is owned by role %s, not by %s: pgpart does not archive into a schema another role made '
+               '(its owner could drop the archived partitions). Drop or rename it (as %s or a superuser), or choose another archiveSchema',
+               v_schema, (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema), current_user,
+               (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema)));
     END IF;
   END LOOP;
 

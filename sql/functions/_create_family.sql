@@ -32,7 +32,7 @@ DECLARE
   v_moved jsonb;
   v_tries integer;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('parting.family'), hashtext(p_root.root_model));
+  PERFORM parting._family_lock(p_root);
   IF p_default THEN
     SELECT 'default' AS suffix, NULL::text AS lower, NULL::text AS upper INTO v_b;
   ELSE

@@ -29,7 +29,7 @@ DECLARE
   v_bounds record;
   v_tries integer;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('parting.family'), hashtext(p_root.root_model));
+  PERFORM parting._family_lock(p_root);
   FOR v_m IN SELECT * FROM parting._members(p_root, p_suffix) LOOP
     IF v_m.attached THEN
       v_cfgs := v_cfgs || v_m.cfg;

@@ -12,7 +12,7 @@ DECLARE
   v_cfg parting.config := parting._root(p_model, 'detach_partition');
   v_o record;
 BEGIN
-  PERFORM pg_advisory_xact_lock(hashtext('parting.family'), hashtext(v_cfg.root_model));
+  PERFORM parting._family_lock(v_cfg);
   FOR v_o IN
     SELECT o.model, m.parent, m.rel, o.table_name, o.lower, o.upper, o.since
       FROM parting.offline o

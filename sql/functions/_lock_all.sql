@@ -7,8 +7,10 @@
 -- made: a conflicting holder whose transaction is already older than p_timeout will not
 -- let go in time, and asking would stall every writer queued behind the request for
 -- nothing. Between tries it backs off, jittered and exponentially. After p_tries tries it
--- raises lock_not_available naming the holder. Returns the tries taken. Locks are taken
--- ONLY on the relations named, never recursing into partitions.
+-- raises lock_not_available naming the holder, and sooner when the statement's
+-- statement_timeout would pass before the next try could end: a step then gives up as
+-- 'skipped' instead of being cancelled by its own retries. Returns the tries taken. Locks are
+-- taken ONLY on the relations named, never recursing into partitions.
 CREATE OR REPLACE FUNCTION parting._lock_all(p_timeout text, p_tries integer, p_rels regclass[], p_modes text[])
 RETURNS integer
 LANGUAGE plpgsql
@@ -19,6 +21,9 @@ DECLARE
   v_old text := current_setting('lock_timeout');
   v_why text;
   v_sql text;
+  v_deadline timestamptz := CASE WHEN current_setting('statement_timeout') NOT IN ('0', '0ms')
+                                 THEN statement_timestamp() + current_setting('statement_timeout')::interval END;
+  v_pause double precision;
 BEGIN
   IF coalesce(cardinality(p_rels), 0) = 0 THEN
     RETURN 0;
@@ -39,14 +44,20 @@ BEGIN
                       ELSE format('lock_timeout (%s) expired', p_timeout) END;
       END;
     END IF;
-    IF v_try >= p_tries THEN
+    v_pause := least(0.05 * 2 ^ v_try, 2.0) * (0.5 + random() / 2);
+    IF v_try < p_tries AND v_deadline IS NOT NULL
+       AND clock_timestamp() + make_interval(secs => v_pause) + p_timeout::interval > v_deadline THEN
+      v_why := v_why || '; statement_timeout would pass before another try ends';
+      v_pause := NULL;
+    END IF;
+    IF v_try >= p_tries OR v_pause IS NULL THEN
       RAISE EXCEPTION 'could not take the locks on % after % tries: %',
                       (SELECT string_agg(r::text, ', ' ORDER BY n) FROM unnest(p_rels) WITH ORDINALITY AS u(r, n) WHERE n <= 3)
                       || CASE WHEN cardinality(p_rels) > 3 THEN format(' and %s more', cardinality(p_rels) - 3) ELSE '' END,
                       v_try, v_why
         USING ERRCODE = 'lock_not_available';
     END IF;
-    PERFORM pg_sleep(least(0.05 * 2 ^ v_try, 2.0) * (0.5 + random() / 2));
+    PERFORM pg_sleep(v_pause);
     v_try := v_try + 1;
   END LOOP;
 END;

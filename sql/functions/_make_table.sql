@@ -26,6 +26,7 @@ BEGIN
   EXECUTE format('CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
                  'INCLUDING STORAGE INCLUDING COMMENTS)%s', v_part, v_parent, v_space);
 
+  PERFORM parting._own_like(v_part::regclass, v_parent::regclass);
   PERFORM parting._identity_default(v_part, v_parent::regclass, true);
   CALL parting._not_null_names(v_part::regclass);
 

@@ -1,7 +1,9 @@
 -- Runs one maintenance step for a family and returns 'done', 'more' (a default-partition
 -- drain moved a batch and needs another transaction), 'skipped' (its locks could not be had
--- in lock_tries tries) or 'failed'. A failure never escapes: it is logged in
--- parting.history and rolled back to nothing, so the other steps and models still run.
+-- in lock_tries tries), 'failed', or 'cancelled' (a cancel or statement_timeout, which
+-- WHEN OTHERS does not catch, arrived: logged as 'failed', and run_maintenance stops). A
+-- failure never escapes: it is logged in parting.history and rolled back to nothing, so the
+-- other steps and models still run.
 CREATE OR REPLACE FUNCTION parting._step(p_root text, p_step text, p_arg text)
 RETURNS text
 LANGUAGE plpgsql
@@ -33,13 +35,15 @@ BEGIN
       PERFORM parting._archive_tablespace(v_cfg, p_arg);
   END CASE;
   RETURN 'done';
-EXCEPTION WHEN OTHERS THEN
+EXCEPTION WHEN OTHERS OR query_canceled THEN
   GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
-  v_status := CASE WHEN SQLSTATE = '55P03' THEN 'skipped' ELSE 'failed' END;
+  v_status := CASE SQLSTATE WHEN '55P03' THEN 'skipped' WHEN '57014' THEN 'cancelled' ELSE 'failed' END;
   INSERT INTO parting.history (model, partition, action, detail, duration)
-  VALUES (p_root, CASE WHEN v_suffix IS NULL THEN p_arg ELSE parting._name(v_cfg.table_name, v_suffix) END, v_status,
+  VALUES (p_root, CASE WHEN v_suffix IS NULL THEN p_arg ELSE parting._name(v_cfg.table_name, v_suffix) END,
+          CASE WHEN v_status = 'cancelled' THEN 'failed' ELSE v_status END,
           jsonb_strip_nulls(jsonb_build_object('step', p_step, 'arg', p_arg, 'sqlstate', SQLSTATE, 'error', v_message,
-                                               'detail', nullif(v_detail, ''))),
+                                               'detail', nullif(v_detail, ''),
+                                               'cancelled', CASE WHEN v_status = 'cancelled' THEN true END)),
           clock_timestamp() - v_started);
   RETURN v_status;
 END;

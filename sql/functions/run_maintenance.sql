@@ -1,17 +1,20 @@
--- The maintenance run: for every root model (or the one named), the steps
--- parting._plan lists (create ahead and catch up, drain the default partition, retire by
--- retention, move archives to their tablespace), one short transaction each: a procedure,
--- so it COMMITs after every step and never holds locks across the run.
+-- The maintenance run: for every root model (or the one named), the steps parting._plan
+-- lists (create ahead and catch up, drain the default partition, retire by retention, move
+-- archives to their tablespace), one short transaction each: a procedure, so it COMMITs
+-- after every step and never holds locks across the run.
 --
 -- Two runs never overlap: a second one (the next pg_cron tick while this one waits on a
--- lock) returns at once with a NOTICE (parting._run_lock); the lock is released when the
--- run ends, and with the session if the run is cancelled. A step that fails is logged and
--- rolled back alone, and the run goes on; after a failed (or skipped) 'create' the
--- family's later 'create' steps are held for the next run (counted as 'create:held'), so
--- premade partitions never leave a gap; 'drain' steps go on.
+-- lock) returns at once with a NOTICE naming the first (parting._run_lock's guard row, which
+-- only pgpart's roles can take). A step that fails is logged and rolled back alone, and the
+-- run goes on; after a failed (or skipped) 'create' the family's later 'create' steps are
+-- held for the next run (counted as 'create:held'), so premade partitions never leave a gap;
+-- 'drain' steps go on. A cancel or statement_timeout during a step is logged like a failure,
+-- the run stops, lets go of the guard and ends with the cancel's error; near a
+-- statement_timeout it starts no step it could not finish in time.
 --
--- No SET clause (a procedure with one cannot COMMIT); pgpart's names are qualified, and
--- the procedure is not SECURITY DEFINER, so the caller's search_path affects only the caller.
+-- No SET clause (a procedure with one cannot COMMIT): it pins its search_path itself, in
+-- each of its transactions (a COMMIT ends the transaction-local setting), so a function or
+-- operator another role puts in a schema ahead of pg_catalog never runs here.
 CREATE OR REPLACE PROCEDURE parting.run_maintenance(p_model text DEFAULT NULL)
 LANGUAGE plpgsql
 AS $$
@@ -24,18 +27,37 @@ DECLARE
   v_started timestamptz;
   v_done jsonb;
   v_holder text;
+  v_cancelled text;
+  v_deadline timestamptz;
 BEGIN
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
   IF p_model IS NOT NULL THEN
     PERFORM parting._root(p_model, 'run_maintenance');
   END IF;
-  -- Refused here, before any lock is taken, when called inside a transaction block.
+  -- Inside a transaction block the COMMIT below fails with PostgreSQL's bare "invalid
+  -- transaction termination"; say why first where that can be seen (the transaction has
+  -- written already, or began well before this call).
+  IF pg_current_xact_id_if_assigned() IS NOT NULL
+     OR (SELECT a.xact_start < a.query_start - interval '1 second' FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()) THEN
+    RAISE EXCEPTION 'CALL parting.run_maintenance() cannot run inside a transaction block'
+      USING ERRCODE = 'invalid_transaction_termination',
+            HINT = 'it commits after each step: call it on its own (autocommit); in node-pg-migrate, pgm.noTransaction() first';
+  END IF;
+  -- Refused here, before the guard is taken, when called inside a transaction block.
   COMMIT;
+  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
   v_holder := parting._run_lock();
+  COMMIT;
+  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
   IF v_holder IS NOT NULL THEN
     RAISE NOTICE 'parting.run_maintenance is already running (%): this call does nothing', v_holder;
     RETURN;
   END IF;
+  IF current_setting('statement_timeout') NOT IN ('0', '0ms') THEN
+    v_deadline := statement_timestamp() + current_setting('statement_timeout')::interval;
+  END IF;
 
+  <<models>>
   FOR v_root IN
     SELECT c.model FROM parting.config c
      WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model)
@@ -45,6 +67,17 @@ BEGIN
     v_create_failed := false;
     v_done := '{}';
     FOR v_step IN SELECT s.step, s.arg FROM parting._steps(v_root) s LOOP
+      IF v_step.step = 'cancelled' THEN
+        v_cancelled := v_step.arg;
+        EXIT;
+      END IF;
+      IF v_deadline IS NOT NULL
+         AND clock_timestamp() + 2 * (SELECT c.lock_timeout::interval FROM parting.config c WHERE c.model = v_root) > v_deadline THEN
+        -- Too close to statement_timeout to finish a step: leave the rest to the next run.
+        v_done := v_done || jsonb_build_object(v_step.step || ':not started (statement_timeout)',
+                                               coalesce((v_done ->> (v_step.step || ':not started (statement_timeout)'))::integer, 0) + 1);
+        CONTINUE;
+      END IF;
       IF v_step.step = 'create' AND v_create_failed THEN
         v_done := v_done || jsonb_build_object('create:held', coalesce((v_done ->> 'create:held')::integer, 0) + 1);
         CONTINUE;
@@ -53,21 +86,34 @@ BEGIN
       LOOP
         v_status := parting._step(v_root, v_step.step, v_step.arg);
         COMMIT;
+        PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
         v_batches := v_batches + 1;
         -- A drain that never catches up (writers faster than batches) yields to the next run.
         EXIT WHEN v_status <> 'more' OR v_batches >= 1000;
       END LOOP;
-      v_create_failed := v_create_failed OR (v_step.step = 'create' AND v_status IN ('failed', 'skipped'));
+      v_create_failed := v_create_failed OR (v_step.step = 'create' AND v_status IN ('failed', 'skipped', 'cancelled'));
       v_done := v_done || jsonb_build_object(
                   v_step.step || ':' || v_status,
                   coalesce((v_done ->> (v_step.step || ':' || v_status))::integer, 0) + 1);
+      IF v_status = 'cancelled' THEN
+        v_cancelled := format('%s %s', v_step.step, v_step.arg);
+        EXIT;
+      END IF;
     END LOOP;
     INSERT INTO parting.history (model, action, detail, duration)
     VALUES (v_root, 'maintained', v_done, clock_timestamp() - v_started);
     COMMIT;
+    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+    EXIT models WHEN v_cancelled IS NOT NULL;
   END LOOP;
 
-  PERFORM pg_advisory_unlock(hashtext('parting'), hashtext('run_maintenance'));
+  PERFORM parting._run_unlock();
+  COMMIT;
+  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  IF v_cancelled IS NOT NULL THEN
+    RAISE EXCEPTION 'parting.run_maintenance was cancelled during %: the steps before it are done, the rest is left to the next run', v_cancelled
+      USING ERRCODE = 'query_canceled';
+  END IF;
 END;
 $$;
 

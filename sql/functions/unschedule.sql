@@ -1,4 +1,5 @@
 -- Removes the pg_cron job parting.schedule made for this database; true if there was one.
+-- Where pg_cron is not installed here, or this role may not use it, a NOTICE and false.
 CREATE OR REPLACE FUNCTION parting.unschedule()
 RETURNS boolean
 LANGUAGE plpgsql
@@ -7,18 +8,14 @@ AS $$
 DECLARE
   -- pg_cron's schema, named at run time so the function compiles and lints without it.
   v_cron constant text := 'cron';
-  v_job bigint;
-  v_cron_db text := current_setting('cron.database_name', true);
+  v_job bigint := (parting._cron_job()).jobid;
 BEGIN
-  IF to_regprocedure('cron.unschedule(bigint)') IS NULL THEN
-    RAISE NOTICE 'pg_cron is not installed in database %: no maintenance job removed', current_database()
-      USING HINT = CASE WHEN v_cron_db IS NOT NULL AND v_cron_db <> current_database()
-                        THEN format('a job made from database %I stays there; there: SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = %L AND database = %L',
-                                    v_cron_db, 'pgpart maintenance', current_database())
-                        ELSE 'without pg_cron there is no job to remove' END;
+  IF NOT parting._cron_usable() THEN
+    RAISE NOTICE 'pg_cron is not installed in database %, or role % may not use it: no maintenance job removed', current_database(), current_user
+      USING HINT = format('where pg_cron runs, as a superuser: SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = %L AND database = %L',
+                          'pgpart maintenance', current_database());
     RETURN false;
   END IF;
-  v_job := parting._cron_job();
   IF v_job IS NULL THEN
     RETURN false;
   END IF;

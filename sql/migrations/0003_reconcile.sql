@@ -26,3 +26,18 @@ CREATE TYPE parting.change AS (
 -- database matches).
 ALTER TABLE parting.meta ADD COLUMN schedule text;
 ALTER TABLE parting.meta ADD COLUMN pending_hash text;
+
+-- The run guard: which session is running maintenance. A row only pgpart's own roles can
+-- update (its owner, and roles it grants), unlike an advisory lock, which any role that can
+-- connect could take and so keep maintenance from ever running. The holder is a session
+-- (pid and start time, so a pid the server reuses is not mistaken for it); it is taken over
+-- when that session is gone or has sat idle: a run is never idle, so an idle holder is a
+-- run that was cancelled and could not let go.
+CREATE TABLE parting.run_guard (
+  singleton     boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  pid           integer,
+  backend_start timestamptz,
+  holder        text,
+  since         timestamptz
+);
+INSERT INTO parting.run_guard DEFAULT VALUES;

@@ -40,17 +40,17 @@ Overlap("A's retire backs off from B's lock; C returns at once with the NOTICE; 
       await b!.query(`SELECT count(*) FROM tweet_${OLDEST.suffix}`); // ACCESS SHARE until B ends
       aRun = call(a!).finally(() => { aDone = true; });
       aRun.catch(() => {});
-      // A holds the run's advisory lock from its start to its end.
+      // A holds the run guard from its start to its end.
       let running = false;
       for (let i = 0; i < 2000 && !running; i++) {
-        running = (await observer!.query(
-          `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = $1 AND granted`, [aPid])).rowCount! > 0;
+        running = (await observer!.query(`SELECT 1 FROM parting.run_guard WHERE pid = $1`, [aPid])).rowCount! > 0;
         if (!running) await sleep(5);
       }
       assert.ok(running, 'A is running');
       await call(cc!);
       assert.not.ok(aDone, 'A is still running (held up by B) when C returns');
-      assert.equal(notices, [`parting.run_maintenance is already running (pid ${aPid}): this call does nothing`]);
+      assert.is(notices.length, 1, notices.join('\n'));
+      assert.match(notices[0]!, new RegExp(`^parting\\.run_maintenance is already running \\(pid ${aPid}, postgres, since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\): this call does nothing$`));
       await aRun; // B holds its lock until A has given up
     } finally {
       await aRun?.catch(() => {});
