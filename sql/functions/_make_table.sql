@@ -21,6 +21,7 @@ DECLARE
   v_ix record;
   v_cols text;
   v_ref parting.config;
+  v_fk record;
 BEGIN
   -- No INCLUDING IDENTITY (see parting._identity_default).
   EXECUTE format('CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
@@ -60,17 +61,17 @@ BEGIN
 
   IF p_cfg.parent_model IS NOT NULL THEN
     v_ref := parting._model(p_cfg.parent_model);
+    SELECT * INTO v_fk FROM parting._fk(p_cfg, p_default);
     -- The parent model's partition of the same key, wherever it is: in the archive schema
     -- when archived (a dependent added later gets partitions for archived keys too).
     EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%s) REFERENCES %I.%I (%s) ON DELETE %s',
                    v_part, parting._name(v_name, p_cfg.fk_tag),
-                   (SELECT string_agg(format('%I', c), ', ') FROM unnest(p_cfg.fk_columns) AS c),
+                   (SELECT string_agg(format('%I', c), ', ') FROM unnest(v_fk.columns) AS c),
                    coalesce((SELECT o.schema_name FROM parting.offline o WHERE o.model = v_ref.model AND o.suffix = p_suffix),
                             v_ref.schema_name),
                    parting._name(v_ref.table_name, p_suffix),
-                   (SELECT string_agg(format('%I', c), ', ') FROM unnest(p_cfg.ref_columns) AS c),
-                   CASE p_cfg.on_delete WHEN 'cascade' THEN 'CASCADE' WHEN 'restrict' THEN 'RESTRICT'
-                                        WHEN 'set null' THEN 'SET NULL' ELSE 'NO ACTION' END);
+                   (SELECT string_agg(format('%I', c), ', ') FROM unnest(v_fk.ref_columns) AS c),
+                   v_fk.on_delete);
   END IF;
 
   RETURN v_part::regclass;

@@ -24,6 +24,7 @@ DECLARE
   v_root_default regclass;
   v_picked tid[];
   v_moved jsonb;
+  v_up_default jsonb := '{}'::jsonb;
 BEGIN
   FOR v_m IN SELECT row_number() OVER () AS i, x.* FROM parting._members(p_root, p_suffix) x LOOP
     IF v_m.deflt IS NULL THEN
@@ -47,14 +48,24 @@ BEGIN
         || format('m%s AS (INSERT INTO %s (%s) SELECT %s FROM %s WHERE ctid IN (SELECT row_id FROM picked) RETURNING *)',
                   v_m.i, v_m.part, v_cols, v_cols, v_m.deflt);
     ELSE
+      IF p_limit IS NULL THEN
+        -- The last move of this key: a row no parent row will come with goes to the stray
+        -- table (and is logged) rather than stop the partition from being attached.
+        PERFORM parting._quarantine(v_m.cfg, v_m.deflt, v_up_default ->> (v_m.cfg).parent_model, p_lower, p_upper, v_cols);
+      END IF;
+      -- Rows that reference a parent row moving now, and rows of this key that reference none
+      -- (a NULL left by ON DELETE SET NULL), which any partition of the key may hold.
       v_ctes := v_ctes
-        || format('m%s AS (DELETE FROM %s WHERE (%s) IN (SELECT %s FROM m%s) RETURNING *)',
+        || format('m%s AS (DELETE FROM %s WHERE (%s) IN (SELECT %s FROM m%s) OR (%s AND (%s)) RETURNING *)',
                   v_m.i, v_m.deflt,
                   (SELECT string_agg(format('%I', c), ', ') FROM unnest((v_m.cfg).fk_columns) AS c),
                   (SELECT string_agg(format('%I', c), ', ') FROM unnest((v_m.cfg).ref_columns) AS c),
-                  v_index ->> (v_m.cfg).parent_model)
+                  v_index ->> (v_m.cfg).parent_model,
+                  parting._check(v_m.cfg, p_lower, p_upper),
+                  (SELECT string_agg(format('%I IS NULL', c), ' OR ') FROM unnest((v_m.cfg).fk_columns) AS c))
         || format('i%s AS (INSERT INTO %s (%s) SELECT %s FROM m%s)', v_m.i, v_m.part, v_cols, v_cols, v_m.i);
     END IF;
+    v_up_default := v_up_default || jsonb_build_object((v_m.cfg).model, v_m.deflt::text);
     v_counts := v_counts || format('%L, (SELECT count(*) FROM m%s)', (v_m.cfg).model, v_m.i);
   END LOOP;
   IF v_root_default IS NULL THEN

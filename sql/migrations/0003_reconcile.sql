@@ -41,3 +41,6 @@ CREATE TABLE parting.run_guard (
   since         timestamptz
 );
 INSERT INTO parting.run_guard DEFAULT VALUES;
+
+-- Retired: parting._cron_job() returned the job's id alone; it now returns its schedule too.
+DROP FUNCTION IF EXISTS parting._cron_job();

@@ -356,13 +356,14 @@ Default.before(async (ctx) => {
 });
 Default.after(async (ctx) => ctx.db?.drop());
 
-Default('install.sql creates tweet_default and star_default, with star_default → tweet_default', async (ctx) => {
+Default('install.sql creates tweet_default and star_default, with star_default → tweet_default carrying the key column', async (ctx) => {
   const c = ctx.db!.client;
   assert.equal(await column(c, `SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname IN ('tweet_default', 'star_default')`), ['DEFAULT', 'DEFAULT']);
   assert.equal(await parentOf(c, 'tweet_default'), ['tweet']);
   assert.equal(await parentOf(c, 'star_default'), ['star']);
   assert.equal(await foreignKeys(c, 'star_default'),
-    [{ conname: 'star_default_tweet_id_fkey', target: 'tweet_default', columns: ['tweet_id'], ref_columns: ['id'] }]);
+    // The default partitions have no bounds to keep a star with its tweet's month: the key is in the FK.
+    [{ conname: 'star_default_tweet_id_fkey', target: 'tweet_default', columns: ['tweet_id', 'tweet_created_at'], ref_columns: ['id', 'created_at'] }]);
   assert.equal(await rows(c, `SELECT model, partition::text, key, is_default, parent_partition::text FROM parting.partitions() ORDER BY model DESC`), [
     { model: 'tweet', partition: 'tweet_default', key: 'default', is_default: true, parent_partition: null },
     { model: 'star', partition: 'star_default', key: 'default', is_default: true, parent_partition: 'tweet_default' },
