@@ -11,6 +11,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_col record;
+  v_grantee text;
 BEGIN
   IF current_setting('server_version_num')::integer >= 170000 THEN
     RETURN;
@@ -22,6 +23,18 @@ BEGIN
   LOOP
     IF p_set THEN
       EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', p_part, v_col.attname, v_col.seq);
+      -- Through the parent, an identity needs no privilege on its sequence; this default does:
+      -- roles that may insert into the parent may use its sequence, so they can insert into
+      -- the partition directly too.
+      FOR v_grantee IN
+        SELECT g.name
+          FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+         CROSS JOIN LATERAL (SELECT CASE WHEN a.grantee = 0 THEN 'public' ELSE a.grantee::regrole::text END AS name) g
+         WHERE c.oid = p_parent AND a.privilege_type = 'INSERT' AND a.grantee <> c.relowner
+           AND NOT has_sequence_privilege(g.name, v_col.seq, 'USAGE')
+      LOOP
+        EXECUTE format('GRANT USAGE ON SEQUENCE %s TO %s', v_col.seq, v_grantee);
+      END LOOP;
     ELSE
       EXECUTE format('ALTER TABLE %s ALTER COLUMN %I DROP DEFAULT', p_part, v_col.attname);
     END IF;

@@ -17,12 +17,30 @@ DECLARE
   v_started timestamptz := clock_timestamp();
   v_o record;
   v_archive regclass;
+  v_misfit text;
 BEGIN
   IF p_action NOT IN ('detach', 'archive', 'drop') THEN
     RAISE EXCEPTION 'unknown action "%"', p_action
       USING ERRCODE = 'invalid_parameter_value', HINT = 'action is ''detach'', ''archive'' or ''drop''';
   END IF;
   IF p_action = 'archive' THEN
+    -- A member whose columns the archive table cannot take (a type changed by hand on the
+    -- live table): the family stays detached, whole, and the reason is logged; archiving it
+    -- is left to whoever changed the type.
+    SELECT string_agg(format('%s: %s', o.model, parting._archive_misfit(a.archive, a.rel)), '; ') INTO v_misfit
+      FROM parting.offline o JOIN parting.config c ON c.model = o.model
+     CROSS JOIN LATERAL (SELECT parting._archive_parent(c) AS archive,
+                                to_regclass(format('%I.%I', o.schema_name, o.table_name)) AS rel) a
+     WHERE c.root_model = p_root.root_model AND o.suffix = p_suffix AND o.state = 'detached' AND a.rel IS NOT NULL
+       AND parting._archive_misfit(a.archive, a.rel) IS NOT NULL;
+    IF v_misfit IS NOT NULL THEN
+      INSERT INTO parting.history (model, partition, action, detail, duration)
+      VALUES (p_root.model, parting._name(p_root.table_name, p_suffix), 'failed',
+              jsonb_build_object('step', 'archive', 'error', 'kept detached: the archive table cannot take it: ' || v_misfit,
+                                 'hint', 'change the archive table''s column to match (ALTER TABLE … ALTER COLUMN … TYPE), then parting.detach_partition(…, ''archive'')'),
+              clock_timestamp() - v_started);
+      RETURN;
+    END IF;
     FOR v_o IN
       SELECT o.*, c AS cfg, to_regclass(format('%I.%I', o.schema_name, o.table_name)) AS rel
         FROM parting.offline o JOIN parting.config c ON c.model = o.model
@@ -33,6 +51,7 @@ BEGIN
       v_archive := parting._archive_parent(v_o.cfg);
       -- Held already when called from parting._detach_family.
       PERFORM parting._lock(v_o.cfg, p_share_update => ARRAY[v_archive], p_access_exclusive => ARRAY[v_o.rel]);
+      PERFORM parting._archive_fit(v_archive, v_o.rel);
       EXECUTE format('ALTER TABLE %s SET SCHEMA %I', v_o.rel, (v_o.cfg).archive_schema);
       EXECUTE format('ALTER TABLE %s ATTACH PARTITION %I.%I %s', v_archive, (v_o.cfg).archive_schema, v_o.table_name,
                      parting._clause(v_o.cfg, v_o.lower, v_o.upper, false));

@@ -14,7 +14,7 @@ import { newClient, psqlFile, withClients, type FreshDatabase } from '../harness
 import { writeInstallSql } from '../harness/install.js';
 import { runCli, writeConfig } from '../harness/cli.js';
 import { catalog, records } from './catalog.js';
-import { column, logged, pidOf, scalar, sleep } from './helpers.js';
+import { column, logged, pidOf, rows, scalar, sleep } from './helpers.js';
 import { changed, day, fill, liveShop, reinstall, shop } from './reconcile-helpers.js';
 
 const Locks = suite<{ db?: FreshDatabase }>('reconcile: locks', {});
@@ -146,13 +146,27 @@ Locks('pgpart apply tries the install again while a long transaction holds a loc
     m.orders!.indexes = [{ columns: ['customer'] }];
     m.orders!.columns.note2 = 'text';
   });
-  await withClients(db.url, 1, async ([holder]) => {
+  await withClients(db.url, 2, async ([holder, watcher]) => {
     await holder!.query('BEGIN');
     await fill(holder!, day(0));
     await sleep(400);
-    // The holder lets go after about 1.5 s: the first try gives up, a later one goes through.
-    const release = sleep(1500).then(() => holder!.query('COMMIT'));
-    const r = await runCli(['apply', '--config', writeConfig(wanted), '--database-url', db.url]);
+    // The holder lets go once the first install has given up (its session idle after running
+    // it, apply waiting to try again): a later try goes through.
+    const release = (async () => {
+      let ran = false;
+      for (let i = 0; i < 3000; i++) {
+        const [a] = await rows<{ state: string; query: string }>(watcher!, `
+          SELECT state, query FROM pg_stat_activity WHERE application_name = 'pgpart-apply-retry'`);
+        // pg_stat_activity shows the first kilobyte of a query: the install script's header.
+        if (a && a.state === 'active' && a.query.startsWith('-- pgpart ')) ran = true;
+        if (ran && a && a.state === 'idle' && a.query.includes('ROLLBACK')) break;
+        await sleep(10);
+      }
+      await holder!.query('COMMIT');
+    })();
+    const url = new URL(db.url);
+    url.searchParams.set('application_name', 'pgpart-apply-retry');
+    const r = await runCli(['apply', '--config', writeConfig(wanted), '--database-url', url.toString()]);
     await release;
     assert.is(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /could not take the locks on public\.orders, \S+, \S+ and \d+ more after 2 tries: pid \d+ holds RowExclusiveLock .*: trying again in 1 s \(1 of 3 retries\)/, r.stdout);
