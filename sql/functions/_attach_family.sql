@@ -36,7 +36,9 @@ BEGIN
   LOOP
     IF v_o.rel IS NULL THEN
       RAISE EXCEPTION 'table %.% of model "%" no longer exists', (v_o.o).schema_name, (v_o.o).table_name, (v_o.cfg).model
-        USING ERRCODE = 'undefined_table';
+        USING ERRCODE = 'undefined_table',
+              HINT = 'it was dropped by hand, so the family cannot come back whole: drop its other detached tables too '
+                     '(parting.detach_partition(…, ''drop'') drops them), after which ensure_partition makes the partition anew';
     END IF;
     v_cfgs := v_cfgs || v_o.cfg;
     v_offline := v_offline || v_o.o;

@@ -43,6 +43,13 @@ BEGIN
 
   FOR v_m IN SELECT m FROM jsonb_array_elements(p_desired -> 'models') AS m LOOP
     v_cfg := parting._config_row(v_m -> 'config');
+    IF v_cfg.timezone IS NOT NULL AND v_cfg.parent_model IS NULL AND NOT parting._zone_known(v_cfg.timezone) THEN
+      -- Node's zone data and the server's differ: the server's decides.
+      v_out := v_out || parting._refusal(v_cfg.model, 'alter model', v_cfg.timezone,
+        format('models.%s.partition.timezone (or the project''s timezone): this PostgreSQL does not know the time zone %L: '
+               'choose one it knows (SELECT name FROM pg_timezone_names)', v_cfg.model, v_cfg.timezone));
+      CONTINUE;
+    END IF;
     v_old := NULL;
     IF to_regclass('parting.config') IS NOT NULL THEN
       SELECT * INTO v_old FROM parting.config WHERE model = v_cfg.model;

@@ -44,6 +44,16 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = format('bring it back: SELECT parting.attach_partition(%L, %L)', p_root.model, v_b.lower);
   END IF;
+  -- Records of this family's detached tables that were dropped by hand: forgotten, logged.
+  WITH gone AS (
+    DELETE FROM parting.offline o USING parting.config c
+     WHERE c.model = o.model AND c.root_model = p_root.root_model AND o.suffix = v_b.suffix
+       AND to_regclass(format('%I.%I', o.schema_name, o.table_name)) IS NULL
+    RETURNING o.*)
+  INSERT INTO parting.history (model, partition, action, detail)
+  SELECT g.model, g.table_name, 'forgotten',
+         jsonb_build_object('was', g.state, 'why', format('table %I.%I was dropped by hand', g.schema_name, g.table_name))
+    FROM gone g;
   FOR v_m IN SELECT * FROM parting._members(p_root, v_b.suffix) LOOP
     IF v_m.attached THEN
       CONTINUE;

@@ -1,7 +1,8 @@
 -- Whether a family's partition of one suffix is out of its parents for good ('offline':
 -- detached, archived, or being detached by `pgpart maintain`), 'filling' (a batched drain
 -- in progress), or neither (NULL). Maintenance never re-creates an offline family;
--- parting.attach_partition brings it back.
+-- parting.attach_partition brings it back. A record whose table is gone (dropped by hand)
+-- does not count: with all of them gone, the family can be made anew.
 CREATE OR REPLACE FUNCTION parting._offline_state(p_root parting.config, p_suffix text)
 RETURNS text
 LANGUAGE sql STABLE
@@ -10,4 +11,5 @@ AS $$
   SELECT CASE WHEN bool_or(o.state <> 'filling') THEN 'offline' WHEN bool_or(o.state = 'filling') THEN 'filling' END
     FROM parting.offline o JOIN parting.config c ON c.model = o.model
    WHERE c.root_model = p_root.root_model AND o.suffix = p_suffix
+     AND to_regclass(format('%I.%I', o.schema_name, o.table_name)) IS NOT NULL
 $$;
