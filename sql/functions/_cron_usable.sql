@@ -6,9 +6,10 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  IF to_regnamespace('cron') IS NULL OR to_regprocedure('cron.schedule(text,text,text)') IS NULL THEN
+  -- Looking a name up in a schema this role may not use is an error, not a NULL: USAGE first.
+  IF to_regnamespace('cron') IS NULL OR NOT has_schema_privilege('cron', 'USAGE') THEN
     RETURN false;
   END IF;
-  RETURN has_schema_privilege('cron', 'USAGE');
+  RETURN to_regprocedure('cron.schedule(text,text,text)') IS NOT NULL;
 END;
 $$;

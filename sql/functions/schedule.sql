@@ -22,12 +22,14 @@ BEGIN
                       current_database(), v_owner);
   -- NULL also when pg_cron is loaded but only a superuser may read where it runs.
   v_cron_db := parting._setting('cron.database_name');
-  IF to_regprocedure('cron.schedule(text,text,text)') IS NULL THEN
+  IF to_regnamespace(v_cron) IS NULL OR (has_schema_privilege(v_cron, 'USAGE') AND to_regprocedure('cron.schedule(text,text,text)') IS NULL) THEN
     RAISE NOTICE 'pg_cron is not installed in database %: no maintenance job scheduled', current_database()
       USING HINT = CASE WHEN v_cron_db IS NOT NULL AND v_cron_db <> current_database()
                         THEN format('pg_cron runs from database %I; there, as a superuser: %s', v_cron_db, v_by_hand)
-                        WHEN v_cron_db IS NULL AND coalesce(parting._setting('shared_preload_libraries'), 'pg_cron') ~ 'pg_cron'
+                        WHEN v_cron_db IS NULL AND parting._setting('shared_preload_libraries') ~ 'pg_cron'
                         THEN format('pg_cron runs from another database; there, as a superuser: %s', v_by_hand)
+                        WHEN v_cron_db IS NULL AND parting._setting('shared_preload_libraries') IS NULL
+                        THEN format('if pg_cron runs from another database, there, as a superuser: %s; without pg_cron, run CALL parting.run_maintenance() from your own scheduler', v_by_hand)
                         ELSE 'CREATE EXTENSION pg_cron (with shared_preload_libraries = ''pg_cron''), or run CALL parting.run_maintenance() from your own scheduler' END;
     RETURN NULL;
   END IF;

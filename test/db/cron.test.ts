@@ -14,6 +14,7 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { install, writeInstallSql } from '../harness/install.js';
 import { adminUrl, freshDatabase, newClient, preloadCron, psqlFile, type FreshDatabase } from '../harness/db.js';
 import { suiteNeeding } from '../harness/needs.js';
+import { roleDatabase, type RoleDatabase } from '../harness/roles.js';
 import { suite } from 'uvu';
 import { column, logged, monthlyTweetStar, rows, scalar } from './helpers.js';
 
@@ -302,3 +303,70 @@ Cron('a job made by hand, with no schedule in the config, survives installs', as
 });
 
 Cron.run();
+
+// ── as a role that is not a superuser ────────────────────────────────────────────────────
+
+const AsOwner = suite<{ db?: RoleDatabase }>('schedule as an owner that is not a superuser', {});
+AsOwner.after(async (ctx) => ctx.db?.drop());
+
+AsOwner('install.sql with a schedule succeeds in a database without pg_cron; the NOTICE says what to run, and as whom', async (ctx) => {
+  const db = (ctx.db = await roleDatabase('cron_owner'));
+  const r = await psqlFile(db.url('owner'), writeInstallSql(withSchedule(monthlyTweetStar(), '*/15 * * * *')));
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, `NOTICE:  pg_cron is not installed in database ${db.name}: no maintenance job scheduled`);
+  assert.match(r.stderr, `SELECT cron.schedule_in_database('pgpart maintenance', '*/15 * * * *', 'CALL parting.run_maintenance()', '${db.name}', '${db.roles.owner}')`);
+  assert.not.match(r.stderr, /ERROR|WARNING/);
+});
+
+AsOwner.run();
+
+const OwnerInCronDb = suiteNeeding<{ role?: string; admin?: pg.Client }>('schedule as an owner that is not a superuser, in pg_cron\'s database', ['pg_cron'], {});
+
+OwnerInCronDb.before(async (ctx) => {
+  await logged('a role in postgres', async () => {
+    const admin = (ctx.admin = newClient(adminUrl()));
+    await admin.connect();
+    assert.equal(await column(admin, `SELECT nspname::text FROM pg_namespace WHERE nspname IN ('parting', 'archive', 'cron_app')`), [],
+      'database postgres holds pgpart already: refusing to install over it');
+    ctx.role = `cron_owner_${Date.now().toString(36)}`;
+    await admin.query(`CREATE ROLE ${ctx.role} LOGIN`);
+    await admin.query(`GRANT CREATE ON DATABASE postgres TO ${ctx.role}`);
+    if (!(await scalar<boolean>(admin, `SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron')`))) {
+      await admin.query('CREATE EXTENSION pg_cron');
+    }
+  });
+});
+
+OwnerInCronDb.after(async (ctx) => {
+  const admin = ctx.admin;
+  if (!admin) return;
+  try {
+    await admin.query(`SELECT cron.unschedule(jobid) FROM cron.job WHERE username = $1`, [ctx.role]);
+    await admin.query('DROP SCHEMA IF EXISTS cron_app CASCADE');
+    await admin.query('DROP SCHEMA IF EXISTS archive CASCADE');
+    await admin.query('DROP SCHEMA IF EXISTS parting CASCADE');
+    await admin.query(`REVOKE ALL ON SCHEMA cron FROM ${ctx.role}`);
+    await admin.query(`REVOKE CREATE ON DATABASE postgres FROM ${ctx.role}`);
+    await admin.query(`DROP ROLE IF EXISTS ${ctx.role}`);
+  } finally {
+    await admin.end();
+  }
+});
+
+OwnerInCronDb('without USAGE on schema cron: a NOTICE with the GRANT to ask for; with it, the job is made, running as the owner', async (ctx) => {
+  const url = new URL(adminUrl());
+  url.username = ctx.role!;
+  const config = { ...withSchedule(monthlyTweetStar(), '*/30 * * * *'), schema: 'cron_app' };
+  const first = await psqlFile(url.toString(), writeInstallSql(config));
+  assert.is(first.code, 0, first.stderr);
+  assert.match(first.stderr, `NOTICE:  pg_cron is installed here, but role ${ctx.role} may not use it: no maintenance job scheduled`);
+  assert.match(first.stderr, `HINT:  as a superuser: GRANT USAGE ON SCHEMA cron TO ${ctx.role} and install again`);
+  await ctx.admin!.query(`GRANT USAGE ON SCHEMA cron TO ${ctx.role}`);
+  // The config's schedule was asked for already: the install with USAGE makes the job.
+  const second = await psqlFile(url.toString(), writeInstallSql(config));
+  assert.is(second.code, 0, second.stderr);
+  assert.equal(await rows(ctx.admin!, `SELECT jobname, username, database, schedule, command FROM cron.job WHERE username = $1`, [ctx.role]),
+    [{ jobname: JOB, username: ctx.role, database: 'postgres', schedule: '*/30 * * * *', command: COMMAND }]);
+});
+
+OwnerInCronDb.run();
