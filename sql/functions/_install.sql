@@ -85,17 +85,17 @@ BEGIN
 
   SELECT * INTO v_meta FROM parting.meta;
   IF NOT FOUND THEN
-    INSERT INTO parting.meta (singleton, schema_revision, version, config_hash, schedule, pending_hash)
+    INSERT INTO parting.meta (singleton, schema_revision, version, config_hash, schedule, pending_hash, config_rows_hash)
     VALUES (true, p_revision, p_version, CASE WHEN v_pending THEN '' ELSE p_hash END, p_desired ->> 'schedule',
-            CASE WHEN v_pending THEN p_hash END);
-  ELSIF (v_meta.schema_revision, v_meta.version, v_meta.config_hash, v_meta.schedule, v_meta.pending_hash)
+            CASE WHEN v_pending THEN p_hash END, parting._config_rows_hash());
+  ELSIF (v_meta.schema_revision, v_meta.version, v_meta.config_hash, v_meta.schedule, v_meta.pending_hash, v_meta.config_rows_hash)
         IS DISTINCT FROM (p_revision, p_version, CASE WHEN v_pending THEN v_meta.config_hash ELSE p_hash END,
-                          p_desired ->> 'schedule', CASE WHEN v_pending THEN p_hash END) THEN
+                          p_desired ->> 'schedule', CASE WHEN v_pending THEN p_hash END, parting._config_rows_hash()) THEN
     UPDATE parting.meta
        SET schema_revision = p_revision, version = p_version,
            config_hash = CASE WHEN v_pending THEN config_hash ELSE p_hash END,
            pending_hash = CASE WHEN v_pending THEN p_hash END,
-           schedule = p_desired ->> 'schedule', installed_at = now();
+           schedule = p_desired ->> 'schedule', config_rows_hash = parting._config_rows_hash(), installed_at = now();
   END IF;
 END;
 $$;

@@ -26,6 +26,8 @@ CREATE TYPE parting.change AS (
 -- database matches).
 ALTER TABLE parting.meta ADD COLUMN schedule text;
 ALTER TABLE parting.meta ADD COLUMN pending_hash text;
+-- A hash of parting.config as the install wrote it, so parting.check sees rows changed by hand.
+ALTER TABLE parting.meta ADD COLUMN config_rows_hash text;
 
 -- The run guard: which session is running maintenance. A row only pgpart's own roles can
 -- update (its owner, and roles it grants), unlike an advisory lock, which any role that can
