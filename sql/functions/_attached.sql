@@ -1,6 +1,7 @@
 -- The attached partitions of one model, read from the catalog: each with its key (the name
 -- suffix for a range, the key itself for a list), bounds as canonical text and whether it
 -- is the default partition. TimeZone and DateStyle are pinned so bounds print canonically.
+-- An integer range's top partition has upper 'MAXVALUE' (pg_get_expr prints it bare).
 CREATE OR REPLACE FUNCTION parting._attached(p_model text)
 RETURNS TABLE (partition regclass, key text, lower text, upper text, is_default boolean)
 LANGUAGE plpgsql STABLE

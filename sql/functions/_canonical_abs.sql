@@ -1,7 +1,9 @@
 -- The canonical text of a point in time for a time-range model: for timestamptz keys the
 -- UTC instant with an explicit +00, for timestamp/date keys the wall-clock time in the
 -- model's pinned time zone. Canonical texts never depend on the session's TimeZone or
--- DateStyle, so a client in another zone computes the same partitions.
+-- DateStyle, so a client in another zone computes the same partitions. Infinity and
+-- instants before year 1 (BC, which the canonical text could not tell from AD) have no
+-- partition: an error.
 CREATE OR REPLACE FUNCTION parting._canonical_abs(p_cfg parting.config, p_at timestamptz)
 RETURNS text
 LANGUAGE plpgsql STABLE
@@ -9,6 +11,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
   IF p_cfg.key_type = 'timestamptz' THEN
+    IF NOT isfinite(p_at) THEN
+      RAISE EXCEPTION 'model "%": % has no partition', p_cfg.model, p_at USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_at < timestamptz '0001-01-01 00:00:00+00' THEN
+      RAISE EXCEPTION 'model "%": % is before year 1 (BC): pgpart makes no partitions for BC times', p_cfg.model, p_at
+        USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     RETURN to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00';
   END IF;
   RETURN parting._canonical_wall(p_cfg, p_at AT TIME ZONE p_cfg.timezone);

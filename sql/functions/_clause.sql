@@ -1,4 +1,5 @@
--- The partition bound clause of ALTER TABLE ... ATTACH PARTITION.
+-- The partition bound clause of ALTER TABLE ... ATTACH PARTITION. An integer range's top
+-- partition ends at MAXVALUE (a keyword, not a value: unquoted).
 CREATE OR REPLACE FUNCTION parting._clause(p_cfg parting.config, p_lower text, p_upper text, p_default boolean)
 RETURNS text
 LANGUAGE sql STABLE
@@ -6,5 +7,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT CASE WHEN p_default THEN 'DEFAULT'
               WHEN p_cfg.strategy = 'list' THEN format('FOR VALUES IN (%L)', p_lower)
-              ELSE format('FOR VALUES FROM (%L) TO (%L)', p_lower, p_upper) END
+              ELSE format('FOR VALUES FROM (%L) TO (%s)', p_lower,
+                          CASE WHEN p_upper = 'MAXVALUE' THEN 'MAXVALUE' ELSE quote_literal(p_upper) END) END
 $$;

@@ -62,14 +62,18 @@ BEGIN
     -- until their partition comes within premake).
     v_v := CASE WHEN v_cutoff IS NOT NULL THEN (parting._bound(p_root, v_cutoff)).lower END;
     WHILE v_default IS NOT NULL AND v_n < 1000 LOOP
-      EXECUTE format('SELECT min(%I)::text FROM %s WHERE %I < %L%s', p_root.key_column, v_default, p_root.key_column,
-                     v_last.upper, CASE WHEN v_v IS NULL THEN '' ELSE format(' AND %I >= %L', p_root.key_column, v_v) END)
+      -- An integer range's top partition ends at MAXVALUE: no upper test, and nothing above it.
+      EXECUTE format('SELECT min(%I)::text FROM %s WHERE %s', p_root.key_column, v_default,
+                     concat_ws(' AND ',
+                               CASE WHEN v_last.upper <> 'MAXVALUE' THEN format('%I < %L', p_root.key_column, v_last.upper) END,
+                               CASE WHEN v_v IS NOT NULL THEN format('%I >= %L', p_root.key_column, v_v) END, 'true'))
          INTO v_v;
       EXIT WHEN v_v IS NULL;
       v_b := parting._bound(p_root, v_v);
       v_drain := v_drain || v_b.lower;
       v_v := v_b.upper;
       v_n := v_n + 1;
+      EXIT WHEN v_v = 'MAXVALUE';
     END LOOP;
   END IF;
 

@@ -1,4 +1,5 @@
--- One value of a partition bound as pg_get_expr prints it: '…' with doubled quotes, or a bare number.
+-- One value of a partition bound as pg_get_expr prints it: '…' with doubled quotes, or a
+-- bare number or keyword (MAXVALUE), kept as it is.
 CREATE OR REPLACE FUNCTION parting._unquote(p_text text)
 RETURNS text
 LANGUAGE sql IMMUTABLE STRICT

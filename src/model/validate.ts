@@ -186,6 +186,14 @@ function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Colu
     const initial = p.initial.map(String);
     if (keyType === 'integer') {
       initial.filter((k) => !/^-?\d+$/.test(k)).forEach((k) => issues.push({ path: [...at, 'initial'], message: `key "${k}" is not an integer, and ${col.name} is ${col.type}` }));
+    } else {
+      // The runtime refuses longer keys too (parting._canonical): such a partition could not
+      // be detached, its suffix (the hex of the key's bytes) being in parting.offline's primary key.
+      const maxBytes = 1000;
+      initial.filter((k) => Buffer.byteLength(k, 'utf8') > maxBytes).forEach((k) => issues.push({
+        path: [...at, 'initial'],
+        message: `key "${k.slice(0, 40)}…" is ${Buffer.byteLength(k, 'utf8')} bytes long; list keys may have at most ${maxBytes} bytes`,
+      }));
     }
     return { kind: 'list', column: col.name, keyType, initial, default: p.default };
   }

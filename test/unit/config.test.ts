@@ -251,6 +251,15 @@ Config('problems are collected: two problems give two issues', () => {
   assert.equal(shape.map((i) => i.path.join('.')), ['models.tweet.partition.premake', 'models.star']);
 });
 
+Config('a text list key over 1000 bytes in partition.initial is refused (its partition could not be detached); 1000 bytes is fine', () => {
+  const withKeys = (keys: string[]) => ({ models: { tweet: { ...tweet(), partition: { by: 'list', column: 'user', initial: keys } } } });
+  validate(withKeys(['x'.repeat(1000), 'é'.repeat(500)]));
+  const issue = expectIssue(withKeys(['ok', 'x'.repeat(1001)]), 'models.tweet.partition.initial', /is 1001 bytes long; list keys may have at most 1000 bytes$/);
+  assert.ok(issue.message.startsWith(`key "${'x'.repeat(40)}…"`), issue.message);
+  // Counted in UTF-8 bytes, not characters: 501 × 'é' is 1002 bytes.
+  expectIssue(withKeys(['é'.repeat(501)]), 'models.tweet.partition.initial', /is 1002 bytes long/);
+});
+
 Config('the ConfigError message lists every issue as "file: path: message"', () => {
   try {
     validate(tweetStar((c) => (c.models.star.partitionForeignKey.references = 'twet')));
