@@ -25,7 +25,12 @@ DECLARE
   v_fk record;
   v_target regclass;
 BEGIN
-  FOR v_p IN SELECT * FROM parting.check() c ORDER BY c.repairable DESC, c.model, c.partition LOOP
+  -- Tables first, then what foreign keys need (the referenced partition's unique index), then them.
+  FOR v_p IN SELECT * FROM parting.check() c
+              ORDER BY c.repairable DESC,
+                       array_position(ARRAY['forgotten table', 'missing partition', 'missing member', 'missing index',
+                                            'missing bound check', 'owner', 'grants', 'missing foreign key', 'foreign key'], c.problem),
+                       c.model, c.partition LOOP
     IF NOT v_p.repairable THEN
       RETURN QUERY SELECT v_p.model, v_p.partition, v_p.key, v_p.problem, 'left'::text, v_p.fix;
       CONTINUE;
