@@ -8,7 +8,9 @@
 -- first would break the dependents' default-to-default foreign key. Foreign-key checks run
 -- at the end of the statement, when all of it is done. The root's rows are locked FOR
 -- UPDATE first and then found by ctid (a row updated before the lock is found in its new
--- version), so none is copied and kept.
+-- version), so none is copied and kept. Rows keep their ids (OVERRIDING SYSTEM VALUE: from
+-- PostgreSQL 17 an attached partition has its parent's identity, and a table being filled
+-- may already be attached).
 CREATE OR REPLACE FUNCTION parting._move_rows(p_root parting.config, p_suffix text, p_lower text, p_upper text,
                                               p_limit integer)
 RETURNS jsonb
@@ -45,7 +47,7 @@ BEGIN
          INTO v_picked;
       v_ctes := v_ctes
         || 'picked AS (SELECT unnest($1::tid[]) AS row_id)'::text
-        || format('m%s AS (INSERT INTO %s (%s) SELECT %s FROM %s WHERE ctid IN (SELECT row_id FROM picked) RETURNING *)',
+        || format('m%s AS (INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s WHERE ctid IN (SELECT row_id FROM picked) RETURNING *)',
                   v_m.i, v_m.part, v_cols, v_cols, v_m.deflt);
     ELSE
       IF p_limit IS NULL THEN
@@ -63,7 +65,7 @@ BEGIN
                   v_index ->> (v_m.cfg).parent_model,
                   parting._check(v_m.cfg, p_lower, p_upper),
                   (SELECT string_agg(format('%I IS NULL', c), ' OR ') FROM unnest((v_m.cfg).fk_columns) AS c))
-        || format('i%s AS (INSERT INTO %s (%s) SELECT %s FROM m%s)', v_m.i, v_m.part, v_cols, v_cols, v_m.i);
+        || format('i%s AS (INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM m%s)', v_m.i, v_m.part, v_cols, v_cols, v_m.i);
     END IF;
     v_up_default := v_up_default || jsonb_build_object((v_m.cfg).model, v_m.deflt::text);
     v_counts := v_counts || format('%L, (SELECT count(*) FROM m%s)', (v_m.cfg).model, v_m.i);
