@@ -10,11 +10,13 @@ import { ConfigError } from '../config/errors.js';
 import { packageVersion } from '../emit/package.js';
 import { applyCommand } from './apply.js';
 import { buildCommand } from './build.js';
+import { checkCommand } from './check.js';
 import { demoCommand } from './demo.js';
 import { UserError } from './errors.js';
 import { maintainCommand } from './maintain.js';
 import { migrationNewCommand } from './migration.js';
 import { planCommand } from './plan.js';
+import { statusCommand } from './status.js';
 
 export const EXIT = { ok: 0, user: 1, database: 2 } as const;
 
@@ -85,6 +87,25 @@ program.command('maintain')
   .option('-m, --model <model>', 'only this root model (and its family)')
   .option('--no-concurrently', 'retire in the database too (plain DETACH, as run_maintenance does)')
   .action(async (opts: { databaseUrl?: string; model?: string; concurrently: boolean }) => maintainCommand(opts));
+
+program.command('status')
+  .description('show each model\'s partitions (state, tablespace, size), the rows waiting in its DEFAULT partition '
+    + 'and its last maintenance run; changes nothing')
+  .option(databaseUrl, databaseUrlHelp)
+  .option('-m, --model <model>', 'only this model')
+  .option('--json', 'print the status as JSON')
+  .action(async (opts: { databaseUrl?: string; model?: string; json?: boolean }) => {
+    process.exitCode = EXIT[await statusCommand({ ...opts, json: Boolean(opts.json) })];
+  });
+
+program.command('check')
+  .description('list what is wrong with pgpart\'s partitions (parting.check()), each with its fix; exit 1 when anything is')
+  .option(databaseUrl, databaseUrlHelp)
+  .option('--json', 'print the problems as JSON')
+  .option('--repair', 'fix the safe ones first (parting.repair(), each under lockTimeout, logged), then check again')
+  .action(async (opts: { databaseUrl?: string; json?: boolean; repair?: boolean }) => {
+    process.exitCode = EXIT[await checkCommand({ ...opts, json: Boolean(opts.json), repair: Boolean(opts.repair) })];
+  });
 
 try {
   await program.parseAsync(process.argv);
