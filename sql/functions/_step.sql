@@ -1,5 +1,6 @@
 -- Runs one maintenance step for a family and returns 'done', 'more' (a default-partition
--- drain moved a batch and needs another transaction), 'skipped' (its locks could not be had
+-- drain moved a batch, or a tablespace move one table of several, and the step needs
+-- another transaction), 'skipped' (its locks could not be had
 -- in lock_tries tries), 'failed', or 'cancelled' (a cancel or statement_timeout, which
 -- WHEN OTHERS does not catch, arrived: logged as 'failed', and run_maintenance stops). A
 -- failure never escapes: it is logged in parting.history and rolled back to nothing, so the
@@ -18,8 +19,10 @@ DECLARE
   v_detail text;
 BEGIN
   v_cfg := parting._model(p_root);
-  -- 'create' and 'drain' name a value in the partition, the other steps its suffix.
-  v_suffix := CASE WHEN p_step IN ('create', 'drain') THEN (parting._bound(v_cfg, p_arg)).suffix ELSE p_arg END;
+  -- 'create', 'drain' and 'tablespace' name a value in the partition, 'retire' and 'expire'
+  -- its suffix, 'analyze' nothing.
+  v_suffix := CASE WHEN p_step IN ('create', 'drain', 'tablespace') THEN (parting._bound(v_cfg, p_arg)).suffix
+                   WHEN p_step = 'analyze' THEN NULL ELSE p_arg END;
   -- Bounds every lock wait of the step, not only those parting._lock asks for (dropping a
   -- table also locks the one its foreign key references). The run commits right after.
   PERFORM set_config('lock_timeout', v_cfg.lock_timeout, true);
@@ -32,7 +35,14 @@ BEGIN
     WHEN 'retire' THEN
       PERFORM parting._detach_family(v_cfg, p_arg, coalesce(v_cfg.retention_action, 'detach'));
     WHEN 'tablespace' THEN
-      PERFORM parting._archive_tablespace(v_cfg, p_arg);
+      IF parting._move_family(v_cfg, p_arg) THEN
+        RETURN 'more';
+      END IF;
+    WHEN 'expire' THEN
+      PERFORM parting._family_lock(v_cfg);
+      PERFORM parting._offline_action(v_cfg, p_arg, 'drop');
+    WHEN 'analyze' THEN
+      PERFORM parting._analyze_family(v_cfg);
   END CASE;
   RETURN 'done';
 EXCEPTION WHEN OTHERS OR query_canceled THEN

@@ -7,7 +7,8 @@ RETURNS TABLE (rel regclass, relname text, suffix text, lower text, upper text, 
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT a.partition, r.relname::text, CASE WHEN a.is_default THEN 'default' ELSE (parting._bound(p_cfg, a.lower)).suffix END,
+  SELECT a.partition, r.relname::text,
+         CASE WHEN a.is_default THEN 'default' WHEN p_cfg.strategy = 'range' THEN a.key ELSE (parting._bound(p_cfg, a.lower)).suffix END,
          a.lower, a.upper, a.is_default, 'attached'
     FROM parting._attached(p_cfg.model) a JOIN pg_class r ON r.oid = a.partition
   UNION ALL

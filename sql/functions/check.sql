@@ -15,7 +15,8 @@
 --   forgotten table       a parting.offline record whose table is gone
 --   rows in default       rows waiting in a default partition (how many, the oldest key)
 --   stray rows            rows kept in parting.stray_<table> (no partition could take them)
---   tablespace            a table not where the config puts it (tablespace, archiveTablespace)
+--   tablespace            a table not where the config puts it (tablespace, a tier's,
+--                         archiveTablespace, detachTablespace)
 --   owner / grants        a partition with another owner than its parent, or fewer grants
 --   config changed        parting.config differs from what the last install wrote
 --   builds pending        an index the last `pgpart apply` left unbuilt on some partition
@@ -34,6 +35,7 @@ DECLARE
   v_n bigint;
   v_oldest text;
   v_meta parting.meta;
+  v_current text;
 BEGIN
   FOR v_cfg IN SELECT * FROM parting.config c ORDER BY c.root_model, c.family_order, c.model LOOP
     v_parent := to_regclass(format('%I.%I', v_cfg.schema_name, v_cfg.table_name));
@@ -157,18 +159,33 @@ BEGIN
           AND NOT EXISTS (SELECT FROM aclexplode(r.relacl) b WHERE b.grantee = a.grantee AND b.privilege_type = a.privilege_type)) missing
      WHERE t.state IN ('attached', 'detached', 'filling') AND (r.relowner <> p.relowner OR missing.list IS NOT NULL);
 
-    -- Tablespaces the config asks for.
+    -- Tablespaces the config asks for: tablespace for attached partitions (the tier's,
+    -- once one applies), archiveTablespace, detachTablespace.
+    v_current := CASE WHEN v_cfg.strategy = 'range' THEN parting._current(parting._model(v_cfg.root_model)) END;
     RETURN QUERY
     SELECT v_cfg.model, t.rel::text, t.suffix, 'tablespace'::text,
-           format('in %s, the config puts it in %s', coalesce(ts.spcname, 'the default tablespace'), want.spc),
-           format('none: the move rewrites it under ACCESS EXCLUSIVE; run parting.set_tablespace(%L, %L, %L)%s',
-                  v_cfg.root_model, t.suffix, want.spc, CASE WHEN t.state = 'archived' THEN ' or run_maintenance' ELSE '' END),
+           format('in %s, the config puts it in %s (%s)', parting._tablespace_of(t.rel), want.spc, want.why),
+           format('none: a move rewrites it under ACCESS EXCLUSIVE; run SELECT * FROM parting.set_tablespace(%L, %L, %L) (or pgpart move … --online)',
+                  v_cfg.root_model, CASE WHEN t.is_default THEN 'default' ELSE t.lower END, want.spc),
            false
       FROM parting._tables(v_cfg) t
-      JOIN pg_class r ON r.oid = t.rel
-      LEFT JOIN pg_tablespace ts ON ts.oid = r.reltablespace
-     CROSS JOIN LATERAL (SELECT CASE WHEN t.state = 'archived' THEN v_cfg.archive_tablespace END AS spc) want
-     WHERE want.spc IS NOT NULL AND ts.spcname IS DISTINCT FROM want.spc;
+     CROSS JOIN LATERAL (
+       SELECT x.spc, x.why FROM (
+         SELECT CASE WHEN t.state = 'archived' THEN v_cfg.archive_tablespace
+                     WHEN t.state = 'detached' THEN v_cfg.detach_tablespace
+                     WHEN t.state = 'attached' THEN coalesce(tier.spc, v_cfg.tablespace) END AS spc,
+                CASE WHEN t.state = 'archived' THEN 'archiveTablespace'
+                     WHEN t.state = 'detached' THEN 'detachTablespace'
+                     WHEN tier.spc IS NOT NULL THEN format('tier moveAfter %s', tier.after)
+                     ELSE 'tablespace' END AS why
+           FROM (SELECT NULL) one
+           LEFT JOIN LATERAL (
+             SELECT e.tier ->> 'tablespace' AS spc, e.tier ->> 'move_after' AS after
+               FROM jsonb_array_elements(v_cfg.tiers) WITH ORDINALITY AS e(tier, i)
+              WHERE t.state = 'attached' AND NOT t.is_default AND t.upper IS NOT NULL AND t.upper <> 'MAXVALUE'
+                AND parting._ord(v_cfg, t.upper) <= parting._ord(v_cfg, parting._cutoff(v_cfg, v_current, e.tier ->> 'move_after'))
+              ORDER BY e.i DESC LIMIT 1) tier ON true) x) want
+     WHERE want.spc IS NOT NULL AND parting._tablespace_of(t.rel) IS DISTINCT FROM want.spc;
 
     -- Rows waiting in the default partition, and rows put aside.
     IF EXISTS (SELECT FROM parting._tables(v_cfg) t WHERE t.is_default) AND v_cfg.parent_model IS NULL THEN

@@ -1,14 +1,17 @@
 -- The maintenance run: for every root model (or the one named), the steps parting._plan
 -- lists (create ahead and catch up, drain the default partition, retire by retention, move
--- archives to their tablespace), one short transaction each: a procedure, so it COMMITs
--- after every step and never holds locks across the run.
+-- families to their tablespaces, drop what is past dropAfter), one short transaction each:
+-- a procedure, so it COMMITs after every step and never holds locks across the run. Then,
+-- where the config asks, ANALYZE of the parents of each family whose partitions it
+-- attached or detached; last, parting.history rows older than historyKeep are pruned.
 --
 -- Two runs never overlap: a second one (the next pg_cron tick while this one waits on a
 -- lock) returns at once with a NOTICE naming the first (parting._run_lock's guard row, which
 -- only pgpart's roles can take). A step that fails is logged and rolled back alone, and the
--- run goes on; after a failed (or skipped) 'create' the family's later 'create' steps are
--- held for the next run (counted as 'create:held'), so premade partitions never leave a gap;
--- 'drain' steps go on. A cancel or statement_timeout during a step is logged like a failure,
+-- run goes on; after a failed (or skipped) 'create', 'retire' or 'tablespace' step the
+-- family's later steps of that kind are held for the next run (counted as 'create:held'
+-- and so on): premade partitions never leave a gap, and retention and moves go oldest
+-- first, which is what lets the next run's plan read only what is due; 'drain' steps go on. A cancel or statement_timeout during a step is logged like a failure,
 -- the run stops, lets go of the guard and ends with the cancel's error; near a
 -- statement_timeout it starts no step it could not finish in time.
 --
@@ -23,7 +26,8 @@ DECLARE
   v_step record;
   v_status text;
   v_batches integer;
-  v_create_failed boolean;
+  v_failed text[];
+  v_cfg parting.config;
   v_started timestamptz;
   v_done jsonb;
   v_holder text;
@@ -64,7 +68,7 @@ BEGIN
      ORDER BY c.model
   LOOP
     v_started := clock_timestamp();
-    v_create_failed := false;
+    v_failed := ARRAY[]::text[];
     v_done := '{}';
     FOR v_step IN SELECT s.step, s.arg FROM parting._steps(v_root) s LOOP
       IF v_step.step = 'cancelled' THEN
@@ -78,8 +82,8 @@ BEGIN
                                                coalesce((v_done ->> (v_step.step || ':not started (statement_timeout)'))::integer, 0) + 1);
         CONTINUE;
       END IF;
-      IF v_step.step = 'create' AND v_create_failed THEN
-        v_done := v_done || jsonb_build_object('create:held', coalesce((v_done ->> 'create:held')::integer, 0) + 1);
+      IF v_step.step = ANY (v_failed) THEN
+        v_done := v_done || jsonb_build_object(v_step.step || ':held', coalesce((v_done ->> (v_step.step || ':held'))::integer, 0) + 1);
         CONTINUE;
       END IF;
       v_batches := 0;
@@ -91,7 +95,9 @@ BEGIN
         -- A drain that never catches up (writers faster than batches) yields to the next run.
         EXIT WHEN v_status <> 'more' OR v_batches >= 1000;
       END LOOP;
-      v_create_failed := v_create_failed OR (v_step.step = 'create' AND v_status IN ('failed', 'skipped', 'cancelled'));
+      IF v_step.step IN ('create', 'retire', 'tablespace') AND v_status IN ('failed', 'skipped', 'cancelled') THEN
+        v_failed := v_failed || v_step.step;
+      END IF;
       v_done := v_done || jsonb_build_object(
                   v_step.step || ':' || v_status,
                   coalesce((v_done ->> (v_step.step || ':' || v_status))::integer, 0) + 1);
@@ -100,6 +106,18 @@ BEGIN
         EXIT;
       END IF;
     END LOOP;
+    -- Statistics of the parents, once the family's partitions changed.
+    v_cfg := parting._model(v_root);
+    IF v_cancelled IS NULL AND v_cfg.analyze_parents
+       AND EXISTS (SELECT FROM jsonb_object_keys(v_done) k WHERE k IN ('create:done', 'drain:done', 'retire:done', 'expire:done')) THEN
+      v_status := parting._step(v_root, 'analyze', NULL);
+      COMMIT;
+      PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+      v_done := v_done || jsonb_build_object('analyze:' || v_status, 1);
+      IF v_status = 'cancelled' THEN
+        v_cancelled := 'analyze';
+      END IF;
+    END IF;
     INSERT INTO parting.history (model, action, detail, duration)
     VALUES (v_root, 'maintained', v_done, clock_timestamp() - v_started);
     COMMIT;
@@ -107,6 +125,11 @@ BEGIN
     EXIT models WHEN v_cancelled IS NOT NULL;
   END LOOP;
 
+  IF v_cancelled IS NULL THEN
+    PERFORM parting._prune_history();
+    COMMIT;
+    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  END IF;
   PERFORM parting._run_unlock();
   COMMIT;
   PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
@@ -118,4 +141,4 @@ END;
 $$;
 
 COMMENT ON PROCEDURE parting.run_maintenance(text) IS
-$c$Makes partitions premake ahead (catching up after downtime, no gaps), moves rows out of default partitions, applies retention (detach, archive or drop, dependents first) and moves archives to archiveTablespace: one short transaction per step, each lock under lock_timeout with bounded retries, every step in parting.history, a failure logged without stopping the run. A second concurrent run returns at once.$c$;
+$c$Makes partitions premake ahead (then catches up after downtime, catchUp a run), moves rows out of default partitions, applies retention (detach, archive or drop, dependents first), moves families to their tiers' tablespaces and detached and archived ones to detachTablespace and archiveTablespace, drops detached and archived families past dropAfter, ANALYZEs changed parents when the config asks, prunes parting.history past historyKeep: one short transaction per step, each lock under lock_timeout with bounded retries, every step in parting.history, a failure logged without stopping the run. A second concurrent run returns at once.$c$;

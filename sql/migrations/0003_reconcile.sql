@@ -46,3 +46,20 @@ INSERT INTO parting.run_guard DEFAULT VALUES;
 
 -- Retired: parting._cron_job() returned the job's id alone; it now returns its schedule too.
 DROP FUNCTION IF EXISTS parting._cron_job();
+-- Retired: archives are moved by parting._move_family, with tiers and detached tables.
+DROP FUNCTION IF EXISTS parting._archive_tablespace(parting.config, text);
+
+-- Operating for years: where detached tables go, storage tiers for ageing partitions, when
+-- detached and archived tables are dropped, how much backlog a run takes on, how long the
+-- history is kept, and whether a run ANALYZEs the parents it changed.
+ALTER TABLE parting.config ADD COLUMN detach_tablespace text;
+ALTER TABLE parting.config ADD COLUMN tiers jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(tiers) = 'array');
+ALTER TABLE parting.config ADD COLUMN retention_drop_after text;
+ALTER TABLE parting.config ADD COLUMN catch_up integer NOT NULL DEFAULT 100 CHECK (catch_up > 0);
+ALTER TABLE parting.config ADD COLUMN history_keep text NOT NULL DEFAULT '30 days';
+ALTER TABLE parting.config ADD COLUMN analyze_parents boolean NOT NULL DEFAULT false;
+-- Pruning the history by age, a bounded batch per run.
+CREATE INDEX history_at_idx ON parting.history (at);
+-- The few families a run must finish (a drain cut short, a concurrent detach interrupted),
+-- found without reading every detached table's row.
+CREATE INDEX offline_unfinished_idx ON parting.offline (model, suffix) WHERE state IN ('filling', 'detaching');

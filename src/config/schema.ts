@@ -35,6 +35,19 @@ const retention = z.strictObject({
   keep: z.union([z.string(), z.number()]),
   /** What happens to partitions past `keep`. `drop` is never the default. */
   action: z.enum(['detach', 'archive', 'drop']).default('detach'),
+  /**
+   * Drop the detached or archived tables once all their rows are older than this, e.g.
+   * `'7 years'` (integer ranges: a number of partitions, like `keep`). Longer than `keep`;
+   * only with `action: 'detach'` or `'archive'`. Never dropped when omitted.
+   */
+  dropAfter: z.union([z.string(), z.number()]).optional(),
+});
+
+const tier = z.strictObject({
+  /** Move a partition once all its rows are older than this, e.g. `'3 months'` (integer ranges: a number of partitions, like `keep`). */
+  moveAfter: z.union([z.string(), z.number()]),
+  /** The tablespace it moves to, tables and indexes: made beforehand by a superuser (`CREATE TABLESPACE`). */
+  tablespace: identifier,
 });
 
 const rangePartition = z.strictObject({
@@ -52,6 +65,12 @@ const rangePartition = z.strictObject({
   /** Add a DEFAULT partition that catches rows no partition covers. */
   default: z.boolean().default(false),
   retention: retention.optional(),
+  /**
+   * Storage tiers for attached partitions as they age, youngest first: each family (the
+   * model's partition and its dependents' of the same key) moves to the tablespace of the
+   * oldest tier whose `moveAfter` it has passed.
+   */
+  tiers: z.array(tier).max(10).default([]),
 });
 
 const listPartition = z.strictObject({
@@ -89,6 +108,8 @@ const model = z.strictObject({
   tablespace: identifier.optional(),
   /** Tablespace for archived partitions. */
   archiveTablespace: identifier.optional(),
+  /** Tablespace for partitions retention (or `detach_partition`) leaves detached. */
+  detachTablespace: identifier.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -106,6 +127,18 @@ export const configSchema = z.strictObject({
   archiveSchema: identifier.default('archive'),
   /** Rows of a DEFAULT partition moved per transaction when draining them into a new partition. */
   drainBatch: z.number().int().min(1).max(1_000_000).default(10000),
+  /**
+   * Backlog work a run does per model, at most: partitions older than the current one made
+   * after downtime (the current and premade ones always come first), and tier moves.
+   */
+  catchUp: z.number().int().min(1).max(100_000).default(100),
+  /** How long `parting.history` keeps its rows, e.g. `'30 days'`: maintenance prunes older ones. */
+  historyKeep: z.string().default('30 days'),
+  /**
+   * ANALYZE the partitioned parents of a family after a run attached or detached any of its
+   * partitions (autovacuum never analyzes a partitioned table itself).
+   */
+  analyze: z.boolean().default(false),
   /**
    * A pg_cron schedule for `CALL parting.run_maintenance()`, e.g. `'0 * * * *'`, `'30 seconds'` or
    * `'@hourly'`; install.sql calls `parting.schedule(<it>)`. None when omitted: run maintenance yourself.

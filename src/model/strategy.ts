@@ -46,12 +46,13 @@ const KEEP_UNIT_DAYS: Record<string, number> = { hour: 1 / 24, day: 1, week: 7, 
  * A retention `keep` as a PostgreSQL interval (`'12 months'`, `'90 days'`) and whether it is
  * longer than MAX_KEEP_YEARS; null when it is not a positive duration.
  */
-export function parseKeep(keep: string): { interval: string; tooLong: boolean } | null {
+export function parseKeep(keep: string): { interval: string; tooLong: boolean; days: number } | null {
   const m = /^\s*(\d+)\s+(hour|day|week|month|year)s?\s*$/i.exec(keep);
   if (!m || Number(m[1]) < 1) return null;
   const n = Number(m[1]);
   const unit = m[2]!.toLowerCase();
-  return { interval: `${n} ${unit}${n === 1 ? '' : 's'}`, tooLong: n * KEEP_UNIT_DAYS[unit]! > MAX_KEEP_YEARS * KEEP_UNIT_DAYS.year! };
+  const days = n * KEEP_UNIT_DAYS[unit]!;
+  return { interval: `${n} ${unit}${n === 1 ? '' : 's'}`, tooLong: days > MAX_KEEP_YEARS * KEEP_UNIT_DAYS.year!, days };
 }
 
 /** True when the time zone name is known (to the ICU data Node ships, a superset of PostgreSQL's common names). */

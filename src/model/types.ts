@@ -25,7 +25,10 @@ export interface RangeStrategy {
   premake: number;
   initial: boolean;
   default: boolean;
-  retention: { keep: string; action: 'detach' | 'archive' | 'drop' } | null;
+  /** keep and dropAfter: an interval for time keys, a number of partitions for integer keys. */
+  retention: { keep: string; action: 'detach' | 'archive' | 'drop'; dropAfter: string | null } | null;
+  /** Storage tiers, youngest first; moveAfter written like keep. */
+  tiers: { moveAfter: string; tablespace: string }[];
 }
 
 export interface ListStrategy {
@@ -80,6 +83,7 @@ export interface Model {
   referenceKey: string[] | null;
   tablespace: string | null;
   archiveTablespace: string | null;
+  detachTablespace: string | null;
   lockTimeout: string;
   /** How many times a maintenance step asks for its locks before it is skipped. */
   lockTries: number;
@@ -87,6 +91,12 @@ export interface Model {
   archiveSchema: string;
   /** Rows of the DEFAULT partition moved per transaction when draining it. */
   drainBatch: number;
+  /** Backlog partitions made, and tier moves made, per run at most. */
+  catchUp: number;
+  /** How long parting.history keeps its rows (an interval). */
+  historyKeep: string;
+  /** ANALYZE the parents after a run attached or detached partitions. */
+  analyze: boolean;
   /** What pgpart changed or added, printed as comments in the build output. */
   notes: string[];
 }

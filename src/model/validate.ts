@@ -28,6 +28,8 @@ export function validate(input: unknown): Project {
   const issues: Issues = [];
   if (!isTimeZone(config.timezone)) issues.push({ path: ['timezone'], message: `unknown time zone "${config.timezone}"` });
   checkArchiveSchema(config, issues);
+  const keep = parseKeep(config.historyKeep);
+  if (!keep) issues.push({ path: ['historyKeep'], message: `${JSON.stringify(config.historyKeep)} is not a duration such as '30 days' or '6 months'` });
   const order = familyOrder(config, issues);
   const models = new Map<string, Model>();
   if (!issues.length) {
@@ -155,10 +157,14 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
     referenceKey: m.primaryKey ?? null,
     tablespace: m.tablespace ?? null,
     archiveTablespace: m.archiveTablespace ?? null,
+    detachTablespace: m.detachTablespace ?? null,
     lockTimeout: config.lockTimeout,
     lockTries: config.lockTries,
     archiveSchema: config.archiveSchema,
     drainBatch: config.drainBatch,
+    catchUp: config.catchUp,
+    historyKeep: parseKeep(config.historyKeep)!.interval,
+    analyze: config.analyze,
     notes,
   };
 }
@@ -200,7 +206,6 @@ function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Colu
   const premake = p.premake ?? config.premake;
   const timezone = p.timezone ?? config.timezone;
   if (p.timezone !== undefined && !isTimeZone(p.timezone)) issues.push({ path: [...at, 'timezone'], message: `unknown time zone "${p.timezone}"` });
-  let retention: RangeStrategy['retention'] = null;
   if (isTimeType(col.type)) {
     const unit = typeof p.interval === 'string' ? parseInterval(p.interval) : null;
     if (!unit) {
@@ -211,29 +216,72 @@ function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Colu
       issues.push({ path: [...at, 'interval'], message: 'hourly partitions need a timestamp or timestamptz column, not date' });
       return null;
     }
-    if (p.retention) {
-      const keep = typeof p.retention.keep === 'string' ? parseKeep(p.retention.keep) : null;
-      if (!keep) issues.push({ path: [...at, 'retention', 'keep'], message: `${JSON.stringify(p.retention.keep)} is not a duration such as '12 months' or '90 days'` });
-      else if (keep.tooLong) issues.push({ path: [...at, 'retention', 'keep'], message: `${JSON.stringify(p.retention.keep)} is longer than ${MAX_KEEP_YEARS} years, the longest keep pgpart accepts` });
-      else retention = { keep: keep.interval, action: p.retention.action };
-    }
-    return { kind: 'range', column: col.name, keyType: col.type, unit, width: null, timezone, premake, initial: p.initial, default: p.default, retention };
+    const ages = agesOf(p, at, issues, (v, path, what) => {
+      const keep = typeof v === 'string' ? parseKeep(v) : null;
+      if (!keep) issues.push({ path, message: `${JSON.stringify(v)} is not a duration such as '12 months' or '90 days'` });
+      else if (keep.tooLong) issues.push({ path, message: `${JSON.stringify(v)} is longer than ${MAX_KEEP_YEARS} years, the longest ${what} pgpart accepts` });
+      else return { text: keep.interval, size: keep.days };
+      return null;
+    });
+    return { kind: 'range', column: col.name, keyType: col.type, unit, width: null, timezone, premake, initial: p.initial, default: p.default, ...ages };
   }
   if (isIntegerType(col.type)) {
     if (typeof p.interval !== 'number' || !Number.isSafeInteger(p.interval) || p.interval < 1) {
       issues.push({ path: [...at, 'interval'], message: `an integer column needs a positive integer width, got ${JSON.stringify(p.interval)}` });
       return null;
     }
-    if (p.retention) {
-      const k = p.retention.keep;
-      if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) issues.push({ path: [...at, 'retention', 'keep'], message: `an integer range keeps a positive whole number of partitions, got ${JSON.stringify(k)}` });
-      else if (k > MAX_KEEP_PARTITIONS) issues.push({ path: [...at, 'retention', 'keep'], message: `an integer range keeps at most ${MAX_KEEP_PARTITIONS} partitions, got ${k}` });
-      else retention = { keep: String(k), action: p.retention.action };
-    }
-    return { kind: 'range', column: col.name, keyType: 'integer', unit: null, width: p.interval, timezone, premake, initial: p.initial, default: p.default, retention };
+    const ages = agesOf(p, at, issues, (k, path, what) => {
+      const says = what === 'keep' ? 'an integer range keeps' : `an integer range's ${what} counts`;
+      if (typeof k !== 'number' || !Number.isSafeInteger(k) || k < 1) issues.push({ path, message: `${says} a positive whole number of partitions, got ${JSON.stringify(k)}` });
+      else if (k > MAX_KEEP_PARTITIONS) issues.push({ path, message: `${says} at most ${MAX_KEEP_PARTITIONS} partitions, got ${k}` });
+      else return { text: String(k), size: k };
+      return null;
+    });
+    return { kind: 'range', column: col.name, keyType: 'integer', unit: null, width: p.interval, timezone, premake, initial: p.initial, default: p.default, ...ages };
   }
   issues.push({ path: [...at, 'column'], message: `column "${col.name}" is ${col.type}; range partitioning needs timestamptz, timestamp, date, smallint, integer or bigint` });
   return null;
+}
+
+type RangeConfig = Extract<NonNullable<ModelConfig['partition']>, { by: 'range' }>;
+type Age = { text: string; size: number } | null;
+
+/**
+ * A range model's ages, each parsed by `parse` (durations for time keys, partition counts
+ * for integer keys): retention keep and dropAfter, and the tiers' moveAfter. Tiers must
+ * grow older one after the other and end before keep (a partition is retired there), and
+ * dropAfter must come after keep and needs something kept to drop.
+ */
+function agesOf(p: RangeConfig, at: (string | number)[], issues: Issues,
+  parse: (v: string | number, path: (string | number)[], what: string) => Age): Pick<RangeStrategy, 'retention' | 'tiers'> {
+  let retention: RangeStrategy['retention'] = null;
+  let keep: Age = null;
+  if (p.retention) {
+    const path = [...at, 'retention'];
+    keep = parse(p.retention.keep, [...path, 'keep'], 'keep');
+    let dropAfter: Age = null;
+    if (p.retention.dropAfter !== undefined) {
+      dropAfter = parse(p.retention.dropAfter, [...path, 'dropAfter'], 'dropAfter');
+      if (dropAfter && p.retention.action === 'drop') {
+        issues.push({ path: [...path, 'dropAfter'], message: "action 'drop' drops partitions at keep already: dropAfter is for 'detach' or 'archive'" });
+      } else if (dropAfter && keep && dropAfter.size <= keep.size) {
+        issues.push({ path: [...path, 'dropAfter'], message: `${JSON.stringify(p.retention.dropAfter)} must be longer than keep (${JSON.stringify(p.retention.keep)}): tables are dropped after they are retired` });
+      }
+    }
+    if (keep) retention = { keep: keep.text, action: p.retention.action, dropAfter: dropAfter?.text ?? null };
+  }
+  const tiers: RangeStrategy['tiers'] = [];
+  let last: Age = null;
+  p.tiers.forEach((t, i) => {
+    const path = [...at, 'tiers', i, 'moveAfter'];
+    const age = parse(t.moveAfter, path, 'moveAfter');
+    if (!age) return;
+    if (last && age.size <= last.size) issues.push({ path, message: `${JSON.stringify(t.moveAfter)} must be older than the tier before it: list tiers youngest first` });
+    else if (keep && age.size >= keep.size) issues.push({ path, message: `${JSON.stringify(t.moveAfter)} is not younger than retention keep (${JSON.stringify(p.retention!.keep)}): partitions are retired before they reach this tier` });
+    last = age;
+    tiers.push({ moveAfter: age.text, tablespace: t.tablespace });
+  });
+  return { retention, tiers };
 }
 
 /** Adds the dependent's foreign-key and key columns and describes its link to the parent. */

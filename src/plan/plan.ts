@@ -36,10 +36,17 @@ export interface ConfigRow {
   indexes: { kind: IndexSpec['kind']; columns: string[]; method: string; tag: string }[];
   tablespace: string | null;
   archive_tablespace: string | null;
+  detach_tablespace: string | null;
+  /** Storage tiers, youngest first: move_after is an interval (time keys) or a partition count (integer keys). */
+  tiers: { move_after: string; tablespace: string }[];
+  retention_drop_after: string | null;
   lock_timeout: string;
   lock_tries: number;
   archive_schema: string;
   drain_batch: number;
+  catch_up: number;
+  history_keep: string;
+  analyze_parents: boolean;
 }
 
 /** A column of a model's parent table, as the config defines it. */
@@ -138,6 +145,7 @@ function configRow(m: Model): ConfigRow {
     premake: range?.premake ?? 0,
     retention_keep: range?.retention?.keep ?? null,
     retention_action: range?.retention?.action ?? null,
+    retention_drop_after: range?.retention?.dropAfter ?? null,
     default_partition: s.default,
     fk_columns: m.link?.columns ?? null,
     ref_columns: m.link?.refColumns ?? null,
@@ -146,9 +154,14 @@ function configRow(m: Model): ConfigRow {
     indexes: m.indexes.map(({ kind, columns, using, tag }) => ({ kind, columns, method: using, tag })),
     tablespace: m.tablespace,
     archive_tablespace: m.archiveTablespace,
+    detach_tablespace: m.detachTablespace,
+    tiers: range?.tiers.map((t) => ({ move_after: t.moveAfter, tablespace: t.tablespace })) ?? [],
     lock_timeout: m.lockTimeout,
     lock_tries: m.lockTries,
     archive_schema: m.archiveSchema,
     drain_batch: m.drainBatch,
+    catch_up: m.catchUp,
+    history_keep: m.historyKeep,
+    analyze_parents: m.analyze,
   };
 }

@@ -38,9 +38,9 @@ async function retentionSetup(c: pg.Client): Promise<void> {
 
 /** What every retention suite checks after its run: the kept months and the new ones. */
 async function assertKeptAndCreated(c: pg.Client): Promise<void> {
-  // Attached: the kept months (month -1 was never made: catch-up starts at the newest
-  // partition at or before the current one) and current+1, +2.
-  const attached = [month(-2), month(0), month(1), month(2)];
+  // Attached: the kept months, current+1, +2, and month -1, missed between the newest
+  // partition before the current one and the current one.
+  const attached = [month(-2), month(-1), month(0), month(1), month(2)];
   assert.equal(await partitionsOf(c, 'tweet'), attached.map((m) => `tweet_${m.suffix}`));
   assert.equal(await partitionsOf(c, 'star'), attached.map((m) => `star_${m.suffix}`));
   for (const m of KEPT) {
@@ -52,9 +52,9 @@ async function assertKeptAndCreated(c: pg.Client): Promise<void> {
   assert.is(await joinedStars(c), 4);
 }
 
-/** History of the run: created +1, +2, then per old month the retire lines, then maintained. */
+/** History of the run: created +1, +2 and the missed -1, then per old month the retire lines, then maintained. */
 function retentionLines(perFamily: (s: string) => string[]): string[] {
-  return [...createdLines([month(1), month(2)]), ...OLD.flatMap((m) => perFamily(m.suffix)), 'maintained tweet'];
+  return [...createdLines([month(1), month(2), month(-1)]), ...OLD.flatMap((m) => perFamily(m.suffix)), 'maintained tweet'];
 }
 
 const RetDetach = dbSuite('run_maintenance: retention keep 2 months, action detach', 'maint_ret_detach',
@@ -66,7 +66,7 @@ RetDetach('months older than keep are detached (tables kept, out of pg_inherits)
   await call(c);
   const h = await historySince(c, since);
   assert.equal(lines(h), retentionLines((s) => [`detached star star_${s}`, `detached tweet tweet_${s}`]));
-  assert.equal(h.at(-1)!.detail, { 'create:done': 2, 'retire:done': 2 });
+  assert.equal(h.at(-1)!.detail, { 'create:done': 3, 'retire:done': 2 });
   assert.equal(h.filter((r) => r.action === 'detached').map((r) => r.detail!.then), ['detach', 'detach', 'detach', 'detach']);
 
   await assertKeptAndCreated(c);
@@ -98,7 +98,7 @@ RetArchive('months older than keep are archived: in schema archive, attached to 
   assert.equal(lines(h), retentionLines((s) => [
     `detached star star_${s}`, `detached tweet tweet_${s}`, `archived tweet tweet_${s}`, `archived star star_${s}`,
   ]));
-  assert.equal(h.at(-1)!.detail, { 'create:done': 2, 'retire:done': 2 });
+  assert.equal(h.at(-1)!.detail, { 'create:done': 3, 'retire:done': 2 });
   assert.equal(h.filter((r) => r.action === 'archived').map((r) => r.detail),
     OLD.flatMap(() => [{ into: 'archive.tweet' }, { into: 'archive.star' }]));
 
@@ -134,7 +134,7 @@ RetDrop('months older than keep are detached then dropped, star before tweet', a
   assert.equal(lines(h), retentionLines((s) => [
     `detached star star_${s}`, `detached tweet tweet_${s}`, `dropped star star_${s}`, `dropped tweet tweet_${s}`,
   ]));
-  assert.equal(h.at(-1)!.detail, { 'create:done': 2, 'retire:done': 2 });
+  assert.equal(h.at(-1)!.detail, { 'create:done': 3, 'retire:done': 2 });
 
   await assertKeptAndCreated(c);
   for (const m of OLD) {
@@ -226,10 +226,12 @@ Space('one run archives the old months and moves their tables and indexes into t
     assert.ok(spaces.length >= 4, `tables and indexes found: ${JSON.stringify(spaces)}`);
     assert.equal(spaces.filter((s) => s.space !== SPACE), [], `after one run, everything of ${m.suffix} is in ${SPACE}`);
   }
-  assert.equal(h.filter((r) => r.action === 'moved').map((r) => `${r.model} ${r.partition} ${JSON.stringify(r.detail)}`),
+  const moved = h.filter((r) => r.action === 'moved');
+  assert.equal(moved.map((r) => `${r.model} ${r.partition} ${r.detail!.tablespace} ${r.detail!.from} ${r.detail!.why}`),
     OLD.flatMap((m) => [
-      `tweet tweet_${m.suffix} {"tablespace":"${SPACE}"}`, `star star_${m.suffix} {"tablespace":"${SPACE}"}`,
+      `tweet tweet_${m.suffix} ${SPACE} pg_default archiveTablespace`, `star star_${m.suffix} ${SPACE} pg_default archiveTablespace`,
     ]));
+  assert.ok(moved.every((r) => typeof r.detail!.bytes === 'number' && r.detail!.bytes > 0), 'each move logs the bytes it moved');
   assert.is(await count(c, 'archive.tweet'), 6);
   assert.equal(await column(c, `SELECT DISTINCT tablespace::text FROM parting.partitions() WHERE state = 'archived'`), [SPACE]);
 });

@@ -1,0 +1,20 @@
+-- Refuses a tablespace that does not exist or that the current role may not create
+-- tables in, naming the model and what to do, before any lock is taken.
+CREATE OR REPLACE FUNCTION parting._tablespace_usable(p_cfg parting.config, p_tablespace text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_tablespace t WHERE t.spcname = p_tablespace) THEN
+    RAISE EXCEPTION 'tablespace "%" does not exist (model "%")', p_tablespace, p_cfg.model
+      USING ERRCODE = 'undefined_object',
+            HINT = 'a superuser makes it: CREATE TABLESPACE … LOCATION …; or take it out of the config';
+  END IF;
+  IF p_tablespace NOT IN ('pg_default') AND NOT has_tablespace_privilege(p_tablespace, 'CREATE') THEN
+    RAISE EXCEPTION 'role % may not create tables in tablespace "%" (model "%")', current_user, p_tablespace, p_cfg.model
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = format('GRANT CREATE ON TABLESPACE %I TO %I', p_tablespace, current_user);
+  END IF;
+END;
+$$;
