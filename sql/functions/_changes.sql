@@ -50,6 +50,7 @@ BEGIN
                'choose one it knows (SELECT name FROM pg_timezone_names)', v_cfg.model, v_cfg.timezone));
       CONTINUE;
     END IF;
+    v_out := v_out || ARRAY(SELECT x FROM parting._change_tablespaces(v_cfg) x);
     v_old := NULL;
     IF to_regclass('parting.config') IS NOT NULL THEN
       SELECT * INTO v_old FROM parting.config WHERE model = v_cfg.model;

@@ -7,7 +7,8 @@
 --   retire      <suffix> parting._plan_retire: partitions past retention keep, oldest first
 --   tablespace  <value>  parting._plan_tablespace: families not in the tablespace the config
 --                        puts them in (tiers, archiveTablespace, detachTablespace)
---   expire      <suffix> parting._plan_expire: detached and archived families past dropAfter
+--   expire      <suffix> parting._plan_expire: detached and archived families past dropAfter,
+--                        then this run's retirees already past it
 -- A create or drain is listed only when some member of its family is missing and the family
 -- is not detached or archived (it stays so until attach_partition); a partition both missed
 -- and holding default rows is drained. TimeZone is pinned so key values read out of tables
@@ -24,6 +25,8 @@ DECLARE
   v_cutoff text;
   v_retire text[];
   v_retire_values text[];
+  v_expiring text[];
+  v_drop text;
 BEGIN
   IF p_root.strategy = 'range' THEN
     v_cur := parting._current(p_root);
@@ -50,7 +53,15 @@ BEGIN
     INTO v_retire, v_retire_values
     FROM parting._plan_retire(p_root, v_cutoff) r;
   RETURN QUERY SELECT 'retire'::text, r FROM unnest(v_retire) AS r;
+  -- Retirees already past dropAfter are dropped after their retire, not moved first.
+  v_drop := CASE WHEN p_root.retention_drop_after IS NOT NULL AND p_root.retention_action IN ('detach', 'archive')
+                 THEN (parting._bound(p_root, parting._cutoff(p_root, v_cur, p_root.retention_drop_after))).lower END;
+  SELECT coalesce(array_agg(r.v ORDER BY r.i) FILTER (WHERE v_drop IS NOT NULL AND parting._ord(p_root, r.v) < parting._ord(p_root, v_drop)), '{}'),
+         coalesce(array_agg(r.v ORDER BY r.i) FILTER (WHERE v_drop IS NULL OR parting._ord(p_root, r.v) >= parting._ord(p_root, v_drop)), '{}')
+    INTO v_expiring, v_retire_values
+    FROM unnest(v_retire_values) WITH ORDINALITY AS r(v, i);
   RETURN QUERY SELECT 'tablespace'::text, t.value FROM parting._plan_tablespace(p_root, v_cur, v_cutoff, v_retire_values) t ORDER BY t.n;
   RETURN QUERY SELECT 'expire'::text, e.suffix FROM parting._plan_expire(p_root, v_cur) e ORDER BY e.n;
+  RETURN QUERY SELECT 'expire'::text, (parting._bound(p_root, x.v)).suffix FROM unnest(v_expiring) WITH ORDINALITY AS x(v, i) ORDER BY x.i;
 END;
 $$;

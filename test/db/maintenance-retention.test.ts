@@ -8,15 +8,11 @@
 //
 // now() is real, so every key is a month counted from the current UTC month (month(k)).
 
-import { chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { adminUrl, newClient } from '../harness/db.js';
+import { createTablespace, type Tablespace } from '../harness/tablespace.js';
 import { installed } from '../harness/install.js';
 import { column, ensure, logged, month, monthlyTweetStar, rows, scalar, type Month } from './helpers.js';
 import {
@@ -151,58 +147,28 @@ RetDrop.run();
 
 // ── archive tablespace ─────────────────────────────────────────────────────
 
-const SPACE = `pgpart_arch_${randomBytes(4).toString('hex')}`;
-let spaceDir: string | undefined;
+let space: Tablespace | undefined;
 
-function archiveTablespaceConfig(): ConfigInput {
+function archiveTablespaceConfig(name: string): ConfigInput {
   const cfg = withRetention(monthlyTweetStar({ premake: 2, initial: false }), '2 months', 'archive') as ConfigInput & {
     models: Record<string, { archiveTablespace?: string }>;
   };
-  cfg.models.tweet!.archiveTablespace = SPACE;
-  cfg.models.star!.archiveTablespace = SPACE;
+  cfg.models.tweet!.archiveTablespace = name;
+  cfg.models.star!.archiveTablespace = name;
   return cfg;
-}
-
-/** As superuser: a tablespace in a fresh temp dir owned by the server's OS user (the data directory's owner). */
-async function createTablespace(): Promise<void> {
-  const admin = newClient(adminUrl());
-  await admin.connect();
-  try {
-    const dataDir = String(await scalar(admin, 'SHOW data_directory'));
-    spaceDir = mkdtempSync(join(tmpdir(), 'pgpart-space-'));
-    // As root the harness runs the server as another OS user, which must own the directory.
-    if (process.getuid?.() === 0) {
-      const owner = statSync(dataDir);
-      chownSync(spaceDir, owner.uid, owner.gid);
-    }
-    await admin.query(`CREATE TABLESPACE ${SPACE} LOCATION '${spaceDir.replace(/'/g, "''")}'`);
-  } finally {
-    await admin.end().catch(() => {});
-  }
-}
-
-async function dropTablespace(): Promise<void> {
-  const admin = newClient(adminUrl());
-  await admin.connect();
-  try {
-    await admin.query(`DROP TABLESPACE IF EXISTS ${SPACE}`);
-  } finally {
-    await admin.end().catch(() => {});
-  }
-  if (spaceDir) rmSync(spaceDir, { recursive: true, force: true });
 }
 
 const Space = suite<DbContext>('run_maintenance: archived partitions move to archiveTablespace', {});
 Space.before(async (ctx) => {
   await logged('archive tablespace: setup', async () => {
-    await createTablespace();
-    ctx.db = await installed('maint_space', archiveTablespaceConfig());
+    space = await createTablespace('pgpart_arch');
+    ctx.db = await installed('maint_space', archiveTablespaceConfig(space.name));
     await retentionSetup(ctx.db.client);
   });
 });
 Space.after(async (ctx) => {
   await ctx.db?.drop();
-  await dropTablespace();
+  await space?.drop();
 });
 
 /** Tables and indexes of the archived partitions of one month, with their tablespace (NULL: the database's). */
@@ -224,16 +190,16 @@ Space('one run archives the old months and moves their tables and indexes into t
   for (const m of OLD) {
     const spaces = await relSpaces(c, m);
     assert.ok(spaces.length >= 4, `tables and indexes found: ${JSON.stringify(spaces)}`);
-    assert.equal(spaces.filter((s) => s.space !== SPACE), [], `after one run, everything of ${m.suffix} is in ${SPACE}`);
+    assert.equal(spaces.filter((s) => s.space !== space!.name), [], `after one run, everything of ${m.suffix} is in ${space!.name}`);
   }
   const moved = h.filter((r) => r.action === 'moved');
   assert.equal(moved.map((r) => `${r.model} ${r.partition} ${r.detail!.tablespace} ${r.detail!.from} ${r.detail!.why}`),
     OLD.flatMap((m) => [
-      `tweet tweet_${m.suffix} ${SPACE} pg_default archiveTablespace`, `star star_${m.suffix} ${SPACE} pg_default archiveTablespace`,
+      `tweet tweet_${m.suffix} ${space!.name} pg_default archiveTablespace`, `star star_${m.suffix} ${space!.name} pg_default archiveTablespace`,
     ]));
   assert.ok(moved.every((r) => typeof r.detail!.bytes === 'number' && r.detail!.bytes > 0), 'each move logs the bytes it moved');
   assert.is(await count(c, 'archive.tweet'), 6);
-  assert.equal(await column(c, `SELECT DISTINCT tablespace::text FROM parting.partitions() WHERE state = 'archived'`), [SPACE]);
+  assert.equal(await column(c, `SELECT DISTINCT tablespace::text FROM parting.partitions() WHERE state = 'archived'`), [space!.name]);
 });
 
 Space('a later run finds nothing left to move', async (ctx) => {
@@ -242,7 +208,7 @@ Space('a later run finds nothing left to move', async (ctx) => {
   const since = await lastHistoryId(c);
   await call(c);
   assert.equal(lines(await historySince(c, since)), ['maintained tweet']);
-  for (const m of OLD) assert.equal((await relSpaces(c, m)).filter((s) => s.space !== SPACE), []);
+  for (const m of OLD) assert.equal((await relSpaces(c, m)).filter((s) => s.space !== space!.name), []);
   assert.equal(await rows(c, `SELECT * FROM parting._plan(parting._model('tweet')) WHERE step <> 'create'`), []);
 });
 

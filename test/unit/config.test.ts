@@ -139,6 +139,48 @@ Config('an integer range keeping more than 1,000,000 partitions is refused; 0 ke
   validate(keep(1_000_000));
 });
 
+Config('tiers are kept youngest first, each older than the one before and younger than keep; the config row carries them', () => {
+  const tiers = (t: unknown[], retention?: unknown) => tweetStar((c) => {
+    c.models.tweet.partition.tiers = t;
+    if (retention) c.models.tweet.partition.retention = retention;
+  });
+  const ok = validate(tiers([{ moveAfter: '3 month', tablespace: 'warm' }, { moveAfter: '1 years', tablespace: 'cold' }], { keep: '2 years' }));
+  const tweetModel = ok.models.find((m) => m.name === 'tweet')!;
+  const star = ok.models.find((m) => m.name === 'star')!;
+  assert.equal(tweetModel.strategy.kind === 'range' && tweetModel.strategy.tiers,
+    [{ moveAfter: '3 months', tablespace: 'warm' }, { moveAfter: '1 year', tablespace: 'cold' }]);
+  assert.equal(star.strategy.kind === 'range' && star.strategy.tiers.map((t) => t.tablespace), ['warm', 'cold'], 'a dependent moves with its family');
+  expectIssue(tiers([{ moveAfter: '1 year', tablespace: 'cold' }, { moveAfter: '3 months', tablespace: 'warm' }]),
+    'models.tweet.partition.tiers.1.moveAfter', /^"3 months" must be older than the tier before it: list tiers youngest first$/);
+  expectIssue(tiers([{ moveAfter: '12 months', tablespace: 'cold' }], { keep: '12 months' }),
+    'models.tweet.partition.tiers.0.moveAfter', /^"12 months" is not younger than retention keep \("12 months"\): partitions are retired before they reach this tier$/);
+  expectIssue(tiers([{ moveAfter: 'later', tablespace: 'cold' }]), 'models.tweet.partition.tiers.0.moveAfter', /is not a duration/);
+  expectIssue(tiers([{ moveAfter: '3 months', tablespace: 'Cold' }]), 'models.tweet.partition.tiers.0.tablespace', /lower-case identifier/);
+  const integer = (moveAfter: unknown) => tweetStar((c) => (c.models.tweet.partition = { by: 'range', column: 'id', interval: 1000, tiers: [{ moveAfter, tablespace: 'cold' }] }));
+  validate(integer(10));
+  expectIssue(integer('3 months'), 'models.tweet.partition.tiers.0.moveAfter', /^an integer range's moveAfter counts a positive whole number of partitions, got "3 months"$/);
+});
+
+Config('retention dropAfter: longer than keep, and only where something is kept', () => {
+  const drop = (retention: unknown) => tweetStar((c) => (c.models.tweet.partition.retention = retention));
+  const ok = validate(drop({ keep: '12 months', action: 'archive', dropAfter: '7 years' })).models[0]!;
+  assert.equal(ok.strategy.kind === 'range' && ok.strategy.retention, { keep: '12 months', action: 'archive', dropAfter: '7 years' });
+  expectIssue(drop({ keep: '12 months', action: 'archive', dropAfter: '12 months' }), 'models.tweet.partition.retention.dropAfter',
+    /^"12 months" must be longer than keep \("12 months"\): tables are dropped after they are retired$/);
+  expectIssue(drop({ keep: '12 months', action: 'drop', dropAfter: '2 years' }), 'models.tweet.partition.retention.dropAfter',
+    /^action 'drop' drops partitions at keep already: dropAfter is for 'detach' or 'archive'$/);
+  expectIssue(drop({ keep: '12 months', dropAfter: 'never' }), 'models.tweet.partition.retention.dropAfter', /is not a duration/);
+});
+
+Config('historyKeep, catchUp and analyze: defaults, and bad values refused at their paths', () => {
+  const m = validate(tweetStar()).models[0]!;
+  assert.equal([m.historyKeep, m.catchUp, m.analyze], ['30 days', 100, false]);
+  const o = validate(tweetStar((c) => Object.assign(c, { historyKeep: '6 month', catchUp: 10, analyze: true }))).models[0]!;
+  assert.equal([o.historyKeep, o.catchUp, o.analyze], ['6 months', 10, true]);
+  expectIssue(tweetStar((c) => (c.historyKeep = 'forever')), 'historyKeep', /^"forever" is not a duration such as '30 days' or '6 months'$/);
+  expectIssue(tweetStar((c) => (c.catchUp = 0)), 'catchUp', />=\s*1/);
+});
+
 Config('drainBatch 0 and 2,000,000, lockTries 0 and 101 are refused at their paths', () => {
   expectIssue(tweetStar((c) => (c.drainBatch = 0)), 'drainBatch', />=\s*1/);
   expectIssue(tweetStar((c) => (c.drainBatch = 2_000_000)), 'drainBatch', /<=\s*1000000/);
