@@ -26,6 +26,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
+SET jit = off
 AS $$
 DECLARE
   v_cfg parting.config;
@@ -36,6 +37,10 @@ DECLARE
   v_oldest text;
   v_meta parting.meta;
   v_current text;
+  v_tables jsonb;
+  v_seen jsonb := '{}';
+  v_default name := (SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace
+                      WHERE d.datname = current_database());
 BEGIN
   FOR v_cfg IN SELECT * FROM parting.config c ORDER BY c.root_model, c.family_order, c.model LOOP
     v_parent := to_regclass(format('%I.%I', v_cfg.schema_name, v_cfg.table_name));
@@ -44,6 +49,15 @@ BEGIN
                           'the model''s parent table is gone'::text, 'install again: install.sql makes it'::text, false;
       CONTINUE;
     END IF;
+    -- The model's tables, read once (each query below would read them again: at thousands
+    -- of partitions that is most of the cost), with their tablespace.
+    v_tables := coalesce((SELECT jsonb_agg(jsonb_build_object('rel', t.rel::oid, 'relname', t.relname, 'suffix', t.suffix,
+                                                              'lower', t.lower, 'upper', t.upper, 'is_default', t.is_default,
+                                                              'state', t.state, 'spc', coalesce(ts.spcname, v_default)))
+                            FROM parting._tables(v_cfg) t
+                            JOIN pg_class r ON r.oid = t.rel
+                            LEFT JOIN pg_tablespace ts ON ts.oid = r.reltablespace), '[]');
+    v_seen := v_seen || jsonb_build_object(v_cfg.model, v_tables);
 
     -- The premake window of a range root.
     IF v_cfg.parent_model IS NULL AND v_cfg.strategy = 'range' THEN
@@ -63,8 +77,11 @@ BEGIN
       -- Gaps between attached partitions that no detached one fills.
       RETURN QUERY
       WITH b AS (
-        SELECT t.lower, t.upper, lead(t.lower) OVER (ORDER BY parting._ord(v_cfg, t.lower)) AS next_lower
-          FROM parting._tables(v_cfg) t WHERE NOT t.is_default AND t.state <> 'filling')
+        SELECT t.lower, t.upper,
+               lead(t.lower) OVER (ORDER BY CASE WHEN v_cfg.key_type = 'integer' THEN t.lower::numeric END,
+                                            CASE WHEN v_cfg.key_type = 'timestamptz' THEN t.lower::timestamptz END,
+                                            CASE WHEN v_cfg.key_type IN ('timestamp', 'date') THEN t.lower::timestamp END) AS next_lower
+          FROM jsonb_to_recordset(v_tables) AS t(rel regclass, relname text, suffix text, lower text, upper text, is_default boolean, state text, spc text) WHERE NOT t.is_default AND t.state <> 'filling')
       SELECT v_cfg.model, NULL::text, b.upper, 'gap'::text,
              format('no partition holds [%s, %s): its rows go to the default partition, or fail', b.upper, b.next_lower),
              'none: make the partitions of the gap with parting.ensure_partition, if it is not on purpose'::text, false
@@ -79,9 +96,10 @@ BEGIN
              CASE WHEN r.state = 'attached' THEN 'create it, with its foreign key (parting.ensure_partition)'
                   ELSE 'none: the family is detached; attach it back or drop it whole' END,
              r.state = 'attached'
-        FROM (SELECT t.*, up.model FROM parting.config up CROSS JOIN LATERAL parting._tables(up) t
-               WHERE up.model = v_cfg.parent_model) r
-       WHERE NOT EXISTS (SELECT FROM parting._tables(v_cfg) m WHERE m.suffix = r.suffix);
+        FROM (SELECT t.*, v_cfg.parent_model AS model
+                FROM jsonb_to_recordset(coalesce(v_seen -> v_cfg.parent_model, '[]'))
+                     AS t(rel regclass, relname text, suffix text, lower text, upper text, is_default boolean, state text, spc text)) r
+       WHERE NOT EXISTS (SELECT FROM jsonb_to_recordset(v_tables) AS m(suffix text) WHERE m.suffix = r.suffix);
     END IF;
 
     -- Tables that look like this model's partitions but that pgpart does not know.
@@ -110,26 +128,27 @@ BEGIN
                   WHEN k.confrelid IS DISTINCT FROM want.target THEN 'make it again, pointing at the parent''s partition of the same key'
                   ELSE 'validate it' END,
              want.target IS NOT NULL
-        FROM parting._tables(v_cfg) t
-       CROSS JOIN LATERAL (
-         SELECT coalesce(CASE WHEN o.model IS NOT NULL THEN to_regclass(format('%I.%I', o.schema_name, o.table_name)) END,
-                         to_regclass(format('%I.%I', up.schema_name, parting._name(up.table_name, t.suffix)))) AS target
-           FROM parting.config up LEFT JOIN parting.offline o ON o.model = up.model AND o.suffix = t.suffix
-          WHERE up.model = v_cfg.parent_model) want
-        LEFT JOIN pg_constraint k ON k.conrelid = t.rel AND k.contype = 'f' AND k.conname = parting._name(t.relname, v_cfg.fk_tag)
+        FROM jsonb_to_recordset(v_tables) AS t(rel regclass, relname text, suffix text, lower text, upper text, is_default boolean, state text, spc text)
+        -- The parent model's table of the same key, whatever its state (read above).
+        LEFT JOIN (SELECT p.rel AS target, p.suffix
+                     FROM jsonb_to_recordset(coalesce(v_seen -> v_cfg.parent_model, '[]')) AS p(rel regclass, suffix text)) want
+               ON want.suffix = t.suffix
+        LEFT JOIN pg_constraint k ON k.conrelid = t.rel AND k.contype = 'f'
+                                 AND k.conname = CASE WHEN octet_length(t.relname) + 1 + octet_length(v_cfg.fk_tag) <= 63
+                                                      THEN t.relname || '_' || v_cfg.fk_tag ELSE parting._name(t.relname, v_cfg.fk_tag) END
        WHERE k.oid IS NULL OR NOT k.convalidated OR k.confrelid IS DISTINCT FROM want.target;
     END IF;
 
     -- Indexes of the model (plain and per-partition unique ones: keys are PostgreSQL's to keep).
     RETURN QUERY
     SELECT v_cfg.model, t.rel::text, t.suffix, 'missing index'::text,
-           CASE WHEN x.indexrelid IS NULL THEN format('no %s (%s)', parting._name(t.relname, ix.tag), array_to_string(ix.columns, ', '))
-                ELSE format('%s is not valid', parting._name(t.relname, ix.tag)) END,
+           CASE WHEN x.indexrelid IS NULL THEN format('no %s (%s)', (CASE WHEN octet_length(t.relname) + 1 + octet_length(ix.tag) <= 63 THEN t.relname || '_' || ix.tag ELSE parting._name(t.relname, ix.tag) END), array_to_string(ix.columns, ', '))
+                ELSE format('%s is not valid', (CASE WHEN octet_length(t.relname) + 1 + octet_length(ix.tag) <= 63 THEN t.relname || '_' || ix.tag ELSE parting._name(t.relname, ix.tag) END)) END,
            'build it (CREATE INDEX; SHARE on the table while it builds)'::text, true
-      FROM parting._tables(v_cfg) t
+      FROM jsonb_to_recordset(v_tables) AS t(rel regclass, relname text, suffix text, lower text, upper text, is_default boolean, state text, spc text)
      CROSS JOIN LATERAL jsonb_to_recordset(v_cfg.indexes) AS ix(kind text, columns text[], method text, tag text)
       LEFT JOIN pg_class c ON c.relnamespace = (SELECT rr.relnamespace FROM pg_class rr WHERE rr.oid = t.rel)
-                          AND c.relname = parting._name(t.relname, ix.tag)
+                          AND c.relname = (CASE WHEN octet_length(t.relname) + 1 + octet_length(ix.tag) <= 63 THEN t.relname || '_' || ix.tag ELSE parting._name(t.relname, ix.tag) END)
       LEFT JOIN pg_index x ON x.indexrelid = c.oid AND x.indrelid = t.rel
      WHERE ix.kind IN ('index', 'local_unique') AND (x.indexrelid IS NULL OR NOT x.indisvalid);
 
@@ -138,10 +157,11 @@ BEGIN
     SELECT v_cfg.model, t.rel::text, t.suffix, 'missing bound check'::text,
            format('no valid %s CHECK (%s)', parting._name(t.relname, 'bound'), parting._check(v_cfg, t.lower, t.upper)),
            'add it NOT VALID, then validate it'::text, true
-      FROM parting._tables(v_cfg) t
+      FROM jsonb_to_recordset(v_tables) AS t(rel regclass, relname text, suffix text, lower text, upper text, is_default boolean, state text, spc text)
      WHERE NOT t.is_default AND t.lower IS NOT NULL
        AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = t.rel AND k.contype = 'c'
-                          AND k.conname = parting._name(t.relname, 'bound') AND k.convalidated);
+                          AND k.conname = CASE WHEN octet_length(t.relname) + 6 <= 63 THEN t.relname || '_bound' ELSE parting._name(t.relname, 'bound') END
+                          AND k.convalidated);
 
     -- Owner and grants of each partition, against its parent's.
     RETURN QUERY
@@ -149,7 +169,7 @@ BEGIN
            CASE WHEN r.relowner <> p.relowner THEN format('owned by %s, its parent by %s', r.relowner::regrole, p.relowner::regrole)
                 ELSE format('lacks its parent''s grants: %s', missing.list) END,
            'give it its parent''s owner and grants'::text, true
-      FROM parting._tables(v_cfg) t
+      FROM jsonb_to_recordset(v_tables) AS t(rel regclass, relname text, suffix text, lower text, upper text, is_default boolean, state text, spc text)
       JOIN pg_class r ON r.oid = t.rel
       JOIN pg_class p ON p.oid = v_parent
      CROSS JOIN LATERAL (
@@ -164,11 +184,11 @@ BEGIN
     v_current := CASE WHEN v_cfg.strategy = 'range' THEN parting._current(parting._model(v_cfg.root_model)) END;
     RETURN QUERY
     SELECT v_cfg.model, t.rel::text, t.suffix, 'tablespace'::text,
-           format('in %s, the config puts it in %s (%s)', parting._tablespace_of(t.rel), want.spc, want.why),
+           format('in %s, the config puts it in %s (%s)', t.spc, want.spc, want.why),
            format('none: a move rewrites it under ACCESS EXCLUSIVE; run SELECT * FROM parting.set_tablespace(%L, %L, %L) (or pgpart move … --online)',
                   v_cfg.root_model, CASE WHEN t.is_default THEN 'default' ELSE t.lower END, want.spc),
            false
-      FROM parting._tables(v_cfg) t
+      FROM jsonb_to_recordset(v_tables) AS t(rel regclass, relname text, suffix text, lower text, upper text, is_default boolean, state text, spc text)
      CROSS JOIN LATERAL (
        SELECT x.spc, x.why FROM (
          SELECT CASE WHEN t.state = 'archived' THEN v_cfg.archive_tablespace
@@ -185,10 +205,10 @@ BEGIN
               WHERE t.state = 'attached' AND NOT t.is_default AND t.upper IS NOT NULL AND t.upper <> 'MAXVALUE'
                 AND parting._ord(v_cfg, t.upper) <= parting._ord(v_cfg, parting._cutoff(v_cfg, v_current, e.tier ->> 'move_after'))
               ORDER BY e.i DESC LIMIT 1) tier ON true) x) want
-     WHERE want.spc IS NOT NULL AND parting._tablespace_of(t.rel) IS DISTINCT FROM want.spc;
+     WHERE want.spc IS NOT NULL AND t.spc IS DISTINCT FROM want.spc;
 
     -- Rows waiting in the default partition, and rows put aside.
-    IF EXISTS (SELECT FROM parting._tables(v_cfg) t WHERE t.is_default) AND v_cfg.parent_model IS NULL THEN
+    IF EXISTS (SELECT FROM jsonb_to_recordset(v_tables) AS t(is_default boolean) WHERE t.is_default) AND v_cfg.parent_model IS NULL THEN
       EXECUTE format('SELECT count(*), min(%I)::text FROM (SELECT %I FROM %I.%I LIMIT 100001) s', v_cfg.key_column, v_cfg.key_column,
                      v_cfg.schema_name, parting._name(v_cfg.table_name, 'default'))
          INTO v_n, v_oldest;

@@ -1,13 +1,18 @@
 -- Every partition: the attached ones read from the catalog (parting._attached: not from
 -- pgpart's own records, so they cannot drift), then those parting.offline knows as
 -- detached, archived, filling or detaching whose table still exists: key, bounds, the
--- parent model's partition its foreign key points to, tablespace, size and state.
+-- parent model's partition its foreign key points to, tablespace, size and state. No pgpart
+-- function is called per partition where an expression will do (see parting._attached).
 CREATE OR REPLACE FUNCTION parting.partitions(p_model text DEFAULT NULL)
 RETURNS TABLE (model text, partition regclass, key text, lower text, upper text, is_default boolean,
                parent_partition regclass, tablespace name, total_bytes bigint, state text)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
+DECLARE
+  v_default name := (SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace
+                      WHERE d.datname = current_database());
 BEGIN
   IF p_model IS NOT NULL THEN
     PERFORM parting._model(p_model);
@@ -21,16 +26,18 @@ BEGIN
     SELECT c, r.oid::regclass, CASE WHEN c.strategy = 'list' THEN o.lower ELSE o.suffix END, o.lower, o.upper, false, o.state
       FROM parting.offline o
       JOIN parting.config c ON c.model = o.model
-      JOIN pg_class r ON r.oid = to_regclass(format('%I.%I', o.schema_name, o.table_name))
+      JOIN pg_namespace n ON n.nspname = o.schema_name
+      JOIN pg_class r ON r.relnamespace = n.oid AND r.relname = o.table_name
      WHERE (p_model IS NULL OR c.model = p_model)
        AND (o.state <> 'detaching' OR NOT EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = r.oid))
   )
   SELECT (p.cfg).model, p.relid, p.key, p.lower, p.upper, p.is_default,
          (SELECT f.confrelid::regclass FROM pg_constraint f
            WHERE f.conrelid = p.relid AND f.contype = 'f'
-             AND f.conname = parting._name(r.relname, (p.cfg).fk_tag)),
-         coalesce(t.spcname, (SELECT d.spcname FROM pg_database db JOIN pg_tablespace d ON d.oid = db.dattablespace
-                               WHERE db.datname = current_database())),
+             AND f.conname = CASE WHEN octet_length(r.relname) + 1 + octet_length((p.cfg).fk_tag) <= 63
+                                  THEN r.relname || '_' || (p.cfg).fk_tag
+                                  ELSE parting._name(r.relname, (p.cfg).fk_tag) END),
+         coalesce(t.spcname, v_default),
          pg_total_relation_size(p.relid),
          p.state
     FROM parts p
