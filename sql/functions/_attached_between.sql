@@ -24,6 +24,10 @@ DECLARE
   v_from text;
   v_to text;
   v_nsp oid;
+  v_cur refcursor;
+  v_r record;
+  v_bound text;
+  v_n integer := 0;
   v_shape text := '^\d{4}(_\d\d(_\d\d(_\d{4}(_2)?)?)?)?$';
 BEGIN
   IF parting._sorted_names(p_cfg) AND coalesce(p_after, '0000-') ~ '^\d{4}-' AND coalesce(p_before, '0000-') ~ '^\d{4}-' THEN
@@ -32,27 +36,34 @@ BEGIN
     v_from := v_prefix || coalesce((parting._bound(p_cfg, p_after)).suffix, '0');
     v_to := v_prefix || coalesce((parting._bound(p_cfg, p_before)).suffix, ':');
     v_nsp := (SELECT n.oid FROM pg_namespace n WHERE n.nspname = p_cfg.schema_name);
+    -- A loop over the name index alone, in order, checking each name's pg_inherits row as
+    -- it comes: a join would let the planner start from pg_inherits, which lists every
+    -- partition of the parent.
     IF p_desc THEN
-      RETURN QUERY
-      SELECT r.oid::regclass, substr(r.relname, octet_length(v_prefix) + 1),
-             parting._unquote((regexp_match(pg_get_expr(r.relpartbound, r.oid), '^FOR VALUES FROM \((.*)\) TO'))[1])
-        FROM pg_class r
-        JOIN pg_inherits i ON i.inhrelid = r.oid AND i.inhparent = v_parent
-       WHERE r.relname > v_from::name AND r.relname < v_to::name
-         AND r.relnamespace = v_nsp AND substr(r.relname, octet_length(v_prefix) + 1) ~ v_shape
-       ORDER BY r.relname DESC
-       LIMIT p_limit;
+      OPEN v_cur FOR SELECT r.oid, r.relname FROM pg_class r
+                      WHERE r.relname > v_from::name AND r.relname < v_to::name AND r.relnamespace = v_nsp
+                      ORDER BY r.relname DESC;
     ELSE
-      RETURN QUERY
-      SELECT r.oid::regclass, substr(r.relname, octet_length(v_prefix) + 1),
-             parting._unquote((regexp_match(pg_get_expr(r.relpartbound, r.oid), '^FOR VALUES FROM \((.*)\) TO'))[1])
-        FROM pg_class r
-        JOIN pg_inherits i ON i.inhrelid = r.oid AND i.inhparent = v_parent
-       WHERE r.relname > v_from::name AND r.relname < v_to::name
-         AND r.relnamespace = v_nsp AND substr(r.relname, octet_length(v_prefix) + 1) ~ v_shape
-       ORDER BY r.relname
-       LIMIT p_limit;
+      OPEN v_cur FOR SELECT r.oid, r.relname FROM pg_class r
+                      WHERE r.relname > v_from::name AND r.relname < v_to::name AND r.relnamespace = v_nsp
+                      ORDER BY r.relname;
     END IF;
+    LOOP
+      EXIT WHEN p_limit IS NOT NULL AND v_n >= p_limit;
+      FETCH v_cur INTO v_r;
+      EXIT WHEN NOT FOUND;
+      CONTINUE WHEN substr(v_r.relname, octet_length(v_prefix) + 1) !~ v_shape;
+      SELECT pg_get_expr(c.relpartbound, c.oid) INTO v_bound
+        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhrelid = v_r.oid AND i.inhparent = v_parent;
+      CONTINUE WHEN NOT FOUND;
+      partition := v_r.oid::regclass;
+      suffix := substr(v_r.relname, octet_length(v_prefix) + 1);
+      lower := btrim(substr(v_bound, 18, position(') TO (' IN v_bound) - 18), '''');
+      v_n := v_n + 1;
+      RETURN NEXT;
+    END LOOP;
+    CLOSE v_cur;
     RETURN;
   END IF;
   RETURN QUERY

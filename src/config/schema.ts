@@ -119,8 +119,12 @@ export const configSchema = z.strictObject({
   timezone: z.string().default('UTC'),
   /** Default `premake` for range models. */
   premake: z.number().int().min(0).max(1000).default(2),
-  /** `lock_timeout` for each DDL step the runtime takes, e.g. `'2s'`. */
-  lockTimeout: z.string().regex(/^\d+\s*(ms|s)$/, 'must look like "500ms" or "2s"').default('2s'),
+  /**
+   * `lock_timeout` for each lock request the runtime makes, e.g. `'300ms'` or `'2s'`: the
+   * longest a writer can queue behind one. Longer makes a step more likely to get its locks
+   * on a busy table, at that cost to writers.
+   */
+  lockTimeout: z.string().regex(/^\d+\s*(ms|s)$/, 'must look like "500ms" or "2s"').default('300ms'),
   /** How many times each maintenance step asks for its locks (each try under `lockTimeout`, with backoff) before it is logged as skipped. */
   lockTries: z.number().int().min(1).max(100).default(5),
   /** Schema of the archive tables (`archive.tweet`) that retention `action: 'archive'` attaches old partitions to. */

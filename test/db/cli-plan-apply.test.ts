@@ -193,9 +193,10 @@ Elsewhere('over an older pgpart (schema revision 2): planned with this build\'s 
     assert.is(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout) as PlanJson;
     assert.is(plan.installed?.revision, 2);
-    // The schema revision 2 made no archive schema, and gave star_default a foreign key without the key column.
+    // The schema revision 2 made no archive schema, and gave star_default a foreign key without
+    // the key column; its config rows have lockTimeout's old default, 2s (now 300ms).
     assert.equal(plan.changes.map((c) => `${c.change} ${c.model ?? ''} ${c.target}`),
-      ['create schema  archive', 'add column tweet lang', 'alter foreign key star tweet_id_fkey']);
+      ['create schema  archive', 'add column tweet lang', 'alter foreign key star tweet_id_fkey', 'update config tweet tweet', 'update config star star']);
     assert.equal(await catalog(db.client), before);
     assert.is(await scalar(db.client, 'SELECT schema_revision FROM parting.meta'), 2);
   } finally {

@@ -151,7 +151,7 @@ ModelSuite('maintenance settings: project defaults on every model, overrides too
   const d = validate(tweetStar());
   assert.is(d.schedule, null);
   for (const m of d.models) {
-    assert.equal([m.archiveSchema, m.drainBatch, m.lockTries, m.lockTimeout], ['archive', 10000, 5, '2s'], m.name);
+    assert.equal([m.archiveSchema, m.drainBatch, m.lockTries, m.lockTimeout], ['archive', 10000, 5, '300ms'], m.name);
   }
   const o = validate(tweetStar((c) => Object.assign(c, { archiveSchema: 'old', drainBatch: 500, lockTries: 12, schedule: ' @hourly ' })));
   assert.is(o.schedule, '@hourly', 'trimmed');

@@ -78,12 +78,12 @@ Plan('the plan is deterministic', () => {
 
 Plan('every config row carries archive_schema, drain_batch and lock_tries: the defaults, or the project\'s', () => {
   for (const row of configRows(config)) {
-    assert.equal([row.archive_schema, row.drain_batch, row.lock_tries, row.lock_timeout], ['archive', 10000, 5, '2s'], row.model);
+    assert.equal([row.archive_schema, row.drain_batch, row.lock_tries, row.lock_timeout], ['archive', 10000, 5, '300ms'], row.model);
   }
   for (const row of configRows({ ...config, archiveSchema: 'cold', drainBatch: 250, lockTries: 20, lockTimeout: '500ms' })) {
     assert.equal([row.archive_schema, row.drain_batch, row.lock_tries, row.lock_timeout], ['cold', 250, 20, '500ms'], row.model);
   }
-  assert.equal([desired(config).lock_timeout, desired(config).lock_tries], ['2s', 5]);
+  assert.equal([desired(config).lock_timeout, desired(config).lock_tries], ['300ms', 5]);
 });
 
 Plan('schedule and drop are the project\'s, null and empty when not given', () => {
