@@ -8,6 +8,8 @@
 --   missing member        a partition of one model of a family has no partner in another
 --   orphan table          a table named and shaped like a partition, neither attached nor
 --                         recorded as detached
+--   misnamed partition    an attached partition not named as pgpart names its bounds
+--   past retention        an attached partition all of whose rows are older than keep
 --   missing foreign key   a dependent partition without its partition foreign key, or with
 --   / foreign key         one that is not valid or points at another table
 --   missing index         a partition without an index of the model (or with an invalid one)
@@ -86,6 +88,32 @@ BEGIN
              format('no partition holds [%s, %s): its rows go to the default partition, or fail', b.upper, b.next_lower),
              'none: make the partitions of the gap with parting.ensure_partition, if it is not on purpose'::text, false
         FROM b WHERE b.next_lower IS NOT NULL AND b.upper IS DISTINCT FROM b.next_lower;
+    END IF;
+
+    -- Partitions named otherwise than pgpart names them: maintenance finds partitions by
+    -- name (parting._attached_between), so it would not see them.
+    RETURN QUERY
+    SELECT v_cfg.model, t.rel::text, t.suffix, 'misnamed partition'::text,
+           format('named %s; pgpart names the partition of these bounds %s, and maintenance looks for it by that name', t.relname, want.name),
+           format('none: rename it (ALTER TABLE %s RENAME TO %I; ACCESS EXCLUSIVE for a moment)', t.rel, want.name), false
+      FROM jsonb_to_recordset(v_tables) AS t(rel regclass, relname text, suffix text, lower text, upper text, is_default boolean, state text, spc text)
+     CROSS JOIN LATERAL (SELECT CASE WHEN octet_length(v_cfg.table_name) + 1 + octet_length(t.suffix) <= 63
+                                     THEN v_cfg.table_name || '_' || t.suffix ELSE parting._name(v_cfg.table_name, t.suffix) END AS name) want
+     WHERE t.state = 'attached' AND NOT t.is_default AND v_cfg.strategy = 'range' AND t.relname <> want.name;
+
+    -- Partitions past retention still attached: a retire that keeps failing (its history
+    -- says why), or a family attached again by hand.
+    IF v_cfg.parent_model IS NULL AND v_cfg.strategy = 'range' AND v_cfg.retention_keep IS NOT NULL THEN
+      v_value := parting._cutoff(v_cfg, parting._current(v_cfg), v_cfg.retention_keep);
+      RETURN QUERY
+      SELECT v_cfg.model, t.rel::text, t.suffix, 'past retention'::text,
+             format('all its rows are older than keep (%s), and it is still attached', v_cfg.retention_keep),
+             'none here: run_maintenance retires it, oldest first; parting.history says why it has not (or detach_partition it)'::text, false
+        FROM jsonb_to_recordset(v_tables) AS t(rel regclass, relname text, suffix text, lower text, upper text, is_default boolean, state text, spc text)
+       WHERE t.state = 'attached' AND NOT t.is_default AND t.upper IS NOT NULL AND t.upper <> 'MAXVALUE'
+         AND CASE WHEN v_cfg.key_type = 'integer' THEN t.upper::numeric <= v_value::numeric
+                  WHEN v_cfg.key_type = 'timestamptz' THEN t.upper::timestamptz <= v_value::timestamptz
+                  ELSE t.upper::timestamp <= v_value::timestamp END;
     END IF;
 
     -- Family members: each of the family's keys in every model.

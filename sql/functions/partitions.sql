@@ -19,11 +19,13 @@ BEGIN
   END IF;
   RETURN QUERY
   WITH parts AS (
-    SELECT c AS cfg, a.partition AS relid, a.key, a.lower, a.upper, a.is_default, 'attached'::text AS state
+    SELECT c.model, c.root_model, c.family_order, c.key_type, c.fk_tag,
+           a.partition AS relid, a.key, a.lower, a.upper, a.is_default, 'attached'::text AS state
       FROM parting.config c CROSS JOIN LATERAL parting._attached(c.model) a
      WHERE p_model IS NULL OR c.model = p_model
     UNION ALL
-    SELECT c, r.oid::regclass, CASE WHEN c.strategy = 'list' THEN o.lower ELSE o.suffix END, o.lower, o.upper, false, o.state
+    SELECT c.model, c.root_model, c.family_order, c.key_type, c.fk_tag,
+           r.oid::regclass, CASE WHEN c.strategy = 'list' THEN o.lower ELSE o.suffix END, o.lower, o.upper, false, o.state
       FROM parting.offline o
       JOIN parting.config c ON c.model = o.model
       JOIN pg_namespace n ON n.nspname = o.schema_name
@@ -31,20 +33,20 @@ BEGIN
      WHERE (p_model IS NULL OR c.model = p_model)
        AND (o.state <> 'detaching' OR NOT EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = r.oid))
   )
-  SELECT (p.cfg).model, p.relid, p.key, p.lower, p.upper, p.is_default,
+  SELECT p.model, p.relid, p.key, p.lower, p.upper, p.is_default,
          (SELECT f.confrelid::regclass FROM pg_constraint f
            WHERE f.conrelid = p.relid AND f.contype = 'f'
-             AND f.conname = CASE WHEN octet_length(r.relname) + 1 + octet_length((p.cfg).fk_tag) <= 63
-                                  THEN r.relname || '_' || (p.cfg).fk_tag
-                                  ELSE parting._name(r.relname, (p.cfg).fk_tag) END),
+             AND f.conname = CASE WHEN octet_length(r.relname) + 1 + octet_length(p.fk_tag) <= 63
+                                  THEN r.relname || '_' || p.fk_tag
+                                  ELSE parting._name(r.relname, p.fk_tag) END),
          coalesce(t.spcname, v_default),
          pg_total_relation_size(p.relid),
          p.state
     FROM parts p
     JOIN pg_class r ON r.oid = p.relid
     LEFT JOIN pg_tablespace t ON t.oid = r.reltablespace
-   ORDER BY (p.cfg).root_model, (p.cfg).family_order, (p.cfg).model, p.state <> 'attached', p.is_default,
-            CASE WHEN (p.cfg).key_type = 'integer' THEN p.lower::numeric END, p.lower;
+   ORDER BY p.root_model, p.family_order, p.model, p.state <> 'attached', p.is_default,
+            CASE WHEN p.key_type = 'integer' THEN p.lower::numeric END, p.lower;
 END;
 $$;
 

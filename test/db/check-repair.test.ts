@@ -103,3 +103,39 @@ Check('each problem made by hand is found; repair fixes the safe ones and leaves
 });
 
 Check.run();
+
+const Named = suite<{ db?: FreshDatabase }>('check: partitions maintenance would not see', {});
+Named.before(async (ctx) => {
+  const cfg = monthlyTweetStar({ premake: 2, initial: true });
+  (cfg.models.tweet!.partition as { retention?: unknown }).retention = { keep: '2 months', action: 'detach' };
+  ctx.db = await logged('install', () => installed('check_named', cfg));
+});
+Named.after(async (ctx) => ctx.db?.drop());
+
+Named('a partition renamed by hand, and one past retention still attached, are reported and left', async (ctx) => {
+  const c = ctx.db!.client;
+  const [old, m1] = [month(-3), month(1)];
+  for (const m of [old, month(-2), month(-1)]) await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [m.key]);
+  await c.query(`ALTER TABLE tweet_${m1.suffix} RENAME TO tweet_next`);
+  const found = await rows<Problem & { detail: string; fix: string }>(c,
+    `SELECT model, partition, key, problem, repairable, detail, fix FROM parting.check() ORDER BY problem, partition`);
+  // Renamed, the partition is also not where maintenance looks for next month's, and its
+  // bound check and indexes no longer carry its name.
+  assert.equal(brief(found), [
+    'misnamed partition public.tweet_next (left)',
+    'missing bound check public.tweet_next',
+    'missing index public.tweet_next',
+    `missing partition tweet_${m1.suffix}`,
+    `past retention public.tweet_${old.suffix} (left)`,
+  ]);
+  const misnamed = found.find((p) => p.problem === 'misnamed partition')!;
+  assert.match(misnamed.fix, `ALTER TABLE public.tweet_next RENAME TO tweet_${m1.suffix}`);
+  assert.match(found.find((p) => p.problem === 'past retention')!.detail, 'older than keep (2 months)');
+  // Renamed back, and retired by the next run: nothing left.
+  await c.query(`ALTER TABLE tweet_next RENAME TO tweet_${m1.suffix}`);
+  await c.query('CALL parting.run_maintenance()');
+  assert.equal(brief(await problems(ctx.db!)), []);
+  assert.equal(await column(c, `SELECT state FROM parting.partitions('tweet') WHERE key = $1`, [old.suffix]), ['detached']);
+});
+
+Named.run();
