@@ -39,6 +39,7 @@ BEGIN
       'ACCESS EXCLUSIVE on the table and all its partitions',
       ARRAY(SELECT format('DROP TABLE %s', r) FROM unnest(array_remove(ARRAY[v_archive], NULL) || v_offline || array_remove(ARRAY[v_parent], NULL)) AS r)
         || ARRAY[format('DELETE FROM parting.offline WHERE model = %L', v_cfg.model),
+                 format('DELETE FROM parting.catch_up WHERE model = %L', v_cfg.model),
                  format('DELETE FROM parting.config WHERE model = %L', v_cfg.model)]);
   END LOOP;
 END;

@@ -26,6 +26,8 @@ DECLARE
   v_retire text[];
   v_retire_values text[];
   v_expiring text[];
+  v_values text[];
+  v_passes integer[];
   v_drop text;
 BEGIN
   IF p_root.strategy = 'range' THEN
@@ -33,7 +35,6 @@ BEGIN
     v_cutoff := parting._cutoff(p_root, v_cur, p_root.retention_keep);
   END IF;
 
-  RETURN QUERY
   WITH wanted AS (
     SELECT c.value, c.pass, c.n FROM parting._plan_create(p_root, v_cur, v_cutoff) c
     UNION ALL
@@ -42,12 +43,28 @@ BEGIN
     SELECT DISTINCT ON (x.suffix) w.value, w.pass, w.n, x.suffix
       FROM wanted w CROSS JOIN LATERAL (SELECT (parting._bound(p_root, w.value)).suffix) AS x(suffix)
      ORDER BY x.suffix, w.pass
+  ), due AS (
+    SELECT n.value, n.pass, row_number() OVER (ORDER BY n.pass, n.n) AS i
+      FROM named n
+     WHERE NOT (SELECT bool_and(m.attached) FROM parting._members(p_root, n.suffix) m)
+       AND parting._offline_state(p_root, n.suffix) IS DISTINCT FROM 'offline'
   )
-  SELECT CASE WHEN n.pass = 1 THEN 'drain' ELSE 'create' END, n.value
-    FROM named n
-   WHERE NOT (SELECT bool_and(m.attached) FROM parting._members(p_root, n.suffix) m)
-     AND parting._offline_state(p_root, n.suffix) IS DISTINCT FROM 'offline'
-   ORDER BY n.pass, n.n;
+  SELECT coalesce(array_agg(d.value ORDER BY d.i), '{}'), coalesce(array_agg(d.pass ORDER BY d.i), '{}')
+    INTO v_values, v_passes
+    FROM due d;
+  -- A catch-up goes on, run after run, until none of the missed partitions is left to make
+  -- (parting._catch_up_until).
+  IF p_root.strategy = 'range' THEN
+    IF 2 = ANY (v_passes) THEN
+      INSERT INTO parting.catch_up (model, until)
+      VALUES (p_root.model, parting._catch_up_until(p_root, (parting._bound(p_root, v_cur)).lower))
+      ON CONFLICT (model) DO NOTHING;
+    ELSE
+      DELETE FROM parting.catch_up k WHERE k.model = p_root.model;
+    END IF;
+  END IF;
+  RETURN QUERY SELECT CASE WHEN v_passes[i] = 1 THEN 'drain' ELSE 'create' END, v_values[i]
+                 FROM generate_subscripts(v_values, 1) AS i ORDER BY i;
 
   SELECT coalesce(array_agg(r.suffix ORDER BY r.n), '{}'), coalesce(array_agg(r.lower ORDER BY r.n), '{}')
     INTO v_retire, v_retire_values

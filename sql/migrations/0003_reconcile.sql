@@ -63,3 +63,13 @@ CREATE INDEX history_at_idx ON parting.history (at);
 -- The few families a run must finish (a drain cut short, a concurrent detach interrupted),
 -- found without reading every detached table's row.
 CREATE INDEX offline_unfinished_idx ON parting.offline (model, suffix) WHERE state IN ('filling', 'detaching');
+-- A catch-up in progress: a run found the current partition missing (maintenance was down)
+-- and made the present first; the partitions missed below `until` (the current partition's
+-- lower bound then) are made catchUp a run, and the row goes once none is missing. Without
+-- it a run cannot tell such a backlog from a gap someone left on purpose below a current
+-- partition that exists (an old month made by hand to import into), which it must not fill.
+CREATE TABLE parting.catch_up (
+  model text PRIMARY KEY,
+  until text NOT NULL,
+  since timestamptz NOT NULL DEFAULT now()
+);

@@ -78,9 +78,7 @@ Retire('a long transaction on an old partition: retire skipped (55P03) without a
           [skipped[0]!.started, skipped[0]!.at]));
 
         const mineDuring = samplesDuring.flatMap((s) => s.locks.filter((l) => l.pid === maintPid));
-        // On tables that exist for others: a table the run is creating (the months it makes
-        // up for) is locked by its creator alone, and unnamed to the sampler until it commits.
-        const aeRequests = mineDuring.filter((l) => l.mode === 'AccessExclusiveLock' && l.relname !== null);
+        const aeRequests = mineDuring.filter((l) => l.mode === 'AccessExclusiveLock');
         const holds = (s: Sample, rel: string) => s.locks.some((l) => l.pid === holderPid && l.nspname === 'public' && l.relname === rel && l.mode === 'AccessShareLock' && l.granted);
         const holderSeen = samplesDuring.filter((s) => holds(s, `tweet_${so}`) && holds(s, 'tweet')).length;
         const holderOther = samplesDuring.flatMap((s) => s.locks.filter((l) => l.pid === holderPid && /^(tweet|star)_(\d{4}_\d{2}|default)$/.test(l.relname ?? '') && l.relname !== `tweet_${so}`));

@@ -1,7 +1,8 @@
 // Bounded growth and statistics: parting.history is pruned past historyKeep (at most
 // 10,000 rows a run, oldest first); a model far behind gets its current and premade
 // partitions first and then at most catchUp missed ones a run, oldest first, so the backlog
-// is made contiguous over several runs; with `analyze`, the parents of a family whose
+// is made contiguous over several runs (and a gap below a current partition that exists is
+// not a backlog); with `analyze`, the parents of a family whose
 // partitions a run attached or detached are ANALYZEd (statistics appear in pg_statistic),
 // and not otherwise.
 
@@ -62,6 +63,16 @@ Behind('12 months missed, catchUp 4: the current and premade first, then 4 misse
     names(months(-13, 2)));
   assert.equal(await column(c, `SELECT partition::text FROM parting.partitions('star') WHERE NOT is_default ORDER BY lower`),
     months(-13, 2).map((m) => `star_${m.suffix}`));
+});
+
+Behind('a gap below a current partition that exists is left: an old month made by hand brings no backlog', async (ctx) => {
+  const c = ctx.db!.client;
+  assert.equal(await column(c, 'SELECT count(*)::int FROM parting.catch_up'), [0], 'the catch-up above is over');
+  await ensure(c, 'tweet', month(-30).key);
+  const since = await lastHistoryId(c);
+  await call(c);
+  assert.equal((await historySince(c, since)).map((r) => r.action), ['maintained']);
+  assert.equal(await column(c, 'SELECT count(*)::int FROM parting.catch_up'), [0]);
 });
 
 Behind.run();
