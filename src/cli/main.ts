@@ -15,6 +15,7 @@ import { demoCommand } from './demo.js';
 import { UserError } from './errors.js';
 import { maintainCommand } from './maintain.js';
 import { migrationNewCommand } from './migration.js';
+import { moveCommand } from './move.js';
 import { planCommand } from './plan.js';
 import { statusCommand } from './status.js';
 
@@ -105,6 +106,23 @@ program.command('check')
   .option('--repair', 'fix the safe ones first (parting.repair(), each under lockTimeout, logged), then check again')
   .action(async (opts: { databaseUrl?: string; json?: boolean; repair?: boolean }) => {
     process.exitCode = EXIT[await checkCommand({ ...opts, json: Boolean(opts.json), repair: Boolean(opts.repair) })];
+  });
+
+program.command('move <model> <key> <tablespace>')
+  .description('move the family\'s partition holding a key (every model\'s table of it, attached, detached or archived) '
+    + 'to a tablespace: parting.set_tablespace (ACCESS EXCLUSIVE for the copy), or --online with pg_repack (writers keep writing)')
+  .option(databaseUrl, databaseUrlHelp)
+  .option('--online', 'rewrite each table with pg_repack: ACCESS EXCLUSIVE only briefly, at its start, swap and drop '
+    + '(needs the pg_repack extension, its client of the same version, a superuser)')
+  .option('--pg-repack <path>', 'the pg_repack binary (default: on PATH, in pg_config --bindir, in /usr/lib/postgresql/<major>/bin)')
+  .option('--wait-timeout <seconds>', 'with --online: how long pg_repack tries for each of its locks before it gives up on the table '
+    + '(it never cancels other sessions)', '60')
+  .option('--json', 'print the tables moved as JSON')
+  .action(async (model: string, key: string, tablespace: string,
+                 opts: { databaseUrl?: string; online?: boolean; pgRepack?: string; waitTimeout: string; json?: boolean }) => {
+    const waitTimeout = Number(opts.waitTimeout);
+    if (!Number.isInteger(waitTimeout) || waitTimeout < 1 || waitTimeout > 86_400) throw new UserError(`--wait-timeout ${opts.waitTimeout}: give whole seconds from 1 to 86400`);
+    process.exitCode = EXIT[await moveCommand(model, key, tablespace, { ...opts, waitTimeout, online: Boolean(opts.online), json: Boolean(opts.json) })];
   });
 
 try {

@@ -31,7 +31,7 @@ export interface Major {
 export const MAJORS: Major[] = [
   { major: 13, source: 'npm', required: [], only: /unsupported-major\.test\.ts$/ },
   { major: 14, source: 'npm', required: [] },
-  { major: 15, source: 'debian', required: ['pg_cron', 'plpgsql_check'] },
+  { major: 15, source: 'debian', required: ['pg_cron', 'plpgsql_check', 'pg_repack'] },
   { major: 16, source: 'npm', required: [] },
   { major: 17, source: 'npm', required: [] },
   { major: 18, source: 'npm', required: [] },
