@@ -8,18 +8,12 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { packageVersion } from '../emit/package.js';
-import { applyCommand } from './apply.js';
-import { buildCommand } from './build.js';
-import { checkCommand } from './check.js';
-import { demoCommand } from './demo.js';
 import { UserError } from './errors.js';
-import { maintainCommand } from './maintain.js';
-import { migrationNewCommand } from './migration.js';
-import { moveCommand } from './move.js';
-import { planCommand } from './plan.js';
-import { statusCommand } from './status.js';
 
 export const EXIT = { ok: 0, user: 1, database: 2 } as const;
+
+// Each command's module is imported when the command runs, not before: `pgpart build` then
+// loads the compiler alone, not node-postgres, the embedded PostgreSQL or the others.
 
 // A reader that stops early (`pgpart build | head`) is not an error.
 for (const stream of [process.stdout, process.stderr]) {
@@ -43,7 +37,7 @@ program.command('build')
   .option(...configOption)
   .option('-o, --out <file>', 'write the SQL to a file instead of stdout')
   .option('--no-transaction', 'leave out BEGIN/COMMIT (for tools that open their own transaction)')
-  .action(async (opts: { config?: string; out?: string; transaction: boolean }) => buildCommand(opts));
+  .action(async (opts: { config?: string; out?: string; transaction: boolean }) => (await import('./build.js')).buildCommand(opts));
 
 program.command('plan')
   .description('show what installing the config would change in a database, in order, with the locks each change takes, '
@@ -53,7 +47,7 @@ program.command('plan')
   .option('--json', 'print the plan as JSON')
   .option('--sql', 'also print the statements of each change')
   .action(async (opts: { config?: string; databaseUrl?: string; json?: boolean; sql?: boolean }) =>
-    planCommand({ ...opts, json: Boolean(opts.json), sql: Boolean(opts.sql) }));
+    (await import('./plan.js')).planCommand({ ...opts, json: Boolean(opts.json), sql: Boolean(opts.sql) }));
 
 program.command('apply')
   .description('install the config: its changes in one transaction, then index builds CONCURRENTLY (no writer waits), '
@@ -64,7 +58,7 @@ program.command('apply')
   .action(async (opts: { config?: string; databaseUrl?: string; lockRetries: string }) => {
     const lockRetries = Number(opts.lockRetries);
     if (!Number.isInteger(lockRetries) || lockRetries < 0 || lockRetries > 100) throw new UserError(`--lock-retries ${opts.lockRetries}: give a whole number from 0 to 100`);
-    await applyCommand({ ...opts, lockRetries });
+    await (await import('./apply.js')).applyCommand({ ...opts, lockRetries });
   });
 
 program.command('migration')
@@ -73,13 +67,13 @@ program.command('migration')
   .description('write <dir>/<timestamp>_<name>.sql: the install script of this moment, frozen, for node-pg-migrate')
   .option(...configOption)
   .option('-d, --dir <dir>', 'the migrations directory', 'migrations')
-  .action(async (name: string, opts: { config?: string; dir: string }) => migrationNewCommand(name, opts));
+  .action(async (name: string, opts: { config?: string; dir: string }) => (await import('./migration.js')).migrationNewCommand(name, opts));
 
 program.command('demo')
   .description('build the bundled example, install it and show partitions made and rows routed '
     + '(into --database-url / DATABASE_URL when set: idempotent, drops nothing; else on an embedded PostgreSQL)')
   .option('--database-url <url>', 'PostgreSQL to run on (default: DATABASE_URL; embedded when unset)')
-  .action(async (opts: { databaseUrl?: string }) => demoCommand(opts));
+  .action(async (opts: { databaseUrl?: string }) => (await import('./demo.js')).demoCommand(opts));
 
 program.command('maintain')
   .description('run maintenance from outside the database: retire partitions with DETACH ... CONCURRENTLY where '
@@ -87,7 +81,7 @@ program.command('maintain')
   .option(databaseUrl, databaseUrlHelp)
   .option('-m, --model <model>', 'only this root model (and its family)')
   .option('--no-concurrently', 'retire in the database too (plain DETACH, as run_maintenance does)')
-  .action(async (opts: { databaseUrl?: string; model?: string; concurrently: boolean }) => maintainCommand(opts));
+  .action(async (opts: { databaseUrl?: string; model?: string; concurrently: boolean }) => (await import('./maintain.js')).maintainCommand(opts));
 
 program.command('status')
   .description('show each model\'s partitions (state, tablespace, size), the rows waiting in its DEFAULT partition '
@@ -96,7 +90,7 @@ program.command('status')
   .option('-m, --model <model>', 'only this model')
   .option('--json', 'print the status as JSON')
   .action(async (opts: { databaseUrl?: string; model?: string; json?: boolean }) => {
-    process.exitCode = EXIT[await statusCommand({ ...opts, json: Boolean(opts.json) })];
+    process.exitCode = EXIT[await (await import('./status.js')).statusCommand({ ...opts, json: Boolean(opts.json) })];
   });
 
 program.command('check')
@@ -105,7 +99,7 @@ program.command('check')
   .option('--json', 'print the problems as JSON')
   .option('--repair', 'fix the safe ones first (parting.repair(), each under lockTimeout, logged), then check again')
   .action(async (opts: { databaseUrl?: string; json?: boolean; repair?: boolean }) => {
-    process.exitCode = EXIT[await checkCommand({ ...opts, json: Boolean(opts.json), repair: Boolean(opts.repair) })];
+    process.exitCode = EXIT[await (await import('./check.js')).checkCommand({ ...opts, json: Boolean(opts.json), repair: Boolean(opts.repair) })];
   });
 
 program.command('move <model> <key> <tablespace>')
@@ -122,7 +116,7 @@ program.command('move <model> <key> <tablespace>')
                  opts: { databaseUrl?: string; online?: boolean; pgRepack?: string; waitTimeout: string; json?: boolean }) => {
     const waitTimeout = Number(opts.waitTimeout);
     if (!Number.isInteger(waitTimeout) || waitTimeout < 1 || waitTimeout > 86_400) throw new UserError(`--wait-timeout ${opts.waitTimeout}: give whole seconds from 1 to 86400`);
-    process.exitCode = EXIT[await moveCommand(model, key, tablespace, { ...opts, waitTimeout, online: Boolean(opts.online), json: Boolean(opts.json) })];
+    process.exitCode = EXIT[await (await import('./move.js')).moveCommand(model, key, tablespace, { ...opts, waitTimeout, online: Boolean(opts.online), json: Boolean(opts.json) })];
   });
 
 try {

@@ -57,6 +57,8 @@ export function parseKeep(keep: string): { interval: string; tooLong: boolean; d
 
 /** True when the time zone name is known (to the ICU data Node ships, a superset of PostgreSQL's common names). */
 export function isTimeZone(tz: string): boolean {
+  // The common case, without loading ICU's zone data (a noticeable part of `pgpart build`'s start).
+  if (tz === 'UTC') return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
     return true;
