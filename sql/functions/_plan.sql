@@ -36,18 +36,33 @@ BEGIN
   END IF;
 
   WITH wanted AS (
-    SELECT c.value, c.pass, c.n FROM parting._plan_create(p_root, v_cur, v_cutoff) c
+    SELECT c.value, c.suffix, c.pass, c.n FROM parting._plan_create(p_root, v_cur, v_cutoff) c
     UNION ALL
-    SELECT d.value, 1, d.n FROM parting._plan_drain(p_root, v_cur, v_cutoff) d
+    SELECT d.value, d.suffix, 1, d.n FROM parting._plan_drain(p_root, v_cur, v_cutoff) d
   ), named AS (
-    SELECT DISTINCT ON (x.suffix) w.value, w.pass, w.n, x.suffix
-      FROM wanted w CROSS JOIN LATERAL (SELECT (parting._bound(p_root, w.value)).suffix) AS x(suffix)
-     ORDER BY x.suffix, w.pass
+    SELECT DISTINCT ON (w.suffix) w.value, w.pass, w.n, w.suffix
+      FROM wanted w
+     ORDER BY w.suffix, w.pass
+  ), family AS (
+    -- Each model of the family: its parent and schema, read once for all candidates.
+    SELECT c.model, c.table_name, n.oid AS nsp, to_regclass(format('%I.%I', c.schema_name, c.table_name))::oid AS parent
+      FROM parting.config c JOIN pg_namespace n ON n.nspname = c.schema_name
+     WHERE c.root_model = p_root.model
   ), due AS (
+    -- Some member is not attached (each looked up by name in pg_class's index), and the
+    -- family is not detached or archived (it stays so until attach_partition).
     SELECT n.value, n.pass, row_number() OVER (ORDER BY n.pass, n.n) AS i
       FROM named n
-     WHERE NOT (SELECT bool_and(m.attached) FROM parting._members(p_root, n.suffix) m)
-       AND parting._offline_state(p_root, n.suffix) IS DISTINCT FROM 'offline'
+     WHERE EXISTS (SELECT FROM family f
+                    WHERE NOT EXISTS (SELECT FROM pg_class r JOIN pg_inherits h ON h.inhrelid = r.oid AND h.inhparent = f.parent
+                                       WHERE r.relnamespace = f.nsp
+                                         AND r.relname = CASE WHEN octet_length(f.table_name) + 1 + octet_length(n.suffix) <= 63
+                                                              THEN f.table_name || '_' || n.suffix
+                                                              ELSE parting._name(f.table_name, n.suffix) END))
+       AND NOT EXISTS (SELECT FROM parting.offline o JOIN family f ON f.model = o.model
+                        JOIN pg_namespace s ON s.nspname = o.schema_name
+                        JOIN pg_class r ON r.relnamespace = s.oid AND r.relname = o.table_name
+                       WHERE o.suffix = n.suffix AND o.state <> 'filling')
   )
   SELECT coalesce(array_agg(d.value ORDER BY d.i), '{}'), coalesce(array_agg(d.pass ORDER BY d.i), '{}')
     INTO v_values, v_passes

@@ -1,4 +1,4 @@
--- The partitions a range family should have, for parting._plan, as (value, pass, n): pass
+-- The partitions a range family should have, for parting._plan, as (value, suffix, pass, n): pass
 -- 0, the current one and premake ahead, oldest first; pass 2, the ones missed while
 -- maintenance was down (from the newest partition before the current one, as it was when
 -- a run found it missing), oldest first, never older than the retention cutoff (p_cutoff),
@@ -9,7 +9,7 @@
 -- not filled: a partition removed there by hand stays removed. Whether each is missing is
 -- parting._plan's question.
 CREATE OR REPLACE FUNCTION parting._plan_create(p_root parting.config, p_current text, p_cutoff text)
-RETURNS TABLE (value text, pass integer, n integer)
+RETURNS TABLE (value text, suffix text, pass integer, n integer)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
@@ -21,6 +21,7 @@ DECLARE
   v_floor text;
   v_keep text;
   v_until text;
+  v_b record;
 BEGIN
   IF p_root.strategy <> 'range' THEN
     RETURN;
@@ -28,9 +29,10 @@ BEGIN
   v_lower := (parting._bound(p_root, p_current)).lower;
   v_v := v_lower;
   FOR i IN 0 .. p_root.premake LOOP
-    value := v_v; pass := 0; n := i;
+    v_b := parting._bound(p_root, v_v);
+    value := v_v; suffix := v_b.suffix; pass := 0; n := i;
     RETURN NEXT;
-    v_v := (parting._bound(p_root, v_v)).upper;
+    v_v := v_b.upper;
     EXIT WHEN v_v = 'MAXVALUE';
   END LOOP;
 
@@ -55,10 +57,11 @@ BEGIN
   END IF;
   n := 0;
   WHILE n < p_root.catch_up AND v_v <> 'MAXVALUE' AND parting._ord(p_root, v_v) < parting._ord(p_root, v_until) LOOP
-    value := v_v; pass := 2;
+    v_b := parting._bound(p_root, v_v);
+    value := v_v; suffix := v_b.suffix; pass := 2;
     RETURN NEXT;
     n := n + 1;
-    v_v := (parting._bound(p_root, v_v)).upper;
+    v_v := v_b.upper;
   END LOOP;
 END;
 $$;

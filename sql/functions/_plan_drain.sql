@@ -1,11 +1,11 @@
 -- Partitions to make for rows waiting in a range family's default partition, for
--- parting._plan, as (value, n): one index probe per partition they fall in, from the
+-- parting._plan, as (value, suffix, n): one index probe per partition they fall in, from the
 -- partition holding the retention cutoff (older rows stay: retention would retire their
 -- partition at once) up to the last premade partition (rows further ahead wait until their
 -- partition comes within premake), at most 1000 a run; then partitions a batched drain cut
 -- short left filling (of any strategy).
 CREATE OR REPLACE FUNCTION parting._plan_drain(p_root parting.config, p_current text, p_cutoff text)
-RETURNS TABLE (value text, n integer)
+RETURNS TABLE (value text, suffix text, n integer)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
@@ -35,13 +35,14 @@ BEGIN
       EXIT WHEN v_v IS NULL;
       v_b := parting._bound(p_root, v_v);
       value := v_b.lower;
+      suffix := v_b.suffix;
       RETURN NEXT;
       n := n + 1;
       v_v := v_b.upper;
       EXIT WHEN v_v = 'MAXVALUE';
     END LOOP;
   END IF;
-  FOR value IN SELECT o.lower FROM parting.offline o WHERE o.model = p_root.model AND o.state = 'filling' ORDER BY o.suffix LOOP
+  FOR value, suffix IN SELECT o.lower, o.suffix FROM parting.offline o WHERE o.model = p_root.model AND o.state = 'filling' ORDER BY o.suffix LOOP
     RETURN NEXT;
     n := n + 1;
   END LOOP;
