@@ -24,3 +24,10 @@ export async function timed(client: pg.Client, sql: string): Promise<{ ms: numbe
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `sql` `n` times on `client`, one after the other; returns each run's time in ms. */
+export async function timedRuns(client: pg.Client, sql: string, n: number): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((await timed(client, sql)).ms);
+  return out;
+}

@@ -20,15 +20,16 @@ import { freshDatabase, psqlFile, type FreshDatabase } from '../test/harness/db.
 import { install, writeInstallSql } from '../test/harness/install.js';
 import { connect, sleep } from './conn.js';
 import { familyConfig, months, pgpartEnsure, type Month } from './schema.js';
+import { size } from './mode.js';
 import { max, ms, percentile, table } from './stats.js';
 import { measuredWindow, WRITERS, type PhaseResult } from './writers.js';
 
 const run = promisify(execFile);
 
-export const DEPLOY_ROUNDS = 2;
+export const DEPLOY_ROUNDS = size(2, 1);
 const MONTHS = 12;
-const ROWS_PER_MONTH = 20_000;
-const HOLD_MS = 5_000;
+const ROWS_PER_MONTH = size(20_000, 2_000);
+export const HOLD_MS = size(5_000, 3_000);
 
 type Scenario = 'baseline' | 'unchanged' | 'apply' | 'psql';
 const SCENARIOS: Scenario[] = ['baseline', 'unchanged', 'apply', 'psql'];

@@ -10,7 +10,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { freshDatabase, quoteIdent, type FreshDatabase } from '../test/harness/db.js';
+import { freshDatabase, type FreshDatabase } from '../test/harness/db.js';
 import { install } from '../test/harness/install.js';
 import { maintainCommand } from '../src/cli/maintain.js';
 import { connect, sleep, timed } from './conn.js';
@@ -24,6 +24,8 @@ import {
   tweetParentDdl,
   type Month,
 } from './schema.js';
+import { size } from './mode.js';
+import { installPartman, partmanMonthly, partmanPartition } from './partman.js';
 import { max, ms, percentile, ratio, table } from './stats.js';
 import { measuredWindow, WRITERS, type PhaseResult } from './writers.js';
 
@@ -35,7 +37,7 @@ const KEPT_MONTHS = 3;
 const PREMAKE = 2;
 /** Seed rows per month (tweets, and as many stars). */
 export const SEED_ROWS = 300;
-export const MAINTENANCE_ROUNDS = 4;
+export const MAINTENANCE_ROUNDS = size(4, 1);
 
 export type MaintScenario = 'baseline' | 'pgpart' | 'bare' | 'partmanBaseline' | 'partman' | 'cli';
 const MAINTAINED: readonly MaintScenario[] = ['pgpart', 'bare', 'partman', 'cli'];
@@ -60,7 +62,7 @@ function span(): Span {
 }
 
 /** SEED_ROWS tweets (and a star for each) in every month of `ms`. */
-async function seed(c: pg.Client, ms: readonly Month[], star: boolean): Promise<void> {
+export async function seed(c: pg.Client, ms: readonly Month[], star: boolean): Promise<void> {
   await c.query(
     `INSERT INTO public.tweet (json, "user", created_at)
      SELECT '{"seed":true}', 'seed' || g, m + g * interval '1 minute'
@@ -83,22 +85,14 @@ async function setup(s: MaintScenario, sp: Span): Promise<FreshDatabase> {
       await c.query(starParentDdl);
       for (const m of all) await c.query(bareFamily(m));
     } else if (tweetOnly(s)) {
-      await c.query('CREATE SCHEMA partman');
-      await c.query('CREATE EXTENSION pg_partman SCHEMA partman');
+      await installPartman(c);
       await c.query(tweetParentDdl);
       // create_parent makes every month from the first old one to now + premake; the 2
       // ahead are dropped again so that run_maintenance has them to make, as pgpart does.
       const first = sp.old[0];
       if (!first) throw new Error('no old month');
-      await c.query(
-        `SELECT partman.create_parent(p_parent_table := 'public.tweet', p_control := 'created_at', p_type := 'native',
-                                      p_interval := 'monthly', p_premake := ${PREMAKE}, p_start_partition := '${first.lower}')`,
-      );
-      for (const m of sp.ahead) await c.query(`DROP TABLE public.${quoteIdent(`tweet_p${m.suffix}`)}`);
-      await c.query(
-        `UPDATE partman.part_config SET retention = '2 months', retention_keep_table = true
-          WHERE parent_table = 'public.tweet'`,
-      );
+      await partmanMonthly(c, 'tweet', first, PREMAKE, '2 months');
+      for (const m of sp.ahead) await c.query(`DROP TABLE ${partmanPartition('tweet', m)}`);
     } else {
       await install(db.url, retentionFamilyConfig);
       for (const m of all) await c.query(pgpartEnsure(m));

@@ -10,8 +10,20 @@
 //    none, pgpart, bare DDL, pg_partman.
 // 5. Writer latency (4 writers) during a deploy (a column, an index, a dependent) with a
 //    5 s transaction open: none, unchanged install, pgpart apply, psql -f install.sql.
+// 6. Scale: no-op run_maintenance, partitions(), partition_for(), check(), making a family,
+//    planning, at 100 / 1,000 / 10,000 partitions of a daily family, against plain catalog
+//    queries and the hand-written floor.
+// 7. No-op maintenance of 1, 10, 50 families, cold and warm: pgpart vs pg_partman.
+// 8. A long reader (ACCESS SHARE on tweet for 12 s) while a month is retired and 2 premade:
+//    writers' worst stall under pgpart, `pgpart maintain`, pg_partman, plain DDL, and
+//    pgpart's lockTimeout against the steps it skips.
+// 9. Partition foreign keys: star insert throughput and retiring a month with pgpart's
+//    per-partition FKs, a partition-level FK, and none.
+// 10. Draining 100k rows out of the DEFAULT partitions while 2 writers run.
+// 11. `pgpart build` wall time for 1, 10, 100 models against `node -e 0`.
 // Each method runs in its own fresh database; everything is bounded by counts.
-// BENCH_PARTS=3,4 runs only those parts (all of them by default).
+// BENCH_PARTS=3,4 runs only those parts (all of them by default). --quick (or BENCH_QUICK=1)
+// runs every part smaller, with fewer rounds, to check the benchmark works (bench/mode.ts).
 
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
@@ -27,21 +39,28 @@ import {
   pgpartTweet,
   type CreationResult,
 } from './creation.js';
-import { DEPLOY_ROUNDS, formatPart5, part5 } from './deploy.js';
+import { DEPLOY_ROUNDS, formatPart5, HOLD_MS, part5 } from './deploy.js';
 import { formatPart4, MAINTENANCE_ROUNDS, OLD_MONTHS, part4 } from './maintenance.js';
+import { QUICK, size } from './mode.js';
+import { formatPart11, MODEL_COUNTS, part11 } from './build.js';
+import { formatPart10, part10 } from './drain.js';
+import { FAMILY_COUNTS, formatPart7, part7 } from './families.js';
+import { formatPart9, part9 } from './fk.js';
+import { formatPart8, part8, READER_HOLD_MS } from './reader.js';
+import { formatPart6, part6, SCALE_SIZES } from './scale.js';
 import { months } from './schema.js';
 import { max, ms, percentile, ratio, table } from './stats.js';
 import { phase, prepare, WRITERS, type PhaseResult, type Scenario, type Target } from './writers.js';
 
 const PARTITIONS = 36; // 3 years of months
 const FAMILIES_UNDER_LOAD = 24;
-const ROUNDS = 4; // part 3: each scenario measured this many times, interleaved, samples pooled
-const REPEATS = 3; // parts 1 and 2: each method run this many times (fresh database each), interleaved
+const ROUNDS = size(4, 1); // part 3: each scenario measured this many times, interleaved, samples pooled
+const REPEATS = size(3, 1); // parts 1 and 2: each method run this many times (fresh database each), interleaved
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
 /** The parts to run: BENCH_PARTS=1,4 (default all). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5').split(',').map((x) => Number(x.trim())));
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7,8,9,10,11').split(',').map((x) => Number(x.trim())));
 
 /** The commit measured, and whether the runtime (sql/, src/) differed from it. */
 function revision(): string {
@@ -244,6 +263,13 @@ async function main(): Promise<void> {
     const span = months(0, PARTITIONS);
 
     const sections: string[] = [];
+    // Each part's wall time, for the header (the full run has to fit in a time budget).
+    const partTimes: [number, number][] = [];
+    let partStart = performance.now();
+    const partDone = (n: number): void => {
+      if (PARTS.has(n)) partTimes.push([n, (performance.now() - partStart) / 1000]);
+      partStart = performance.now();
+    };
 
     if (PARTS.has(1)) {
       log(`part 1: ${PARTITIONS} partitions of tweet, ${REPEATS} times each`);
@@ -255,6 +281,7 @@ async function main(): Promise<void> {
       });
       sections.push(`## 1. ${PARTITIONS} monthly partitions of \`tweet\` (nothing else running)`, '', part1(p1), '');
     }
+    partDone(1);
 
     if (PARTS.has(2)) {
       log(`part 2: ${PARTITIONS} tweet + star families, ${REPEATS} times each`);
@@ -266,6 +293,7 @@ async function main(): Promise<void> {
         '',
       );
     }
+    partDone(2);
 
     if (PARTS.has(3)) {
       log(`part 3: ${WRITERS} writers, ${FAMILIES_UNDER_LOAD} families per round, ${ROUNDS} rounds`);
@@ -299,6 +327,7 @@ async function main(): Promise<void> {
         '',
       );
     }
+    partDone(3);
 
     if (PARTS.has(4)) {
       log(`part 4: ${WRITERS} writers during run_maintenance (premake 2, retire ${OLD_MONTHS} families), ${MAINTENANCE_ROUNDS} rounds`);
@@ -310,9 +339,10 @@ async function main(): Promise<void> {
         '',
       );
     }
+    partDone(4);
 
     if (PARTS.has(5)) {
-      log(`part 5: ${WRITERS} writers during a deploy with a 5 s transaction open, ${DEPLOY_ROUNDS} rounds`);
+      log(`part 5: ${WRITERS} writers during a deploy with a ${HOLD_MS / 1000} s transaction open, ${DEPLOY_ROUNDS} rounds`);
       sections.push(
         `## 5. Writer latency during a deploy: ${WRITERS} writers while a column, an index and a dependent model are installed`,
         '',
@@ -320,14 +350,84 @@ async function main(): Promise<void> {
         '',
       );
     }
+    partDone(5);
+
+    if (PARTS.has(6)) {
+      log(`part 6: scale curve at ${SCALE_SIZES.map((n) => n.toLocaleString('en')).join(' / ')} partitions of a daily tweet + star family`);
+      sections.push(
+        `## 6. Scale: pgpart's calls at ${SCALE_SIZES.map((n) => n.toLocaleString('en')).join(' / ')} partitions of one daily \`tweet\` + \`star\` family (half tweet's, half star's)`,
+        '',
+        formatPart6(await part6(log)),
+        '',
+      );
+    }
+    partDone(6);
+
+    if (PARTS.has(7)) {
+      log(`part 7: no-op maintenance of ${FAMILY_COUNTS.join(' / ')} families, pgpart and pg_partman`);
+      sections.push(
+        `## 7. No-op maintenance of ${FAMILY_COUNTS.join(' / ')} families: \`CALL parting.run_maintenance()\` vs pg_partman 4.7 \`CALL partman.run_maintenance_proc()\``,
+        '',
+        formatPart7(await part7(log)),
+        '',
+      );
+    }
+    partDone(7);
+
+    if (PARTS.has(8)) {
+      log(`part 8: a ${READER_HOLD_MS / 1000} s reader on tweet while a month is retired and 2 premade, ${WRITERS} writers`);
+      sections.push(
+        `## 8. A long reader: ACCESS SHARE on \`tweet\` for ${READER_HOLD_MS / 1000} s while maintenance retires a month and premakes 2; ${WRITERS} writers`,
+        '',
+        formatPart8(await part8(log)),
+        '',
+      );
+    }
+    partDone(8);
+
+    if (PARTS.has(9)) {
+      log('part 9: star inserts and retiring a month with per-partition FKs, a partition-level FK, none');
+      sections.push(
+        '## 9. Partition foreign keys: star inserts and retiring a month, with pgpart\'s per-partition FKs, a partition-level FK, and none',
+        '',
+        formatPart9(await part9(log)),
+        '',
+      );
+    }
+    partDone(9);
+
+    if (PARTS.has(10)) {
+      log('part 10: draining the DEFAULT partitions while 2 writers run');
+      sections.push(
+        '## 10. Draining the DEFAULT partitions: `run_maintenance` moves the rows waiting in `tweet_default` / `star_default` while 2 writers run',
+        '',
+        formatPart10(await part10(log)),
+        '',
+      );
+    }
+    partDone(10);
+
+    if (PARTS.has(11)) {
+      log(`part 11: pgpart build for ${MODEL_COUNTS.join(' / ')} models against node -e 0`);
+      sections.push(
+        `## 11. \`pgpart build\` wall time (process start included) for ${MODEL_COUNTS.join(' / ')} models, against \`node -e 0\``,
+        '',
+        formatPart11(await part11(log)),
+        '',
+      );
+    }
+    partDone(11);
 
     const elapsed = (performance.now() - t0) / 1000;
+    const flags = [process.env.BENCH_PARTS ? `BENCH_PARTS=${process.env.BENCH_PARTS} ` : '', QUICK && process.env.BENCH_QUICK === '1' ? 'BENCH_QUICK=1 ' : ''].join('');
+    const args = QUICK && process.env.BENCH_QUICK !== '1' ? ' --quick' : '';
     const loadEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
     const out = [
       '# pgpart benchmark',
       '',
       ...info,
-      `- Command: \`${process.env.BENCH_PARTS ? `BENCH_PARTS=${process.env.BENCH_PARTS} ` : ''}node --import tsx bench/run.ts\` (this run: ${elapsed.toFixed(0)} s from cluster start to the end of the last part)`,
+      `- Command: \`${flags}node --import tsx bench/run.ts${args}\` (this run: ${elapsed.toFixed(0)} s from cluster start to the end of the last part${QUICK ? '; quick mode: smaller sizes, fewer rounds, numbers only to check the benchmark runs' : ''})`,
+      `- Wall time per part: ${partTimes.map(([n, secs]) => `${n}: ${secs.toFixed(0)} s`).join(', ')}`,
       `- Load average (1, 5, 15 min) at start: ${loadStart}; at end: ${loadEnd} (the machine is shared; other processes compete for the ${os.availableParallelism()} cores)`,
       '',
       ...sections,

@@ -125,20 +125,22 @@ function startWriters(clients: pg.Client[], month: Month, star: boolean): Writer
  * One measured window on the database at `url`: start the writers (tweet + star per
  * transaction, or tweet alone when `star` is false) on `month`, warm them up, open the
  * window, run `work` on a fifth connection, close the window when it returns. `work`
- * returns the times of its maintenance transactions (or nothing to report).
+ * returns the times of its maintenance transactions (or nothing to report). `writers` and
+ * `statementTimeout` change the number of writers and their statement_timeout (a bound, so
+ * that a stuck lock cannot hang the benchmark).
  */
 export async function measuredWindow(
   url: string,
   month: Month,
   work: (maint: pg.Client) => Promise<number[]>,
-  opts: { star?: boolean } = {},
+  opts: { star?: boolean; writers?: number; statementTimeout?: string } = {},
 ): Promise<PhaseResult> {
   const writerClients: pg.Client[] = [];
   const maint = await connect(url);
   try {
-    for (let i = 0; i < WRITERS; i++) {
+    for (let i = 0; i < (opts.writers ?? WRITERS); i++) {
       const c = await connect(url);
-      await c.query(`SET statement_timeout = '${WRITER_STATEMENT_TIMEOUT}'`);
+      await c.query(`SET statement_timeout = '${opts.statementTimeout ?? WRITER_STATEMENT_TIMEOUT}'`);
       writerClients.push(c);
     }
     const writers = startWriters(writerClients, month, opts.star ?? true);

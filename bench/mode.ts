@@ -1,0 +1,11 @@
+// How much the benchmark does. The full run measures at the sizes and round counts the
+// results are reported with; `--quick` (or BENCH_QUICK=1) runs every part at smaller sizes
+// and with fewer rounds, to see that the benchmark works end to end in a couple of minutes.
+// Quick numbers are too noisy to report.
+
+export const QUICK = process.argv.slice(2).includes('--quick') || process.env.BENCH_QUICK === '1';
+
+/** `full` in a full run, `quick` in a quick one. */
+export function size<T>(full: T, quick: T): T {
+  return QUICK ? quick : full;
+}
