@@ -11,6 +11,11 @@
 -- statement_timeout would pass before the next try could end: a step then gives up as
 -- 'skipped' instead of being cancelled by its own retries. Returns the tries taken. Locks are
 -- taken ONLY on the relations named, never recursing into partitions.
+--
+-- pg_stat_activity is read from a snapshot taken at its first use in a transaction and kept
+-- to the end of it, while pg_locks is read live: without a fresh snapshot at each try, a
+-- writer seen in a transaction at the first try would look, at every later try, as old as
+-- that snapshot, whatever transaction it holds its lock in now, and no retry would ask.
 CREATE OR REPLACE FUNCTION parting._lock_all(p_timeout text, p_tries integer, p_rels regclass[], p_modes text[])
 RETURNS integer
 LANGUAGE plpgsql
@@ -31,6 +36,7 @@ BEGIN
   SELECT string_agg(format('LOCK TABLE ONLY %s IN %s MODE', r, m), '; ' ORDER BY i) INTO v_sql
     FROM unnest(p_rels, p_modes) WITH ORDINALITY AS u(r, m, i);
   LOOP
+    PERFORM pg_stat_clear_snapshot();
     v_why := parting._blocker(p_rels, p_modes, p_timeout::interval);
     IF v_why IS NULL THEN
       BEGIN
