@@ -2,7 +2,7 @@
 // cluster (the test harness's, which has pg_repack), on real tablespaces (temp directories on
 // the same disk as the data directory):
 //
-//   node --import tsx bench/move.ts
+//   node --import tsx bench/move.ts      (or as part 13 of bench/run.ts)
 //
 //   set_tablespace   SELECT * FROM parting.set_tablespace(…): one transaction, ACCESS EXCLUSIVE
 //                    on tweet_<month> and star_<month> for the copy: their readers and writers
@@ -17,28 +17,29 @@
 // that month, and pg_locks is polled for ACCESS EXCLUSIVE on its tables. Reported: wall time,
 // copy time per GiB, the longest ACCESS EXCLUSIVE seen, and the writers' longest transaction
 // during the move against their longest just before it. Markdown on stdout, progress on
-// stderr; about 100 s.
+// stderr; about 100 s (--quick: one family of about 30 MB).
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
-import { startCluster } from '../test/harness/cluster.js';
 import { freshDatabase, type FreshDatabase } from '../test/harness/db.js';
 import { install } from '../test/harness/install.js';
 import { createTablespace, type Tablespace } from '../test/harness/tablespace.js';
 import { connect, sleep } from './conn.js';
 import { familyConfig, months, type Month } from './schema.js';
+import { size } from './mode.js';
 import { max, ms, percentile, table } from './stats.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const log = (msg: string): void => void process.stderr.write(`[bench move] ${msg}\n`);
+let log = (msg: string): void => void process.stderr.write(`[bench move] ${msg}\n`);
 
-const SIZES_MB = [100, 500];
+const SIZES_MB = size([100, 500], [30]);
 /** A tweet and its star with their indexes take about this many bytes (measured; the real size is printed). */
 const BYTES_PER_PAIR = 412;
-const WRITERS = 2;
+export const MOVE_WRITERS = 2;
+const WRITERS = MOVE_WRITERS;
 const GiB = 2 ** 30;
 
 interface Latencies { samples: { t0: number; ms: number }[]; failures: string[] }
@@ -200,14 +201,16 @@ async function measure(db: FreshDatabase, month: Month, label: string, method: s
   }
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs both moves at each size on the cluster in PGPART_TEST_DATABASE_URL (which must have
+ * pg_repack) and returns Markdown.
+ */
+export async function partMove(report: (m: string) => void = log): Promise<string> {
+  log = report;
   const started = performance.now();
-  const cluster = await startCluster(15);
-  process.env.PGPART_TEST_DATABASE_URL = cluster.url;
   const spaces: Tablespace[] = [];
   const rows: Row[] = [];
   try {
-    log(`PostgreSQL ${cluster.version} at ${cluster.url}`);
     const [a, b] = [await createTablespace('bench_move_a'), await createTablespace('bench_move_b')];
     spaces.push(a, b);
     const month = months(-1, 1)[0]!;
@@ -236,7 +239,6 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const s of spaces) await s.drop().catch(() => {});
-    await cluster.stop();
   }
   const header = ['family', 'method', 'wall ms', 'copy ms', 'copy ms per GiB', 'ACCESS EXCLUSIVE seen: longest ms (stretches, total ms)',
     'writer txns during', 'writers\' worst ms during', 'writers\' worst ms before', 'p50 ms during', 'failed'];
@@ -245,9 +247,7 @@ async function main(): Promise<void> {
     r.locks.seen ? `${ms(r.locks.longest)} (${r.locks.seen}, ${ms(r.locks.total)})` : 'none seen',
     String(r.during.length), ms(max(r.during)), ms(max(r.before)), ms(percentile(r.during, 50)), String(r.failed),
   ]);
-  process.stdout.write([
-    `## Moving a family's partition to another tablespace (PostgreSQL ${cluster.version}, ${WRITERS} writers into that month)`,
-    '',
+  return [
     table(header, body),
     '',
     '- wall ms: set_tablespace, the statement (its writers wait for the ACCESS EXCLUSIVE in it); move --online, the whole CLI run (node and tsx',
@@ -256,8 +256,16 @@ async function main(): Promise<void> {
     '- "during": every writer transaction open at some time of the move; "before": those wholly in the span just before it (as long',
     '  as the move, at most 0.9 s).',
     `- Tablespaces are directories on the data directory's disk; fsync=off (throwaway cluster). Took ${((performance.now() - started) / 1000).toFixed(0)} s.`,
-    '',
-  ].join('\n'));
+  ].join('\n');
 }
 
-await main();
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { startCluster } = await import('../test/harness/cluster.js');
+  const cluster = await startCluster(15);
+  process.env.PGPART_TEST_DATABASE_URL = cluster.url;
+  try {
+    process.stdout.write(`## Moving a family's partition to another tablespace (PostgreSQL ${cluster.version}, ${WRITERS} writers into that month)\n\n${await partMove()}\n`);
+  } finally {
+    await cluster.stop();
+  }
+}

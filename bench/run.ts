@@ -21,6 +21,10 @@
 //    per-partition FKs, a partition-level FK, and none.
 // 10. Draining 100k rows out of the DEFAULT partitions while 2 writers run.
 // 11. `pgpart build` wall time for 1, 10, 100 models against `node -e 0`.
+// 12. Planning after downtime (an hourly model a day and a year behind) and the parents'
+//     ANALYZE at 100 and 1,000 partitions (bench/catchup.ts).
+// 13. Moving a family to another tablespace: set_tablespace vs `pgpart move --online`
+//     (pg_repack), under writers (bench/move.ts).
 // Each method runs in its own fresh database; everything is bounded by counts.
 // BENCH_PARTS=3,4 runs only those parts (all of them by default). --quick (or BENCH_QUICK=1)
 // runs every part smaller, with fewer rounds, to check the benchmark works (bench/mode.ts).
@@ -43,6 +47,8 @@ import { DEPLOY_ROUNDS, formatPart5, HOLD_MS, part5 } from './deploy.js';
 import { formatPart4, MAINTENANCE_ROUNDS, OLD_MONTHS, part4 } from './maintenance.js';
 import { QUICK, size } from './mode.js';
 import { formatPart11, MODEL_COUNTS, part11 } from './build.js';
+import { partCatchUp } from './catchup.js';
+import { MOVE_WRITERS, partMove } from './move.js';
 import { formatPart10, part10 } from './drain.js';
 import { FAMILY_COUNTS, formatPart7, part7 } from './families.js';
 import { formatPart9, part9 } from './fk.js';
@@ -60,7 +66,7 @@ const REPEATS = size(3, 1); // parts 1 and 2: each method run this many times (f
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
 /** The parts to run: BENCH_PARTS=1,4 (default all). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7,8,9,10,11').split(',').map((x) => Number(x.trim())));
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7,8,9,10,11,12,13').split(',').map((x) => Number(x.trim())));
 
 /** The commit measured, and whether the runtime (sql/, src/) differed from it. */
 function revision(): string {
@@ -417,6 +423,18 @@ async function main(): Promise<void> {
       );
     }
     partDone(11);
+
+    if (PARTS.has(12)) {
+      log('part 12: planning after downtime, ANALYZE of the parents');
+      sections.push('## 12. Catch-up after downtime and ANALYZE of the partitioned parents', '', await partCatchUp(log, QUICK), '');
+    }
+    partDone(12);
+
+    if (PARTS.has(13)) {
+      log('part 13: moving a family to another tablespace, set_tablespace and pgpart move --online');
+      sections.push(`## 13. Moving a family's partition to another tablespace (${MOVE_WRITERS} writers into that month)`, '', await partMove(log), '');
+    }
+    partDone(13);
 
     const elapsed = (performance.now() - t0) / 1000;
     const flags = [process.env.BENCH_PARTS ? `BENCH_PARTS=${process.env.BENCH_PARTS} ` : '', QUICK && process.env.BENCH_QUICK === '1' ? 'BENCH_QUICK=1 ' : ''].join('');
