@@ -16,7 +16,7 @@ import { freshDatabase, type FreshDatabase } from '../test/harness/db.js';
 import { install } from '../test/harness/install.js';
 import { sleep } from './conn.js';
 import { size } from './mode.js';
-import { familyConfig, months, type Month } from './schema.js';
+import { months, withTweetPartition, type Month } from './schema.js';
 import { max, ms, percentile, ratio, table } from './stats.js';
 import { measuredWindow, type PhaseResult } from './writers.js';
 
@@ -25,16 +25,7 @@ const WRITERS = 2;
 /** The baseline window after the drain: as long as the drain, up to this. */
 const AFTER_MAX_MS = size(10_000, 3_000);
 
-const config: ConfigInput = {
-  ...familyConfig,
-  models: {
-    ...familyConfig.models,
-    tweet: {
-      ...familyConfig.models.tweet!,
-      partition: { by: 'range', column: 'created_at', interval: '1 month', initial: false, default: true, premake: 2 },
-    },
-  },
-};
+const config: ConfigInput = withTweetPartition({ default: true, premake: 2 });
 
 async function setup(current: Month): Promise<FreshDatabase> {
   const db = await freshDatabase('bench_drain');

@@ -21,7 +21,7 @@ import { freshDatabase, quoteIdent, type FreshDatabase } from '../test/harness/d
 import { install } from '../test/harness/install.js';
 import { connect, timed } from './conn.js';
 import { size } from './mode.js';
-import { familyConfig, months, pgpartEnsure, starParentDdl, tweetParentDdl, type Month } from './schema.js';
+import { months, pgpartEnsure, starParentDdl, tweetParentDdl, withTweetPartition, type Month } from './schema.js';
 import { ms, percentile, ratio, table } from './stats.js';
 
 type Variant = 'pgpart' | 'partitionFk' | 'noFk';
@@ -39,19 +39,7 @@ const INSERTS = size(20_000, 4_000);
 const CONNECTIONS = 2;
 const WARMUP_PER_CONNECTION = size(200, 100);
 
-const config: ConfigInput = {
-  ...familyConfig,
-  models: {
-    ...familyConfig.models,
-    tweet: {
-      ...familyConfig.models.tweet!,
-      partition: {
-        by: 'range', column: 'created_at', interval: '1 month', initial: false,
-        premake: 2, retention: { keep: '2 months', action: 'detach' },
-      },
-    },
-  },
-};
+const config: ConfigInput = withTweetPartition({ premake: 2, retention: { keep: '2 months', action: 'detach' } });
 
 /** Part 2's bare family without its foreign key: PARTITION OF, and the indexes pgpart makes. */
 function bareFamilyNoFk(m: Month): string {

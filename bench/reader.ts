@@ -24,7 +24,7 @@ import { connect, sleep } from './conn.js';
 import { seed } from './maintenance.js';
 import { size } from './mode.js';
 import { installPartman, partmanMonthly, partmanPartition } from './partman.js';
-import { bareDetachFamily, bareFamily, familyConfig, months, pgpartEnsure, starParentDdl, tweetParentDdl, type Month } from './schema.js';
+import { bareDetachFamily, bareFamily, familyConfig, months, pgpartEnsure, starParentDdl, tweetParentDdl, withTweetPartition, type Month } from './schema.js';
 import { max, ms, percentile, table } from './stats.js';
 import { measuredWindow, WRITERS, type PhaseResult } from './writers.js';
 
@@ -69,20 +69,7 @@ function span(): Span {
 }
 
 function readerConfig(lockTimeout: string | null): ConfigInput {
-  return {
-    ...familyConfig,
-    ...(lockTimeout ? { lockTimeout } : {}),
-    models: {
-      ...familyConfig.models,
-      tweet: {
-        ...familyConfig.models.tweet!,
-        partition: {
-          by: 'range', column: 'created_at', interval: '1 month', initial: false,
-          premake: 2, retention: { keep: '2 months', action: 'detach' },
-        },
-      },
-    },
-  };
+  return withTweetPartition({ premake: 2, retention: { keep: '2 months', action: 'detach' } }, lockTimeout ? { lockTimeout } : {});
 }
 
 async function setup(s: Scenario, sp: Span): Promise<FreshDatabase> {

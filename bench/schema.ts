@@ -136,19 +136,25 @@ export function pgpartEnsure(m: Month): string {
  * older than two months are detached and archived (moved to `archive.tweet` / `archive.star`);
  * run_maintenance keeps the current month and 2 ahead.
  */
-export const retentionFamilyConfig: ConfigInput = {
-  ...familyConfig,
-  models: {
-    ...familyConfig.models,
-    tweet: {
-      ...familyConfig.models.tweet!,
-      partition: {
-        by: 'range', column: 'created_at', interval: '1 month', initial: false,
-        premake: 2, retention: { keep: '2 months', action: 'archive' },
+export const retentionFamilyConfig: ConfigInput = withTweetPartition({ premake: 2, retention: { keep: '2 months', action: 'archive' } });
+
+/**
+ * The family config with tweet's monthly partitioning (`initial: false`) given these settings
+ * (retention, premake, a default partition), and project settings merged in.
+ */
+export function withTweetPartition(partition: Record<string, unknown>, project: Partial<ConfigInput> = {}): ConfigInput {
+  return {
+    ...familyConfig,
+    ...project,
+    models: {
+      ...familyConfig.models,
+      tweet: {
+        ...familyConfig.models.tweet!,
+        partition: { by: 'range', column: 'created_at', interval: '1 month', initial: false, ...partition },
       },
     },
-  },
-};
+  } as ConfigInput;
+}
 
 /** Part 4 floor: detach one family, star_X before tweet_X, parents locked first in the writers' order. */
 export function bareDetachFamily(m: Month): string {
