@@ -2,11 +2,12 @@
 // hand-written floor that builds the same family the way pgpart does (unattached tables,
 // then ATTACH), so the two can be timed against each other on the same parents.
 
+import type pg from 'pg';
 import type { ConfigInput } from '../src/config/schema.js';
 import { quoteIdent } from '../test/harness/db.js';
-import { familyConfig } from './schema.js';
+import { withTweetPartition } from './schema.js';
 
-/** One UTC day: the pgpart key, the partition suffix and its bounds. */
+/** One UTC day (or any range partition of the family): the pgpart key, the partition suffix and its bounds. */
 export interface Day {
   key: string; // '2013-03-15'
   suffix: string; // '2013_03_15'
@@ -25,21 +26,22 @@ export function dayAt(offset: number, now: Date = new Date()): Day {
 }
 
 /** Part 2's tweet + star family with daily partitions; install.sql makes today and 2 days ahead. */
-export const dailyFamilyConfig: ConfigInput = {
-  ...familyConfig,
-  models: {
-    ...familyConfig.models,
-    tweet: {
-      ...familyConfig.models.tweet!,
-      partition: { by: 'range', column: 'created_at', interval: '1 day', premake: 2, initial: true },
-    },
-  },
-};
+export const dailyFamilyConfig: ConfigInput = withTweetPartition({ interval: '1 day', premake: 2, initial: true });
 
 /** The identity sequences of the parents, which a partition's id column defaults to on PostgreSQL 14–16. */
 export interface Sequences {
   tweet: string;
   star: string;
+}
+
+/** The parents' identity sequences where pgpart sets them as a partition's id default (14–16), else null. */
+export async function identitySequences(c: pg.Client): Promise<Sequences | null> {
+  const v = await c.query<{ num: number; tweet: string | null; star: string | null }>(
+    `SELECT current_setting('server_version_num')::int AS num,
+            pg_get_serial_sequence('public.tweet', 'id') AS tweet, pg_get_serial_sequence('public.star', 'id') AS star`,
+  );
+  const row = v.rows[0]!;
+  return row.num < 170000 && row.tweet && row.star ? { tweet: row.tweet, star: row.star } : null;
 }
 
 /**

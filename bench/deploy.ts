@@ -14,7 +14,7 @@
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import type { ConfigInput } from '../src/config/schema.js';
+import { configSchema, type ConfigInput } from '../src/config/schema.js';
 import { cli, writeConfig } from '../test/harness/cli.js';
 import { freshDatabase, psqlFile, type FreshDatabase } from '../test/harness/db.js';
 import { install, writeInstallSql } from '../test/harness/install.js';
@@ -30,6 +30,9 @@ export const DEPLOY_ROUNDS = size(2, 1);
 const MONTHS = 12;
 const ROWS_PER_MONTH = size(20_000, 2_000);
 export const HOLD_MS = size(5_000, 3_000);
+
+/** The settings the deploy runs under: the config's defaults. */
+const DEFAULTS = configSchema.parse(familyConfig);
 
 type Scenario = 'baseline' | 'unchanged' | 'apply' | 'psql';
 const SCENARIOS: Scenario[] = ['baseline', 'unchanged', 'apply', 'psql'];
@@ -141,7 +144,7 @@ export function formatPart5(res: Record<Scenario, Round[]>): string {
   });
   return [
     `${WRITERS} writers (tweet + star per transaction) into the current month; ${MONTHS} months of tweet + star with ${ROWS_PER_MONTH.toLocaleString('en')} pairs each; `
-      + `a fifth session holds a transaction on tweet (ROW EXCLUSIVE) for ${HOLD_MS / 1000} s from 200 ms before the deploy; lockTimeout 2s, lockTries 5 (the defaults). `
+      + `a fifth session holds a transaction on tweet (ROW EXCLUSIVE) for ${HOLD_MS / 1000} s from 200 ms before the deploy; lockTimeout ${DEFAULTS.lockTimeout}, lockTries ${DEFAULTS.lockTries} (the defaults). `
       + `${DEPLOY_ROUNDS} rounds per scenario, each on a fresh database; worst per round in brackets. Times in ms.`,
     '',
     table(['scenario', 'writer txns', 'failed', 'p50', 'p99', 'worst (per round)', 'deploy took', 'deploy notes'], rows),

@@ -5,7 +5,8 @@
 //
 // 1. 36 monthly partitions of tweet: bare PARTITION OF, pgpart ensure_partition, pg_partman.
 // 2. 36 tweet + star families with per-partition FKs: bare DDL vs pgpart.
-// 3. Writer latency (4 writers) while 24 families are created: none, pgpart, bare DDL.
+// 3. Writer latency (4 writers) while 24 families are created: none, pgpart, the hand-written
+//    floor of what pgpart does (LIKE + CHECK + indexes + FK + ATTACH), bare PARTITION OF.
 // 4. Writer latency (4 writers) during run_maintenance (premake 2 + retire 12 families):
 //    none, pgpart, bare DDL, pg_partman.
 // 5. Writer latency (4 writers) during a deploy (a column, an index, a dependent) with a
@@ -210,16 +211,19 @@ function pool(phases: readonly PhaseResult[]): Pooled {
 function part3(res: Record<Scenario, Pooled>, phases: Record<Scenario, PhaseResult[]>): string {
   const base = res.baseline;
   const bare = res.bare;
+  const floor = res.floor;
   const header = [
     'maintenance during the window', 'window s', 'writer txns', 'txns/s', 'p50 ms', 'p99 ms', 'max ms', 'failed',
-    'p99 ÷ no maintenance', 'max ÷ no maintenance', 'p99 ÷ bare', 'max ÷ bare', 'median ms / family created',
+    'p99 ÷ no maintenance', 'max ÷ no maintenance', 'p99 ÷ floor', 'max ÷ floor', 'p99 ÷ bare', 'max ÷ bare', 'median ms / family created',
   ];
   const label: Record<Scenario, string> = {
     baseline: '(a) none (baseline)',
     pgpart: `(b) pgpart \`ensure_partition\`, ${FAMILIES_UNDER_LOAD} families × ${ROUNDS}`,
+    floor: `(d) the floor by hand: LIKE + CHECK + indexes + FK, then ATTACH (what ensure_partition does), ${FAMILIES_UNDER_LOAD} × ${ROUNDS}`,
     bare: `(c) bare \`CREATE TABLE … PARTITION OF\` family DDL, ${FAMILIES_UNDER_LOAD} × ${ROUNDS}`,
   };
-  const rows = (['baseline', 'pgpart', 'bare'] as const).map((s) => {
+  const scenarios = ['baseline', 'pgpart', 'floor', 'bare'] as const;
+  const rows = scenarios.map((s) => {
     const r = res[s];
     const p99 = percentile(r.latencies, 99);
     const mx = max(r.latencies);
@@ -234,21 +238,26 @@ function part3(res: Record<Scenario, Pooled>, phases: Record<Scenario, PhaseResu
       String(r.failures),
       ratio(p99, percentile(base.latencies, 99)),
       ratio(mx, max(base.latencies)),
+      ratio(p99, percentile(floor.latencies, 99)),
+      ratio(mx, max(floor.latencies)),
       ratio(p99, percentile(bare.latencies, 99)),
       ratio(mx, max(bare.latencies)),
       r.maintenance.length ? ms(percentile(r.maintenance, 50)) : '—',
     ];
   });
-  const errs = (['baseline', 'pgpart', 'bare'] as const).flatMap((s) => res[s].errors.map((e) => `- ${s}: ${e}`));
-  const perRound = (['baseline', 'pgpart', 'bare'] as const).map(
+  const errs = scenarios.flatMap((s) => res[s].errors.map((e) => `- ${s}: ${e}`));
+  const perRound = scenarios.map(
     (s) => `  ${label[s]}: ${phases[s].map((p) => `${ms(percentile(p.latencies, 99))} / ${ms(max(p.latencies))}`).join(', ')}`,
   );
   return [
     table(header, rows),
     '',
-    `- ${ROUNDS} rounds, scenarios interleaved (pgpart and bare alternate going first; the baseline runs last, as long as the longer of the`,
-    '  round\'s two windows); each round creates the next 24 months. Latency is BEGIN → INSERT tweet … RETURNING → INSERT star → COMMIT,',
+    `- ${ROUNDS} rounds, scenarios interleaved (pgpart, the floor and bare take turns going first; the baseline runs last, as long as the`,
+    '  longest of the round\'s windows); each round creates the next 24 months. Latency is BEGIN → INSERT tweet … RETURNING → INSERT star → COMMIT,',
     '  for every transaction started inside the window. Writers ran 0.5 s before each window opened.',
+    '- (d) runs on pgpart\'s parents (installed, as for b) the hand-written DDL of bench/days.ts, one transaction and one round trip per',
+    '  family: the same tables, id default, bound CHECK, indexes, foreign key and ATTACHes as ensure_partition, without its bookkeeping',
+    '  (family lock, lock probe, history rows). It is the floor of what creating a family this way costs the writers.',
     '- Writer p99 / max per round, ms:',
     ...perRound,
     ...(errs.length ? ['', 'First errors:', ...errs] : []),
@@ -309,15 +318,17 @@ async function main(): Promise<void> {
         baseline: await prepare('baseline', writeMonth),
         pgpart: await prepare('pgpart', writeMonth),
         bare: await prepare('bare', writeMonth),
+        floor: await prepare('floor', writeMonth),
       };
-      const phases: Record<Scenario, PhaseResult[]> = { baseline: [], pgpart: [], bare: [] };
+      const phases: Record<Scenario, PhaseResult[]> = { baseline: [], pgpart: [], bare: [], floor: [] };
       try {
         for (let r = 0; r < ROUNDS; r++) {
           // Fresh months each round (the next 24 after the previous round's).
           const fams = months(1 + r * FAMILIES_UNDER_LOAD, FAMILIES_UNDER_LOAD);
-          const order: Scenario[] = r % 2 === 0 ? ['pgpart', 'bare'] : ['bare', 'pgpart'];
+          const turns: Scenario[] = ['pgpart', 'floor', 'bare'];
+          const order = turns.map((_, i) => turns[(i + r) % turns.length]!);
           for (const s of order) phases[s].push(await phase(targets[s], fams, 0));
-          // The baseline runs as long as the longer of this round's two maintenance windows.
+          // The baseline runs as long as the longest of this round's maintenance windows.
           const d = Math.max(...order.map((s) => phases[s][r]?.windowMs ?? 0));
           phases.baseline.push(await phase(targets.baseline, [], d));
           log(`  round ${r + 1}/${ROUNDS} done`);
@@ -325,7 +336,7 @@ async function main(): Promise<void> {
       } finally {
         await Promise.all(Object.values(targets).map((t) => t.db.drop().catch(() => {})));
       }
-      const pooled = { baseline: pool(phases.baseline), pgpart: pool(phases.pgpart), bare: pool(phases.bare) };
+      const pooled = { baseline: pool(phases.baseline), pgpart: pool(phases.pgpart), bare: pool(phases.bare), floor: pool(phases.floor) };
       sections.push(
         `## 3. Writer latency: ${WRITERS} writers (tweet + star per transaction) while ${FAMILIES_UNDER_LOAD} new families are created, one per transaction`,
         '',

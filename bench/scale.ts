@@ -16,7 +16,7 @@ import { freshDatabase, type FreshDatabase } from '../test/harness/db.js';
 import { install } from '../test/harness/install.js';
 import { connect, timed, timedRuns } from './conn.js';
 import { assertSameShape, GROW_COMMIT_EVERY, GROW_SQL, growByFloor, growByPgpart } from './grow.js';
-import { bareAttachFamily, dailyFamilyConfig, dayAt, pgpartEnsureDay, type Sequences } from './days.js';
+import { bareAttachFamily, dailyFamilyConfig, dayAt, identitySequences, pgpartEnsureDay, type Sequences } from './days.js';
 import { size } from './mode.js';
 import { ms, percentile, ratio, table } from './stats.js';
 
@@ -197,13 +197,8 @@ export async function part6(log: (msg: string) => void): Promise<Part6> {
   try {
     await install(db.url, dailyFamilyConfig);
     await c.query(GROW_SQL);
-    const v = await c.query<{ num: number; tweet: string | null; star: string | null }>(
-      `SELECT current_setting('server_version_num')::int AS num,
-              pg_get_serial_sequence('public.tweet', 'id') AS tweet, pg_get_serial_sequence('public.star', 'id') AS star`,
-    );
-    const row = v.rows[0]!;
     // pgpart sets the parent's sequence as a partition's id default on 14–16 only; the floor does the same.
-    const seq = row.num < 170000 && row.tweet && row.star ? { tweet: row.tweet, star: row.star } : null;
+    const seq = await identitySequences(c);
 
     // Today and 2 ahead exist (install.sql); every family after goes one day further back.
     let oldest = 0;

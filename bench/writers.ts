@@ -1,6 +1,7 @@
 // Parts 3 and 4: writer latency while maintenance runs. Four writers insert a tweet and its
 // star in one transaction, in a loop, into an existing month; meanwhile a fifth session does
-// the maintenance (part 3: creates 24 new families one per transaction; part 4: see
+// the maintenance (part 3: creates 24 new families one per transaction, by pgpart, by bare
+// `PARTITION OF`, or by the hand-written floor of what pgpart does; part 4: see
 // maintenance.ts) or, for the baseline, nothing. Only transactions that start inside the
 // measured window count (including those that finish after it closes, e.g. because they
 // waited for a lock).
@@ -10,6 +11,7 @@ import type pg from 'pg';
 import { freshDatabase, type FreshDatabase } from '../test/harness/db.js';
 import { install } from '../test/harness/install.js';
 import { connect, sleep, timed } from './conn.js';
+import { bareAttachFamily, identitySequences, type Sequences } from './days.js';
 import { bareFamily, familyConfig, pgpartEnsure, starParentDdl, tweetParentDdl, type Month } from './schema.js';
 
 export const WRITERS = 4;
@@ -18,7 +20,7 @@ const WARMUP_MS = 500;
 /** A bound on any writer statement, so a stuck lock cannot hang the benchmark. */
 const WRITER_STATEMENT_TIMEOUT = '10s';
 
-export type Scenario = 'baseline' | 'pgpart' | 'bare';
+export type Scenario = 'baseline' | 'pgpart' | 'bare' | 'floor';
 
 export interface PhaseResult {
   /** Latency of every writer transaction that started in the window and committed, ms. */
@@ -35,6 +37,8 @@ export interface Target {
   scenario: Scenario;
   db: FreshDatabase;
   writeMonth: Month;
+  /** floor: the identity sequences it sets as id defaults, as pgpart does on 14–16. */
+  seq: Sequences | null;
 }
 
 export async function prepare(scenario: Scenario, writeMonth: Month): Promise<Target> {
@@ -49,11 +53,11 @@ export async function prepare(scenario: Scenario, writeMonth: Month): Promise<Ta
       await db.client.query(pgpartEnsure(writeMonth));
     }
     await db.client.query('ANALYZE');
+    return { scenario, db, writeMonth, seq: scenario === 'floor' ? await identitySequences(db.client) : null };
   } catch (err) {
     await db.drop();
     throw err;
   }
-  return { scenario, db, writeMonth };
 }
 
 interface Writers {
@@ -170,7 +174,8 @@ export async function phase(target: Target, families: readonly Month[], baseline
       await sleep(baselineMs);
     } else {
       for (const m of families) {
-        const r = await timed(maint, target.scenario === 'pgpart' ? pgpartEnsure(m) : bareFamily(m));
+        const sql = target.scenario === 'pgpart' ? pgpartEnsure(m) : target.scenario === 'floor' ? bareAttachFamily(m, target.seq) : bareFamily(m);
+        const r = await timed(maint, sql);
         if (target.scenario === 'pgpart' && r.rows[0]?.n !== 2) throw new Error(`ensure_partition('tweet', '${m.key}') did not create a family`);
         maintenance.push(r.ms);
       }
