@@ -6,8 +6,9 @@
  * helpers below, which call quote.ts.
  */
 import { readFileSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
+import type HandlebarsModule from 'handlebars';
 import type { Plan } from '../plan/plan.js';
 import { dollarQuoted, jsonLiteral, literal } from './quote.js';
 import { packageRoot } from './package.js';
@@ -24,6 +25,10 @@ export interface RenderOptions {
 }
 
 const root = packageRoot();
+
+// The package's own one-file build of the same version: loading it takes a third of the
+// time its CommonJS tree takes through the ESM loader, and `pgpart build` is mostly start-up.
+const Handlebars = createRequire(import.meta.url)('handlebars/dist/handlebars.min.js') as typeof HandlebarsModule;
 
 /** One migration of the parting schema: sql/migrations/NNNN_name.sql. */
 export interface Migration {
@@ -69,7 +74,7 @@ function createEngine(): typeof Handlebars {
   return hb;
 }
 
-let compiled: Handlebars.TemplateDelegate | null = null;
+let compiled: HandlebarsModule.TemplateDelegate | null = null;
 
 export function render(plan: Plan, options: RenderOptions): string {
   compiled ??= createEngine().compile(readFileSync(join(root, 'templates', 'install.sql.hbs'), 'utf8'), { noEscape: true, strict: true });
