@@ -5,8 +5,11 @@
 -- rewrites config rows, waits for it too.
 CREATE OR REPLACE FUNCTION parting._family_lock(p_root parting.config)
 RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT FROM parting.config WHERE model = p_root.root_model FOR NO KEY UPDATE
+BEGIN
+  -- PL/pgSQL keeps the statement's plan; a SQL function would plan it at every call.
+  PERFORM FROM parting.config WHERE model = p_root.root_model FOR NO KEY UPDATE;
+END;
 $$;

@@ -7,15 +7,19 @@ LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+  -- Every name is computed and looked up once per model (OFFSET 0 keeps the planner from
+  -- folding the lookups into the pg_inherits probes, where they ran once for each of the
+  -- parent's partitions), so each probe compares oids.
   RETURN QUERY
-  SELECT c, p.parent, p.part, to_regclass(p.part),
-         EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = to_regclass(p.part) AND i.inhparent = p.parent),
-         (SELECT i.inhrelid::regclass FROM pg_inherits i
-           WHERE i.inhparent = p.parent
-             AND i.inhrelid = to_regclass(format('%I.%I', c.schema_name, parting._name(c.table_name, 'default'))))
+  SELECT c, p.parent, p.part, p.rel,
+         EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = p.rel AND i.inhparent = p.parent),
+         (SELECT i.inhrelid::regclass FROM pg_inherits i WHERE i.inhrelid = p.deflt AND i.inhparent = p.parent)
     FROM parting.config c
    CROSS JOIN LATERAL (SELECT to_regclass(format('%I.%I', c.schema_name, c.table_name)) AS parent,
-                              format('%I.%I', c.schema_name, parting._name(c.table_name, p_suffix)) AS part) p
+                              format('%I.%I', c.schema_name, parting._name(c.table_name, p_suffix)) AS part) p0
+   CROSS JOIN LATERAL (SELECT p0.parent, p0.part, to_regclass(p0.part) AS rel,
+                              to_regclass(format('%I.%I', c.schema_name, parting._name(c.table_name, 'default'))) AS deflt
+                        OFFSET 0) p
    WHERE c.root_model = p_root.root_model
    ORDER BY c.family_order, c.model;
 END;

@@ -5,11 +5,14 @@
 -- does not count: with all of them gone, the family can be made anew.
 CREATE OR REPLACE FUNCTION parting._offline_state(p_root parting.config, p_suffix text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN bool_or(o.state <> 'filling') THEN 'offline' WHEN bool_or(o.state = 'filling') THEN 'filling' END
+BEGIN
+  -- PL/pgSQL keeps the query's plan; a SQL function would plan it at every call.
+  RETURN (SELECT CASE WHEN bool_or(o.state <> 'filling') THEN 'offline' WHEN bool_or(o.state = 'filling') THEN 'filling' END
     FROM parting.offline o JOIN parting.config c ON c.model = o.model
    WHERE c.root_model = p_root.root_model AND o.suffix = p_suffix
-     AND to_regclass(format('%I.%I', o.schema_name, o.table_name)) IS NOT NULL
+     AND to_regclass(format('%I.%I', o.schema_name, o.table_name)) IS NOT NULL);
+END;
 $$;
