@@ -18,6 +18,7 @@ import type { ConfigInput } from '../src/config/schema.js';
 import { freshDatabase } from '../test/harness/db.js';
 import { install } from '../test/harness/install.js';
 import { connect } from './conn.js';
+import { isMain } from './mode.js';
 import { ms, percentile, ratio, table } from './stats.js';
 
 const ROUNDS = 7;
@@ -141,7 +142,7 @@ export async function partCatchUp(log: (m: string) => void, quick = false): Prom
   ].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const { startCluster } = await import('../test/harness/cluster.js');
   const cluster = await startCluster(15);
   process.env.PGPART_TEST_DATABASE_URL = cluster.url;

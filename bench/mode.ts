@@ -3,9 +3,18 @@
 // and with fewer rounds, to see that the benchmark works end to end in a couple of minutes.
 // Quick numbers are too noisy to report.
 
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+
 export const QUICK = process.argv.slice(2).includes('--quick') || process.env.BENCH_QUICK === '1';
 
 /** `full` in a full run, `quick` in a quick one. */
 export function size<T>(full: T, quick: T): T {
   return QUICK ? quick : full;
+}
+
+/** Whether the module at `moduleUrl` is the script node was started with (not imported by bench/run.ts). */
+export function isMain(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  return script !== undefined && moduleUrl === pathToFileURL(realpathSync(script)).href;
 }

@@ -29,7 +29,7 @@ import { install } from '../test/harness/install.js';
 import { createTablespace, type Tablespace } from '../test/harness/tablespace.js';
 import { connect, sleep } from './conn.js';
 import { familyConfig, months, type Month } from './schema.js';
-import { size } from './mode.js';
+import { isMain, size } from './mode.js';
 import { max, ms, percentile, table } from './stats.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -259,7 +259,7 @@ export async function partMove(report: (m: string) => void = log): Promise<strin
   ].join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
   const { startCluster } = await import('../test/harness/cluster.js');
   const cluster = await startCluster(15);
   process.env.PGPART_TEST_DATABASE_URL = cluster.url;

@@ -15,8 +15,8 @@ BEGIN
   RETURN (
     SELECT format('pid %s holds %s on %s in a transaction open for %s s', l.pid, l.mode, l.relation::regclass,
                   round(extract(epoch FROM clock_timestamp() - a.xact_start), 1))
-      FROM (SELECT l.pid, l.mode, l.relation
-              FROM unnest(p_rels, p_modes) AS want(rel, mode)
+      FROM (SELECT l.pid, l.mode, l.relation, want.n
+              FROM unnest(p_rels, p_modes) WITH ORDINALITY AS want(rel, mode, n)
               JOIN pg_locks l ON l.relation = want.rel
              WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()
                AND l.database = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
@@ -25,7 +25,11 @@ BEGIN
      CROSS JOIN LATERAL pg_stat_get_activity(l.pid) a
      WHERE a.backend_type <> 'autovacuum worker'
        AND a.xact_start < clock_timestamp() - p_older
-     ORDER BY a.xact_start
+     -- The oldest holder, on the first relation asked for, its strongest lock there: one
+     -- answer for the same situation, whatever order pg_locks lists them in.
+     ORDER BY a.xact_start, l.n,
+              array_position(ARRAY['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock',
+                                   'ShareUpdateExclusiveLock', 'RowExclusiveLock', 'RowShareLock', 'AccessShareLock'], l.mode)
      LIMIT 1);
 END;
 $$;

@@ -3,9 +3,10 @@
 // plain reading of every attached partition (parting._attached, ordered by key), for every
 // unit, in zones with DST changes and a half-hour offset, around the hour that repeats when
 // clocks go back, with gaps, a detached partition, a table named like a partition but not
-// attached, and names that are not partitions' shape: for every pair of canonical bounds
-// (lower bounds of partitions that exist and of ones that do not, and no bound), both
-// orders and several limits, the two must list the same partitions in the same order.
+// attached, names that are not partitions' shape and a DEFAULT partition: for every pair of
+// canonical bounds (lower bounds of partitions that exist, of the detached one and of ones
+// that do not, and no bound), both orders and several limits, the two must list the same
+// partitions, with the same suffixes and lower bounds, in the same order.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,11 +16,11 @@ import { installed } from '../harness/install.js';
 import { column, ensure, logged, rows, scalar } from './helpers.js';
 
 const columns = (type: string) => ({ id: 'bigint generated always as identity', at: `${type} not null` });
-const range = (interval: string, timezone?: string) =>
-  ({ by: 'range', column: 'at', interval, premake: 0, initial: false, ...(timezone ? { timezone } : {}) }) as const;
+const range = (interval: string, timezone?: string, withDefault = false) =>
+  ({ by: 'range', column: 'at', interval, premake: 0, initial: false, default: withDefault, ...(timezone ? { timezone } : {}) }) as const;
 
 /** One root model per unit; each key list has gaps. */
-const models: Record<string, { type: string; interval: string; timezone?: string; keys: string[]; probes: string[] }> = {
+const models: Record<string, { type: string; interval: string; timezone?: string; default?: boolean; keys: string[]; probes: string[] }> = {
   // Clocks go back on 2026-11-01 (01:00 repeats) and forward on 2026-03-08 (02:00 is skipped).
   ev_h: {
     type: 'timestamptz', interval: '1 hour', timezone: 'America/New_York',
@@ -31,10 +32,17 @@ const models: Record<string, { type: string; interval: string; timezone?: string
     keys: hours('2026-05-31 20:00+00', 10, [4]),
     probes: ['2026-05-31 18:00+00', '2026-06-01 12:00+00'],
   },
+  // Wall-clock hours (no zone): the hour names are the key's own.
+  ev_t: {
+    type: 'timestamp', interval: '1 hour',
+    keys: ['2026-11-01 00:00', '2026-11-01 01:00', '2026-11-01 02:00', '2026-11-01 05:00', '2026-11-02 23:00', '2026-11-03 00:00'],
+    probes: ['2026-11-01 03:00', '2026-11-02 12:00', '2026-12-01 00:00'],
+  },
+  // With a DEFAULT partition, which is attached but never listed.
   ev_d: {
-    type: 'date', interval: '1 day',
+    type: 'date', interval: '1 day', default: true,
     keys: ['2025-12-30', '2025-12-31', '2026-01-01', '2026-01-02', '2026-01-05', '2026-01-06', '2026-02-28', '2026-03-01'],
-    probes: ['2026-01-03', '2026-01-20', '2024-02-29', '2027-01-01'],
+    probes: ['2026-01-03', '2026-01-05', '2026-01-20', '2024-02-29', '2027-01-01'],
   },
   ev_w: {
     type: 'timestamp', interval: '1 week',
@@ -68,7 +76,7 @@ function hours(from: string, n: number, skip: number[]): string[] {
 
 const config = {
   models: Object.fromEntries(Object.entries(models).map(([name, m]) => [name, {
-    columns: columns(m.type), primaryKey: ['id'], partition: range(m.interval, m.timezone),
+    columns: columns(m.type), primaryKey: ['id'], partition: range(m.interval, m.timezone, m.default),
   }])),
 } as ConfigInput;
 
@@ -110,10 +118,11 @@ Names('every unit, DST and half-hour zones, gaps, a detached partition, decoys: 
           FROM b a, b z, (VALUES (false), (true)) o(d), (VALUES (NULL::int), (1), (2), (5)) n(l))
       SELECT x.after, x.before, x.descending, x.lim, x.got, x.want FROM (
         SELECT k.*,
-               ARRAY(SELECT g.partition::text FROM cfg, parting._attached_between(cfg.cfg, k.after, k.before, k.descending, k.lim)
+               ARRAY(SELECT concat_ws(' ', g.partition, g.suffix, g.lower)
+                       FROM cfg, parting._attached_between(cfg.cfg, k.after, k.before, k.descending, k.lim)
                      WITH ORDINALITY g ORDER BY g.ordinality) AS got,
-               ARRAY(SELECT s.partition::text FROM (
-                       SELECT a.partition, parting._ord(cfg.cfg, a.lower) AS o FROM cfg, parting._attached($1) a
+               ARRAY(SELECT concat_ws(' ', s.partition, s.key, s.lower) FROM (
+                       SELECT a.partition, a.key, a.lower, parting._ord(cfg.cfg, a.lower) AS o FROM cfg, parting._attached($1) a
                         WHERE NOT a.is_default
                           AND (k.after IS NULL OR parting._ord(cfg.cfg, a.lower) > parting._ord(cfg.cfg, k.after))
                           AND (k.before IS NULL OR parting._ord(cfg.cfg, a.lower) < parting._ord(cfg.cfg, k.before))) s

@@ -6,9 +6,10 @@
 // - a holder older than lockTimeout: refused at once, naming it, and never asked for (asking
 //   would end in 'lock_timeout expired' after a whole lockTimeout);
 // - the same holder's next, young transaction, seen later in the same maintenance
-//   transaction: asked for, and taken once the holder commits. PostgreSQL keeps the
-//   pg_stat_activity a transaction first read until it ends, so a probe that reused it would
-//   date the new transaction from the old one's start and never ask again.
+//   transaction (by a second call, and by a later try of the same call): asked for, and
+//   taken once the holder commits. PostgreSQL keeps the pg_stat_activity a transaction first
+//   read until it ends, so a probe that reused it would date the new transaction from the
+//   old one's start and never ask again.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -34,17 +35,21 @@ async function oldHolder(c: pg.Client): Promise<void> {
   await c.query(`SELECT pg_sleep(1.2)`);
 }
 
-/** 'waiting' once `pid` waits for a lock on probe_t, or what `call` came to first. */
-async function waitingOr(c: pg.Client, pid: number, call: Promise<unknown>): Promise<string> {
+/** 'yes' once `sql` (one boolean, $1 = pid) is true, or what `call` came to first. */
+async function whenOr(c: pg.Client, sql: string, pid: number, call: Promise<unknown>): Promise<string> {
   let done: string | null = null;
-  void call.then(() => { done = 'returned without asking'; }, (e: Error) => { done = `failed: ${e.message}`; });
+  void call.then(() => { done = 'returned first'; }, (e: Error) => { done = `failed: ${e.message}`; });
   while (done === null) {
-    const n = Number(await scalar(c, `SELECT count(*) FROM pg_locks WHERE pid = $1 AND NOT granted AND relation = 'probe_t'::regclass`, [pid]));
-    if (n > 0) return 'waiting';
-    await sleep(10);
+    if (await scalar<boolean>(c, sql, [pid])) return 'yes';
+    await sleep(5);
   }
   return done;
 }
+
+const WAITS_FOR_LOCK = `SELECT EXISTS (SELECT FROM pg_locks WHERE pid = $1 AND NOT granted AND relation = 'probe_t'::regclass)`;
+const BACKING_OFF = `SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep')`;
+const HOLDS_IT = `SELECT EXISTS (SELECT FROM pg_locks WHERE pid = $1 AND granted AND mode = 'AccessExclusiveLock'
+                                   AND relation = 'probe_t'::regclass)`;
 
 Probe('a holder in a transaction older than lockTimeout: refused at once, named, not asked for', async (ctx) => {
   await withClients(ctx.db!.url, 2, async ([holder, maint]) => {
@@ -78,12 +83,38 @@ Probe('the holder\'s next transaction, young, later in the same maintenance tran
       await holder!.query('LOCK TABLE probe_t IN ROW EXCLUSIVE MODE');
       // The next try must see the young transaction and ask; the holder commits once it does.
       const asked = maint!.query<{ tries: number }>(`${LOCK_ALL} AS tries`);
-      assert.is(await waitingOr(watch!, mpid, asked), 'waiting');
+      assert.is(await whenOr(watch!, WAITS_FOR_LOCK, mpid, asked), 'yes');
       await holder!.query('COMMIT');
       const r = await asked;
       assert.is(r.rows[0]!.tries, 1);
-      assert.ok(await scalar<boolean>(watch!, `SELECT EXISTS (SELECT FROM pg_locks WHERE pid = $1 AND granted AND mode = 'AccessExclusiveLock'
-                                                            AND relation = 'probe_t'::regclass)`, [mpid]));
+      assert.ok(await scalar<boolean>(watch!, HOLDS_IT, [mpid]));
+    } finally {
+      await holder!.query('ROLLBACK').catch(() => {});
+      await maint!.query('ROLLBACK');
+    }
+  });
+});
+
+Probe('retries within one call: the holder\'s next transaction, begun during a back-off, is asked for and taken', async (ctx) => {
+  await withClients(ctx.db!.url, 3, async ([holder, maint, watch]) => {
+    const mpid = await pidOf(maint!);
+    await oldHolder(holder!);
+    await maint!.query('BEGIN');
+    try {
+      const call = maint!.query<{ tries: number }>(
+        `SELECT parting._lock_all('1s', 5, ARRAY['probe_t'::regclass], ARRAY['ACCESS EXCLUSIVE']) AS tries`);
+      // The first try refuses the old holder and backs off (pg_sleep) ...
+      assert.is(await whenOr(watch!, BACKING_OFF, mpid, call), 'yes');
+      // ... meanwhile the holder ends that transaction and starts another, holding the same lock.
+      await holder!.query('COMMIT');
+      await holder!.query('BEGIN');
+      await holder!.query('LOCK TABLE probe_t IN ROW EXCLUSIVE MODE');
+      // A later try of the same call sees the young transaction and asks.
+      assert.is(await whenOr(watch!, WAITS_FOR_LOCK, mpid, call), 'yes');
+      await holder!.query('COMMIT');
+      const r = await call;
+      assert.ok(r.rows[0]!.tries >= 2, `taken at try ${r.rows[0]!.tries}`);
+      assert.ok(await scalar<boolean>(watch!, HOLDS_IT, [mpid]));
     } finally {
       await holder!.query('ROLLBACK').catch(() => {});
       await maint!.query('ROLLBACK');
