@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import type { ConfigInput } from '../src/config/schema.js';
 import { cli, writeConfig } from '../test/harness/cli.js';
 import { size } from './mode.js';
+import { starModel, tweetColumns } from './schema.js';
 import { ms, percentile, ratio, table } from './stats.js';
 
 const run = promisify(execFile);
@@ -30,21 +31,12 @@ function buildConfig(n: number): ConfigInput {
     const name = `m${String(i + 1).padStart(3, '0')}`;
     models[name] = i % 2 === 0
       ? {
-          columns: {
-            id: 'bigint generated always as identity',
-            json: 'jsonb not null',
-            user: 'text not null',
-            created_at: 'timestamptz not null default now()',
-          },
+          columns: tweetColumns,
           primaryKey: ['id'],
           indexes: [{ columns: ['user'] }],
           partition: { by: 'range', column: 'created_at', interval: '1 month', premake: 2, retention: { keep: '12 months' } },
         }
-      : {
-          columns: { id: 'bigint generated always as identity', user: 'text not null' },
-          primaryKey: ['id'],
-          partitionForeignKey: { column: 'parent_id', references: `m${String(i).padStart(3, '0')}` },
-        };
+      : starModel(`m${String(i).padStart(3, '0')}`, 'parent_id');
   }
   return { schema: 'public', timezone: 'UTC', models };
 }

@@ -18,7 +18,7 @@ import type { ConfigInput } from '../src/config/schema.js';
 import { freshDatabase } from '../test/harness/db.js';
 import { install } from '../test/harness/install.js';
 import { connect } from './conn.js';
-import { isMain } from './mode.js';
+import { isMain, QUICK, runAlone } from './mode.js';
 import { ms, percentile, ratio, table } from './stats.js';
 
 const ROUNDS = 7;
@@ -143,12 +143,6 @@ export async function partCatchUp(log: (m: string) => void, quick = false): Prom
 }
 
 if (isMain(import.meta.url)) {
-  const { startCluster } = await import('../test/harness/cluster.js');
-  const cluster = await startCluster(15);
-  process.env.PGPART_TEST_DATABASE_URL = cluster.url;
-  try {
-    process.stdout.write(`${await partCatchUp((m) => void process.stderr.write(`[bench catchup] ${m}\n`), process.argv.includes('--quick'))}\n`);
-  } finally {
-    await cluster.stop();
-  }
+  await runAlone('Catch-up after downtime and ANALYZE of the partitioned parents',
+    () => partCatchUp((m) => void process.stderr.write(`[bench catchup] ${m}\n`), QUICK));
 }

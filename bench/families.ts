@@ -13,7 +13,7 @@ import { install } from '../test/harness/install.js';
 import { connect, timed, timedRuns } from './conn.js';
 import { size } from './mode.js';
 import { installPartman, partmanMonthly, tweetLikeDdl } from './partman.js';
-import { months } from './schema.js';
+import { months, starModel, tweetColumns } from './schema.js';
 import { ms, percentile, ratio, table } from './stats.js';
 
 export const FAMILY_COUNTS: readonly number[] = size([1, 10, 50], [1, 10]);
@@ -28,20 +28,11 @@ function familiesConfig(n: number): ConfigInput {
   const models: NonNullable<ConfigInput['models']> = {};
   for (let i = 0; i < n; i++) {
     models[name('t', i)] = {
-      columns: {
-        id: 'bigint generated always as identity',
-        json: 'jsonb not null',
-        user: 'text not null',
-        created_at: 'timestamptz not null default now()',
-      },
+      columns: tweetColumns,
       primaryKey: ['id'],
       partition: { by: 'range', column: 'created_at', interval: '1 month', premake: PREMAKE, initial: true },
     };
-    models[name('s', i)] = {
-      columns: { id: 'bigint generated always as identity', user: 'text not null' },
-      primaryKey: ['id'],
-      partitionForeignKey: { column: 'tweet_id', references: name('t', i) },
-    };
+    models[name('s', i)] = starModel(name('t', i));
   }
   return { schema: 'public', timezone: 'UTC', models };
 }

@@ -18,3 +18,18 @@ export function isMain(moduleUrl: string): boolean {
   const script = process.argv[1];
   return script !== undefined && moduleUrl === pathToFileURL(realpathSync(script)).href;
 }
+
+/**
+ * Runs one part as a script of its own: a throwaway PostgreSQL 15 cluster for it (the test
+ * harness's), its Markdown under `title` on stdout.
+ */
+export async function runAlone(title: string, part: () => Promise<string>): Promise<void> {
+  const { startCluster } = await import('../test/harness/cluster.js');
+  const cluster = await startCluster(15);
+  process.env.PGPART_TEST_DATABASE_URL = cluster.url;
+  try {
+    process.stdout.write(`## ${title} (PostgreSQL ${cluster.version})\n\n${await part()}\n`);
+  } finally {
+    await cluster.stop();
+  }
+}

@@ -29,7 +29,7 @@ import { install } from '../test/harness/install.js';
 import { createTablespace, type Tablespace } from '../test/harness/tablespace.js';
 import { connect, sleep } from './conn.js';
 import { familyConfig, months, type Month } from './schema.js';
-import { isMain, size } from './mode.js';
+import { isMain, runAlone, size } from './mode.js';
 import { max, ms, percentile, table } from './stats.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -260,12 +260,5 @@ export async function partMove(report: (m: string) => void = log): Promise<strin
 }
 
 if (isMain(import.meta.url)) {
-  const { startCluster } = await import('../test/harness/cluster.js');
-  const cluster = await startCluster(15);
-  process.env.PGPART_TEST_DATABASE_URL = cluster.url;
-  try {
-    process.stdout.write(`## Moving a family's partition to another tablespace (PostgreSQL ${cluster.version}, ${WRITERS} writers into that month)\n\n${await partMove()}\n`);
-  } finally {
-    await cluster.stop();
-  }
+  await runAlone(`Moving a family's partition to another tablespace (${WRITERS} writers into that month)`, () => partMove());
 }

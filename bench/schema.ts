@@ -30,7 +30,8 @@ export function months(offset: number, count: number, now: Date = new Date()): M
   return Array.from({ length: count }, (_, i) => monthAt(now.getUTCFullYear(), now.getUTCMonth() + offset + i));
 }
 
-const tweetColumns = {
+/** tweet's columns, as every method's parent has them. */
+export const tweetColumns = {
   id: 'bigint generated always as identity',
   json: 'jsonb not null',
   user: 'text not null',
@@ -67,13 +68,18 @@ export const familyConfig: ConfigInput = {
       primaryKey: ['id'],
       partition: { by: 'range', column: 'created_at', interval: '1 month', initial: false },
     },
-    star: {
-      columns: { id: 'bigint generated always as identity', user: 'text not null' },
-      primaryKey: ['id'],
-      partitionForeignKey: { column: 'tweet_id', references: 'tweet' },
-    },
+    star: starModel('tweet'),
   },
 };
+
+/** star: a dependent in lockstep with `references`, through tweet_id. */
+export function starModel(references: string, column = 'tweet_id'): NonNullable<ConfigInput['models']>[string] {
+  return {
+    columns: { id: 'bigint generated always as identity', user: 'text not null' },
+    primaryKey: ['id'],
+    partitionForeignKey: { column, references },
+  };
+}
 
 /** The tweet parent, as pgpart's install.sql makes it. Used by the bare DDL and pg_partman. */
 export const tweetParentDdl = `
