@@ -29,7 +29,7 @@ const run = promisify(execFile);
 export const DEPLOY_ROUNDS = size(2, 1);
 const MONTHS = 12;
 const ROWS_PER_MONTH = size(20_000, 2_000);
-export const HOLD_MS = size(5_000, 3_000);
+export const HOLD_MS = size(5_000, 1_500);
 
 /** The settings the deploy runs under: the config's defaults. */
 const DEFAULTS = configSchema.parse(familyConfig);

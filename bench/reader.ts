@@ -28,7 +28,7 @@ import { bareDetachFamily, bareFamily, familyConfig, months, pgpartEnsure, starP
 import { max, ms, percentile, table } from './stats.js';
 import { measuredWindow, WRITERS, type PhaseResult } from './writers.js';
 
-export const READER_HOLD_MS = size(12_000, 2_000);
+export const READER_HOLD_MS = size(12_000, 1_500);
 const LEAD_MS = 1_000;
 /** Writers may wait behind the reader for its whole hold: a bound well above it, so no writer is cancelled by the benchmark. */
 const WRITER_TIMEOUT = '60s';
