@@ -212,3 +212,14 @@ export function month(offset: number): Month {
 export function months(from: number, to: number): Month[] {
   return Array.from({ length: to - from + 1 }, (_, i) => month(from + i));
 }
+
+/** Runs fn in a transaction whose TimeZone is `tz`, then rolls it back (partitions made in it too). */
+export async function rolledBackIn<T>(c: pg.Client, tz: string, fn: () => Promise<T>): Promise<T> {
+  await c.query('BEGIN');
+  try {
+    await c.query(`SELECT set_config('TimeZone', $1, true)`, [tz]);
+    return await fn();
+  } finally {
+    await c.query('ROLLBACK');
+  }
+}

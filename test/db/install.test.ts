@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { adminUrl, databaseUrl, freshDatabase, newClient, psqlFile, quoteIdent, type FreshDatabase } from '../harness/db.js';
+import { adminUrl, databaseUrl, freshDatabase, newClient, psqlFile, quoteIdent, withAdmin, type FreshDatabase } from '../harness/db.js';
 import { writeInstallSql } from '../harness/install.js';
 import { column, ensure, logged, rows, scalar } from './helpers.js';
 
@@ -179,22 +179,13 @@ Failing.run();
 
 const Owner = suite<{ role?: string; database?: string; url?: string }>('install.sql: as a non-superuser', {});
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = newClient(adminUrl());
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
 
 Owner.before(async (ctx) => {
   await logged('creating a role and its database', async () => {
     const suffix = randomBytes(4).toString('hex');
     ctx.role = `app_owner_${suffix}`;
     ctx.database = `install_owner_${suffix}`;
-    await admin(async (c) => {
+    await withAdmin(async (c) => {
       await c.query(`CREATE ROLE ${quoteIdent(ctx.role!)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
       await c.query(`CREATE DATABASE ${quoteIdent(ctx.database!)} OWNER ${quoteIdent(ctx.role!)}`);
     });
@@ -206,7 +197,7 @@ Owner.before(async (ctx) => {
 });
 
 Owner.after(async (ctx) => {
-  await admin(async (c) => {
+  await withAdmin(async (c) => {
     if (ctx.database) await c.query(`DROP DATABASE IF EXISTS ${quoteIdent(ctx.database)} WITH (FORCE)`);
     if (ctx.role) await c.query(`DROP ROLE IF EXISTS ${quoteIdent(ctx.role)}`);
   });

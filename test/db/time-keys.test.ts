@@ -11,7 +11,7 @@ import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { FreshDatabase } from '../harness/db.js';
 import { installed } from '../harness/install.js';
-import { ensure, logged, pgError, scalar } from './helpers.js';
+import { ensure, logged, pgError, rolledBackIn, scalar } from './helpers.js';
 
 const NY = 'America/New_York';
 
@@ -35,16 +35,6 @@ Keys.before(async (ctx) => {
 });
 Keys.after(async (ctx) => ctx.db?.drop());
 
-/** Runs fn in a transaction whose TimeZone is `tz`, then rolls it back (partitions made in it too). */
-async function rolledBackIn<T>(c: pg.Client, tz: string, fn: () => Promise<T>): Promise<T> {
-  await c.query('BEGIN');
-  try {
-    await c.query(`SELECT set_config('TimeZone', $1, true)`, [tz]);
-    return await fn();
-  } finally {
-    await c.query('ROLLBACK');
-  }
-}
 
 /** The partition PostgreSQL itself routes a row with this key value to. */
 async function routed(c: pg.Client, model: string, value: string): Promise<string> {

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { installed } from '../harness/install.js';
 import type { FreshDatabase } from '../harness/db.js';
+import { rolledBackIn } from './helpers.js';
 
 const NY = 'America/New_York';
 
@@ -64,16 +65,6 @@ Time.after(async (ctx) => {
   await ctx.db?.drop();
 });
 
-/** Runs fn in a transaction whose session TimeZone is `tz`, then rolls it back. */
-async function rolledBackIn<T>(c: pg.Client, tz: string, fn: () => Promise<T>): Promise<T> {
-  await c.query('BEGIN');
-  try {
-    await c.query(`SELECT set_config('TimeZone', $1, true)`, [tz]);
-    return await fn();
-  } finally {
-    await c.query('ROLLBACK');
-  }
-}
 
 async function partitions(c: pg.Client, model: string): Promise<Part[]> {
   const { rows } = await c.query<Part>(

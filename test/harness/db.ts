@@ -51,8 +51,8 @@ export interface FreshDatabase {
   drop(): Promise<void>;
 }
 
-/** Runs `fn` with a connected client to the admin database. */
-async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `fn` with a connected client to the admin database (the cluster's superuser). */
+export async function withAdmin<T>(fn: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = newClient(adminUrl());
   await admin.connect();
   try {

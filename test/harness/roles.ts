@@ -5,7 +5,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { adminUrl, databaseUrl, newClient, quoteIdent } from './db.js';
+import { adminUrl, databaseUrl, newClient, quoteIdent, withAdmin } from './db.js';
 
 export interface RoleDatabase {
   /** The database, owned by `owner`. */
@@ -21,15 +21,6 @@ export interface RoleDatabase {
   drop(): Promise<void>;
 }
 
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = newClient(adminUrl());
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
 
 /**
  * A database owned by a new LOGIN role `owner` (not a superuser), and a role for each of

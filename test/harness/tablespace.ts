@@ -6,29 +6,19 @@ import { randomBytes } from 'node:crypto';
 import { chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
-import { adminUrl, newClient, quoteIdent } from './db.js';
+import { quoteIdent, withAdmin } from './db.js';
 
 export interface Tablespace {
   name: string;
   drop(): Promise<void>;
 }
 
-async function asAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const admin = newClient(adminUrl());
-  await admin.connect();
-  try {
-    return await fn(admin);
-  } finally {
-    await admin.end().catch(() => {});
-  }
-}
 
 /** CREATE TABLESPACE <prefix>_<random> in a new temp dir; `grantTo` roles get CREATE on it. */
 export async function createTablespace(prefix: string, grantTo: string[] = []): Promise<Tablespace> {
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'pgpart-space-'));
-  await asAdmin(async (admin) => {
+  await withAdmin(async (admin) => {
     const dataDir = String((await admin.query<{ data_directory: string }>('SHOW data_directory')).rows[0]!.data_directory);
     // As root the harness runs the server as another OS user, which must own the directory.
     if (process.getuid?.() === 0) {
@@ -41,7 +31,7 @@ export async function createTablespace(prefix: string, grantTo: string[] = []): 
   return {
     name,
     async drop() {
-      await asAdmin((admin) => admin.query(`DROP TABLESPACE IF EXISTS ${quoteIdent(name)}`));
+      await withAdmin((admin) => admin.query(`DROP TABLESPACE IF EXISTS ${quoteIdent(name)}`));
       rmSync(dir, { recursive: true, force: true });
     },
   };
