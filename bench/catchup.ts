@@ -3,7 +3,7 @@
 //   node --import tsx bench/catchup.ts      (or as a part of bench/run.ts)
 //
 // 1. Planning after downtime. An hourly model whose newest partition is a day back, and one
-//    whose newest is a year back (8,760 hours missed): the time of parting._plan (inside a
+//    whose newest is a year back (8,760 hours missed): the time of parting._due (inside a
 //    transaction rolled back, so the catch-up it records is undone), median of ROUNDS; the
 //    plan's length. With catchUp (100 a run) the year back plans the present and 100 missed
 //    hours, the day back the present and 24: the ratio says whether planning grows with the
@@ -69,7 +69,7 @@ async function planBehind(back: string, log: (m: string) => void): Promise<{ ms:
     const c = await connect(db.url);
     try {
       await c.query(`SELECT parting.ensure_partition('ev', (now() - $1::interval)::text)`, [back]);
-      const r = await medianOf(c, `SELECT * FROM parting._plan(parting._model('ev'))`);
+      const r = await medianOf(c, `SELECT * FROM parting._due(parting._model('ev'))`);
       log(`plan, newest partition ${back} back: ${ms(r.ms)} ms, ${r.rows} steps`);
       return r;
     } finally {
@@ -128,7 +128,7 @@ export async function partCatchUp(log: (m: string) => void, quick = false): Prom
   const analyzed: [number, number][] = [];
   for (const n of sizes) analyzed.push([n, await analyzeAt(n, log)]);
   return [
-    '**Planning after downtime** (hourly model, `catchUp` 100; `parting._plan`, median of ' + `${ROUNDS})`,
+    '**Planning after downtime** (hourly model, `catchUp` 100; `parting._due`, median of ' + `${ROUNDS})`,
     '',
     table(['newest partition', 'steps planned', 'plan (ms)', 'vs a day back'], [
       ['a day back (24 missed)', String(day.rows), ms(day.ms), '1.00×'],

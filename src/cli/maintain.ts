@@ -30,7 +30,7 @@ export async function maintainCommand(opts: { databaseUrl?: string; model?: stri
     const since = await lastHistoryId(client);
     const failures: string[] = [];
     if (opts.concurrently) {
-      const due = await client.query<Due>('SELECT model, suffix, action FROM parting._concurrent_plan($1)', [opts.model ?? null]);
+      const due = await client.query<Due>('SELECT model, suffix, action FROM parting._due_concurrently($1)', [opts.model ?? null]);
       for (const d of due.rows) {
         // One family failing (a lock not had in time) must not keep the others, or
         // run_maintenance, from running; the family stays 'detaching' for the next run.

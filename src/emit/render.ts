@@ -1,6 +1,6 @@
 /**
  * Plan → install.sql. The parting schema comes from sql/migrations (numbered, each applied
- * once, by revision), the runtime from sql/functions (replaced on every install), the model
+ * once, by revision), the runtime from sql/runtime (replaced on every install), the model
  * document from the plan; templates/install.sql.hbs puts them together. An isolated
  * Handlebars instance with noEscape and strict: values reach the SQL only through the typed
  * helpers below, which call quote.ts.
@@ -56,12 +56,19 @@ export function schemaRevision(): number {
   return migrations().length;
 }
 
-/** The runtime: sql/functions in file-name order, each file CREATE OR REPLACE of one routine. */
-export function runtimeFiles(): { file: string; body: string }[] {
-  return readdirSync(join(root, 'sql', 'functions'))
-    .filter((f) => f.endsWith('.sql'))
+/**
+ * The runtime: sql/runtime/<room>/<routine>.sql, each file CREATE OR REPLACE of the one
+ * routine it is named for, in path order (the install makes them with check_function_bodies
+ * off, so their order does not matter to PostgreSQL; a fixed one keeps the script stable).
+ */
+export function runtimeFiles(): { file: string; routine: string; body: string }[] {
+  const dir = join(root, 'sql', 'runtime');
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((room) => room.isDirectory())
+    .map((room) => room.name)
     .sort()
-    .map((f) => ({ file: `sql/functions/${f}`, body: readFileSync(join(root, 'sql', 'functions', f), 'utf8').trimEnd() }));
+    .flatMap((room) => readdirSync(join(dir, room)).filter((f) => f.endsWith('.sql')).sort()
+      .map((f) => ({ file: `sql/runtime/${room}/${f}`, routine: f.slice(0, -'.sql'.length), body: readFileSync(join(dir, room, f), 'utf8').trimEnd() })));
 }
 
 function createEngine(): typeof Handlebars {
@@ -79,12 +86,14 @@ let compiled: HandlebarsModule.TemplateDelegate | null = null;
 export function render(plan: Plan, options: RenderOptions): string {
   compiled ??= createEngine().compile(readFileSync(join(root, 'templates', 'install.sql.hbs'), 'utf8'), { noEscape: true, strict: true });
   const steps = migrations();
+  const files = runtimeFiles();
   return compiled({
     ...options,
     revision: steps.length,
     notes: plan.notes,
     desired: plan.desired,
     migrations: steps,
-    runtime: runtimeFiles(),
+    runtime: files,
+    routines: files.map((f) => f.routine),
   });
 }

@@ -92,7 +92,7 @@ const Hours = dbSuite('growth: a year of missed hours is planned catchUp at a ti
 
 Hours('the plan lists the current hour, 2 ahead, then the 4 hours after the one a year back; not the 8,760 between', async (ctx) => {
   const c = ctx.db!.client;
-  const plan = await rows<{ step: string; arg: string }>(c, `SELECT step, arg FROM parting._plan(parting._model('ev'))`);
+  const plan = await rows<{ step: string; arg: string }>(c, `SELECT step, arg FROM parting._due(parting._model('ev'))`);
   const hour = (sql: string) => scalar<string>(c, `SELECT parting._canonical_abs(parting._model('ev'), ${sql})`);
   const now = `date_trunc('hour', now())`;
   const back = `date_trunc('hour', now() - interval '1 year')`;

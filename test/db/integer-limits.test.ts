@@ -114,7 +114,7 @@ Limits('premake stops at the top partition: ensure_partition(model) makes it onc
   assert.equal(await ensure(c, 'top16'), []);
   await c.query(`INSERT INTO top16 (k) VALUES (32767)`);
   assert.equal(await ensure(c, 'top16'), []);
-  assert.equal(await rows(c, `SELECT step, arg FROM parting._plan(parting._model('top16'))`), []);
+  assert.equal(await rows(c, `SELECT step, arg FROM parting._due(parting._model('top16'))`), []);
 });
 
 Limits.run();
@@ -171,7 +171,7 @@ Maint.after(async (ctx) => ctx.db?.drop());
 
 Maint('the plan: premake up to the top partition (once), retire below max(k) - 2 partitions', async (ctx) => {
   const c = ctx.db!.client;
-  assert.equal(await rows(c, `SELECT step, arg FROM parting._plan(parting._model('ev'))`), [
+  assert.equal(await rows(c, `SELECT step, arg FROM parting._due(parting._model('ev'))`), [
     { step: 'create', arg: '2147482000' },
     { step: 'create', arg: '2147483000' },
     { step: 'retire', arg: '2147478000' },
@@ -208,7 +208,7 @@ Maint('run_maintenance makes the top partition with MAXVALUE, moves the default 
   assert.is(await count(c, 'ev_default'), 0);
   // max(k) is now 2147483647, in the top partition: nothing to make (premake ends at the
   // top), and retention moves on to the partitions ending at or below 2147483647 - 2000.
-  assert.equal(await rows(c, `SELECT step, arg FROM parting._plan(parting._model('ev'))`), [{ step: 'retire', arg: '2147480000' }]);
+  assert.equal(await rows(c, `SELECT step, arg FROM parting._due(parting._model('ev'))`), [{ step: 'retire', arg: '2147480000' }]);
   assert.equal(await ensure(c, 'ev'), []);
 });
 
@@ -225,7 +225,7 @@ Maint('the top partition detaches and attaches again, taking in the rows that re
   // The default partition is searched up to the top (no upper bound) and finds that row,
   // but a detached partition stays detached: no step for it. (max(k) is 2147482500 again,
   // the top's rows being out of ev: nothing to retire either.)
-  assert.equal(await rows(c, `SELECT step, arg FROM parting._plan(parting._model('ev'))`), []);
+  assert.equal(await rows(c, `SELECT step, arg FROM parting._due(parting._model('ev'))`), []);
   assert.equal(bare(await column<string>(c, `SELECT p::text FROM parting.attach_partition('ev', '2147483100') p`)),
     ['ev_2147483000', 'evd_2147483000']);
   assert.is(await boundOf(c, 'ev_2147483000'), 'FOR VALUES FROM (2147483000) TO (MAXVALUE)');
@@ -251,7 +251,7 @@ Maint('the top partition archives (attached to the archive table with MAXVALUE) 
 Maint('the bottom partition (from the type\'s minimum) is retired by retention, archived, and attaches again', async (ctx) => {
   const c = ctx.db!.client;
   // max(k) = -2147481500; keep 1 partition: every partition ending at or below -2147482500 goes.
-  assert.equal(await rows(c, `SELECT step, arg FROM parting._plan(parting._model('low'))`), [{ step: 'retire', arg: 'm2147483648' }]);
+  assert.equal(await rows(c, `SELECT step, arg FROM parting._due(parting._model('low'))`), [{ step: 'retire', arg: 'm2147483648' }]);
   await call(c, 'low');
   assert.equal(await rows(c, `SELECT partition::text, lower, upper, state FROM parting.partitions('low') ORDER BY lower::bigint`), [
     { partition: 'archive.low_m2147483648', lower: '-2147483648', upper: '-2147483000', state: 'archived' },

@@ -25,7 +25,7 @@ const IntRange = dbSuite('run_maintenance: integer range, keep 2 partitions, pre
 
 IntRange('the plan: current = the partition of max(id) 5500; create 6000 (5000 exists); retire upper <= 5500 - 2*1000', async (ctx) => {
   const c = ctx.db!.client;
-  assert.equal(await rows(c, `SELECT step, arg FROM parting._plan(parting._model('ev'))`), [
+  assert.equal(await rows(c, `SELECT step, arg FROM parting._due(parting._model('ev'))`), [
     { step: 'create', arg: '6000' },
     { step: 'retire', arg: '0' }, { step: 'retire', arg: '1000' }, { step: 'retire', arg: '2000' },
   ]);

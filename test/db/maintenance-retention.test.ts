@@ -209,7 +209,7 @@ Space('a later run finds nothing left to move', async (ctx) => {
   await call(c);
   assert.equal(lines(await historySince(c, since)), ['maintained tweet']);
   for (const m of OLD) assert.equal((await relSpaces(c, m)).filter((s) => s.space !== space!.name), []);
-  assert.equal(await rows(c, `SELECT * FROM parting._plan(parting._model('tweet')) WHERE step <> 'create'`), []);
+  assert.equal(await rows(c, `SELECT * FROM parting._due(parting._model('tweet')) WHERE step <> 'create'`), []);
 });
 
 Space.run();

@@ -123,7 +123,7 @@ export function familyTables(c: pg.Client, model: string): Promise<string[]> {
   return column<string>(c, `
     SELECT format('%I.%I', c.schema_name, c.table_name)::regclass::text FROM parting.config c WHERE c.model = $1
     UNION ALL
-    SELECT t.rel::text FROM parting.config c CROSS JOIN LATERAL parting._family_tables(c) t WHERE c.model = $1
+    SELECT t.rel::text FROM parting.config c CROSS JOIN LATERAL parting._model_tables(c) t WHERE c.model = $1
     ORDER BY 1`, [model]);
 }
 

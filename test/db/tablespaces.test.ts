@@ -108,7 +108,7 @@ Tiers('one run moves each family past a tier to its tablespace, tables and index
 
 Tiers('a later run has nothing to move, and check() finds nothing', async (ctx) => {
   const c = ctx.db!.client;
-  assert.equal(await rows(c, `SELECT step, arg FROM parting._plan(parting._model('tweet'))`), []);
+  assert.equal(await rows(c, `SELECT step, arg FROM parting._due(parting._model('tweet'))`), []);
   const since = await lastHistoryId(c);
   await call(c);
   assert.equal((await historySince(c, since)).map((r) => r.action), ['maintained']);

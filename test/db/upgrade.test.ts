@@ -108,7 +108,7 @@ for (const revision of [1, 2]) {
     changedConfig.models.tweet!.indexes = [{ columns: ['lang'] }];
     await install(ctx.db!.url, changedConfig);
     const lacking = await column<string>(c, `
-      SELECT t.rel::text FROM parting._family_tables(parting._model('tweet')) t
+      SELECT t.rel::text FROM parting._model_tables(parting._model('tweet')) t
        WHERE NOT EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = t.rel AND a.attname = 'lang')`);
     assert.equal(lacking, []);
     assert.equal(await column(c, `SELECT lang FROM tweet_2020_01`), ['en']);

@@ -1,0 +1,144 @@
+-- The maintenance run: for every root model (or the one named), the steps parting._due
+-- lists (create ahead and catch up, drain the default partition, retire by retention, move
+-- families to their tablespaces, drop what is past dropAfter), one short transaction each:
+-- a procedure, so it COMMITs after every step and never holds locks across the run. Then,
+-- where the config asks, ANALYZE of the parents of each family whose partitions it
+-- attached or detached; last, parting.history rows older than historyKeep are pruned.
+--
+-- Two runs never overlap: a second one (the next pg_cron tick while this one waits on a
+-- lock) returns at once with a NOTICE naming the first (parting._run_lock's guard row, which
+-- only pgpart's roles can take). A step that fails is logged and rolled back alone, and the
+-- run goes on; after a failed (or skipped) 'create', 'retire' or 'tablespace' step the
+-- family's later steps of that kind are held for the next run (counted as 'create:held'
+-- and so on): premade partitions never leave a gap, and retention and moves go oldest
+-- first, which is what lets the next run's plan read only what is due; 'drain' steps go on. A cancel or statement_timeout during a step is logged like a failure,
+-- the run stops, lets go of the guard and ends with the cancel's error; near a
+-- statement_timeout it starts no step it could not finish in time.
+--
+-- No SET clause (a procedure with one cannot COMMIT): it pins its search_path itself, in
+-- each of its transactions (a COMMIT ends the transaction-local setting), so a function or
+-- operator another role puts in a schema ahead of pg_catalog never runs here.
+CREATE OR REPLACE PROCEDURE parting.run_maintenance(p_model text DEFAULT NULL)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  v_root text;
+  v_step record;
+  v_status text;
+  v_batches integer;
+  v_failed text[];
+  v_cfg parting.config;
+  v_started timestamptz;
+  v_done jsonb;
+  v_holder text;
+  v_cancelled text;
+  v_deadline timestamptz;
+BEGIN
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+  IF p_model IS NOT NULL THEN
+    PERFORM parting._root(p_model, 'run_maintenance');
+  END IF;
+  -- Inside a transaction block the COMMIT below fails with PostgreSQL's bare "invalid
+  -- transaction termination"; say why first where that can be seen (the transaction has
+  -- written already, or began well before this call).
+  IF pg_current_xact_id_if_assigned() IS NOT NULL
+     OR (SELECT a.xact_start < a.query_start - interval '1 second' FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()) THEN
+    RAISE EXCEPTION 'CALL parting.run_maintenance() cannot run inside a transaction block'
+      USING ERRCODE = 'invalid_transaction_termination',
+            HINT = 'it commits after each step: call it on its own (autocommit); in node-pg-migrate, pgm.noTransaction() first';
+  END IF;
+  -- Refused here, before the guard is taken, when called inside a transaction block.
+  COMMIT;
+  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  v_holder := parting._run_lock();
+  COMMIT;
+  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  IF v_holder IS NOT NULL THEN
+    RAISE NOTICE 'parting.run_maintenance is already running (%): this call does nothing', v_holder;
+    RETURN;
+  END IF;
+  IF current_setting('statement_timeout') NOT IN ('0', '0ms') THEN
+    v_deadline := statement_timestamp() + current_setting('statement_timeout')::interval;
+  END IF;
+
+  <<models>>
+  FOR v_root IN
+    SELECT c.model FROM parting.config c
+     WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model)
+     ORDER BY c.model
+  LOOP
+    v_started := clock_timestamp();
+    v_failed := ARRAY[]::text[];
+    v_done := '{}';
+    FOR v_step IN SELECT s.step, s.arg FROM parting._due_steps(v_root) s LOOP
+      IF v_step.step = 'cancelled' THEN
+        v_cancelled := v_step.arg;
+        EXIT;
+      END IF;
+      IF v_deadline IS NOT NULL
+         AND clock_timestamp() + 2 * (SELECT c.lock_timeout::interval FROM parting.config c WHERE c.model = v_root) > v_deadline THEN
+        -- Too close to statement_timeout to finish a step: leave the rest to the next run.
+        v_done := v_done || jsonb_build_object(v_step.step || ':not started (statement_timeout)',
+                                               coalesce((v_done ->> (v_step.step || ':not started (statement_timeout)'))::integer, 0) + 1);
+        CONTINUE;
+      END IF;
+      IF v_step.step = ANY (v_failed) THEN
+        v_done := v_done || jsonb_build_object(v_step.step || ':held', coalesce((v_done ->> (v_step.step || ':held'))::integer, 0) + 1);
+        CONTINUE;
+      END IF;
+      v_batches := 0;
+      LOOP
+        v_status := parting._run_step(v_root, v_step.step, v_step.arg);
+        COMMIT;
+        PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+        v_batches := v_batches + 1;
+        -- A drain that never catches up (writers faster than batches) yields to the next run.
+        EXIT WHEN v_status <> 'more' OR v_batches >= 1000;
+      END LOOP;
+      IF v_step.step IN ('create', 'retire', 'tablespace') AND v_status IN ('failed', 'skipped', 'cancelled') THEN
+        v_failed := v_failed || v_step.step;
+      END IF;
+      v_done := v_done || jsonb_build_object(
+                  v_step.step || ':' || v_status,
+                  coalesce((v_done ->> (v_step.step || ':' || v_status))::integer, 0) + 1);
+      IF v_status = 'cancelled' THEN
+        v_cancelled := format('%s %s', v_step.step, v_step.arg);
+        EXIT;
+      END IF;
+    END LOOP;
+    -- Statistics of the parents, once the family's partitions changed.
+    v_cfg := parting._model(v_root);
+    IF v_cancelled IS NULL AND v_cfg.analyze_parents
+       AND EXISTS (SELECT FROM jsonb_object_keys(v_done) k WHERE k IN ('create:done', 'drain:done', 'retire:done', 'expire:done')) THEN
+      v_status := parting._run_step(v_root, 'analyze', NULL);
+      COMMIT;
+      PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+      v_done := v_done || jsonb_build_object('analyze:' || v_status, 1);
+      IF v_status = 'cancelled' THEN
+        v_cancelled := 'analyze';
+      END IF;
+    END IF;
+    INSERT INTO parting.history (model, action, detail, duration)
+    VALUES (v_root, 'maintained', v_done, clock_timestamp() - v_started);
+    COMMIT;
+    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+    EXIT models WHEN v_cancelled IS NOT NULL;
+  END LOOP;
+
+  IF v_cancelled IS NULL THEN
+    PERFORM parting._prune_history();
+    COMMIT;
+    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  END IF;
+  PERFORM parting._run_unlock();
+  COMMIT;
+  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  IF v_cancelled IS NOT NULL THEN
+    RAISE EXCEPTION 'parting.run_maintenance was cancelled during %: the steps before it are done, the rest is left to the next run', v_cancelled
+      USING ERRCODE = 'query_canceled';
+  END IF;
+END;
+$$;
+
+COMMENT ON PROCEDURE parting.run_maintenance(text) IS
+$c$Makes partitions premake ahead (then catches up after downtime, catchUp a run), moves rows out of default partitions, applies retention (detach, archive or drop, dependents first), moves families to their tiers' tablespaces and detached and archived ones to detachTablespace and archiveTablespace, drops detached and archived families past dropAfter, ANALYZEs changed parents when the config asks, prunes parting.history past historyKeep: one short transaction per step, each lock under lock_timeout with bounded retries, every step in parting.history, a failure logged without stopping the run. A second concurrent run returns at once.$c$;

@@ -1,0 +1,124 @@
+-- Creates the partition for one canonical value (or the default partitions) in every model
+-- of a family and returns the partitions it attached. Serialized per family with a
+-- transaction-level advisory lock, so two callers never race to create the same tables.
+--
+-- Without a default partition: each table is made unattached (LIKE + CHECK +
+-- indexes + partition foreign key), then attached under SHARE UPDATE EXCLUSIVE on the
+-- parents: writers are never blocked.
+--
+-- With a default partition, rows of this partition may already sit in it, and ATTACH must
+-- scan it. The rows move into the new tables first (parting._move_rows). With p_batch set
+-- and more than p_batch rows waiting, one batch moves, the tables are recorded as 'filling'
+-- in parting.offline and nothing is attached yet: the caller commits and calls again.
+-- The last rows move after EXCLUSIVE locks on the parents (readers go on; writers wait
+-- for this transaction: a writer routed to the default partition before the ATTACH would
+-- otherwise fail its partition check after it) and ACCESS EXCLUSIVE on the default
+-- partitions, which ATTACH scans.
+CREATE OR REPLACE FUNCTION parting._create_family(p_root parting.config, p_value text, p_default boolean DEFAULT false,
+                                                  p_batch integer DEFAULT NULL)
+RETURNS SETOF regclass
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_started timestamptz := clock_timestamp();
+  v_b record;
+  v_m record;
+  v_cfgs parting.config[] := ARRAY[]::parting.config[];
+  v_parts text[] := ARRAY[]::text[];
+  v_parents regclass[] := ARRAY[]::regclass[];
+  v_defaults regclass[] := ARRAY[]::regclass[];
+  v_batched boolean := false;
+  v_moved jsonb;
+  v_tries integer;
+BEGIN
+  PERFORM parting._family_lock(p_root);
+  IF p_default THEN
+    SELECT 'default' AS suffix, NULL::text AS lower, NULL::text AS upper INTO v_b;
+  ELSE
+    v_b := parting._bound(p_root, p_value);
+  END IF;
+
+  IF parting._offline_state(p_root, v_b.suffix) = 'offline' THEN
+    RAISE EXCEPTION 'partition % of model "%" is detached or archived', parting._name(p_root.table_name, v_b.suffix), p_root.model
+      USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = format('bring it back: SELECT parting.attach_partition(%L, %L)', p_root.model, v_b.lower);
+  END IF;
+  -- Records of this family's detached tables that were dropped by hand: forgotten, logged.
+  WITH gone AS (
+    DELETE FROM parting.offline o USING parting.config c
+     WHERE c.model = o.model AND c.root_model = p_root.root_model AND o.suffix = v_b.suffix
+       AND to_regclass(format('%I.%I', o.schema_name, o.table_name)) IS NULL
+    RETURNING o.*)
+  INSERT INTO parting.history (model, partition, action, detail)
+  SELECT g.model, g.table_name, 'forgotten',
+         jsonb_build_object('was', g.state, 'why', format('table %I.%I was dropped by hand', g.schema_name, g.table_name))
+    FROM gone g;
+  FOR v_m IN SELECT * FROM parting._members(p_root, v_b.suffix) LOOP
+    IF v_m.attached THEN
+      CONTINUE;
+    END IF;
+    IF v_m.rel IS NULL THEN
+      PERFORM parting._make_table(v_m.cfg, v_b.suffix, v_b.lower, v_b.upper, p_default);
+    ELSIF NOT EXISTS (SELECT FROM parting.offline o
+                       WHERE o.model = (v_m.cfg).model AND o.suffix = v_b.suffix AND o.state = 'filling') THEN
+      RAISE EXCEPTION 'table % exists but is not a partition of %', v_m.part, v_m.parent
+        USING ERRCODE = 'duplicate_table',
+              HINT = 'rename or drop it; if it is a detached partition, use parting.attach_partition';
+    END IF;
+    v_cfgs := v_cfgs || v_m.cfg;
+    v_parts := v_parts || v_m.part;
+    v_parents := v_parents || v_m.parent;
+    IF v_m.deflt IS NOT NULL AND NOT p_default THEN
+      v_defaults := v_defaults || v_m.deflt;
+    END IF;
+  END LOOP;
+  IF cardinality(v_cfgs) = 0 THEN
+    RETURN;
+  END IF;
+
+  IF cardinality(v_defaults) = 0 THEN
+    v_tries := parting._lock(p_root, p_share_update => v_parents);
+  ELSE
+    IF p_batch IS NOT NULL THEN
+      EXECUTE format('SELECT count(*) > %s FROM (SELECT FROM %s WHERE %s LIMIT %s) s',
+                     p_batch, v_defaults[1], parting._bound_check(p_root, v_b.lower, v_b.upper), p_batch + 1)
+         INTO v_batched;
+    END IF;
+    IF v_batched THEN
+      v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, p_batch);
+    ELSE
+      v_tries := parting._lock(p_root, p_exclusive => v_parents, p_access_exclusive => v_defaults);
+      v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, NULL);
+    END IF;
+    INSERT INTO parting.history (model, partition, action, detail, duration)
+    SELECT p_root.model, parting._name(p_root.table_name, v_b.suffix), 'moved',
+           jsonb_strip_nulls(jsonb_build_object('rows', v_moved, 'from', 'default', 'attached', NOT v_batched,
+                                                'batch', CASE WHEN v_batched THEN p_batch END)),
+           clock_timestamp() - v_started
+     WHERE EXISTS (SELECT FROM jsonb_each(v_moved) e WHERE (e.value)::bigint > 0);
+    IF v_batched THEN
+      -- Not attached yet: the caller commits and calls again for the next batch.
+      INSERT INTO parting.offline (model, suffix, schema_name, table_name, lower, upper, state)
+      SELECT m.model, v_b.suffix, m.schema_name, parting._name(m.table_name, v_b.suffix), v_b.lower, v_b.upper, 'filling'
+        FROM unnest(v_cfgs) AS m
+      ON CONFLICT (model, suffix) DO NOTHING;
+      RETURN;
+    END IF;
+  END IF;
+
+  FOR i IN 1 .. cardinality(v_cfgs) LOOP
+    EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', v_parents[i], v_parts[i],
+                   parting._clause(v_cfgs[i], v_b.lower, v_b.upper, p_default));
+    INSERT INTO parting.history (model, partition, action, detail, duration)
+    VALUES ((v_cfgs[i]).model, parting._name((v_cfgs[i]).table_name, v_b.suffix), 'created',
+            jsonb_build_object('suffix', v_b.suffix, 'lower', v_b.lower, 'upper', v_b.upper, 'default', p_default,
+                               'lock_tries', v_tries),
+            clock_timestamp() - v_started);
+    RETURN NEXT v_parts[i]::regclass;
+  END LOOP;
+  DELETE FROM parting.offline o
+   WHERE o.suffix = v_b.suffix AND o.state = 'filling'
+     AND o.model IN (SELECT m.model FROM unnest(v_cfgs) AS m);
+END;
+$$;

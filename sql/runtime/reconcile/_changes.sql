@@ -1,0 +1,113 @@
+-- The difference between the models an install carries (the desired document that
+-- `pgpart build` writes into install.sql) and the database, as the list of changes that
+-- would close it, in the order they must run: schemas, tables dropped to be made again,
+-- new tables, column changes, index changes, foreign keys, config rows, partitions, models
+-- dropped, the pg_cron job; refusals first. The install (parting._install) makes exactly
+-- these changes, and `pgpart plan` (parting.plan) prints them: one computation for both.
+-- Reads the catalog and parting.* only (ACCESS SHARE at most, and a temporary table per
+-- model for parting._desired_table).
+CREATE OR REPLACE FUNCTION parting._changes(p_desired jsonb, p_search_path text)
+RETURNS SETOF parting.change
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_out parting.change[] := '{}';
+  v_m jsonb;
+  v_cfg parting.config;
+  v_old parting.config;
+  v_parent regclass;
+  v_struct parting.change[];
+  v_schema text;
+  v_fields text;
+BEGIN
+  -- The models' schema, and the archive schema: made here, by the install, so that no other
+  -- role can make it first and own what is archived into it (parting._archive_parent never
+  -- makes it). One that exists is used only if it is this role's, or when nothing archives.
+  FOR v_schema IN SELECT DISTINCT s FROM (VALUES (p_desired ->> 'schema'), (p_desired ->> 'archive_schema')) AS x(s) ORDER BY 1 LOOP
+    IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
+      v_out := v_out || parting._change(10, NULL, 'create schema', v_schema, format('schema %I', v_schema), NULL, 'none',
+                                        ARRAY[format('CREATE SCHEMA %I', v_schema)]);
+    ELSIF v_schema = p_desired ->> 'archive_schema' AND v_schema <> p_desired ->> 'schema'
+          AND NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = v_schema), 'MEMBER')
+          AND (EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') m WHERE m #>> '{config,retention_action}' = 'archive')
+               OR (to_regclass('parting.offline') IS NOT NULL AND EXISTS (SELECT FROM parting.offline o WHERE o.schema_name = v_schema))) THEN
+      -- Archived partitions live there, and its owner could drop them.
+      v_out := v_out || parting._refusal(NULL, 'create schema', v_schema,
+        format('archiveSchema: schema %I is owned by role %s, not by %s: pgpart does not archive into a schema another role made '
+               '(its owner could drop the archived partitions). Drop or rename it (as %s or a superuser), or choose another archiveSchema',
+               v_schema, (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema), current_user,
+               (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema)));
+    END IF;
+  END LOOP;
+
+  FOR v_m IN SELECT m FROM jsonb_array_elements(p_desired -> 'models') AS m LOOP
+    v_cfg := parting._config_row(v_m -> 'config');
+    IF v_cfg.timezone IS NOT NULL AND v_cfg.parent_model IS NULL AND NOT parting._zone_known(v_cfg.timezone) THEN
+      -- Node's zone data and the server's differ: the server's decides.
+      v_out := v_out || parting._refusal(v_cfg.model, 'alter model', v_cfg.timezone,
+        format('models.%s.partition.timezone (or the project''s timezone): this PostgreSQL does not know the time zone %L: '
+               'choose one it knows (SELECT name FROM pg_timezone_names)', v_cfg.model, v_cfg.timezone));
+      CONTINUE;
+    END IF;
+    v_out := v_out || ARRAY(SELECT x FROM parting._change_tablespaces(v_cfg) x);
+    v_old := NULL;
+    IF to_regclass('parting.config') IS NOT NULL THEN
+      SELECT * INTO v_old FROM parting.config WHERE model = v_cfg.model;
+    END IF;
+    v_parent := to_regclass(format('%I.%I', v_cfg.schema_name, v_cfg.table_name));
+    IF (v_old.schema_name, v_old.table_name) IS DISTINCT FROM (v_cfg.schema_name, v_cfg.table_name) AND v_old.model IS NOT NULL
+       AND to_regclass(format('%I.%I', v_old.schema_name, v_old.table_name)) IS NOT NULL THEN
+      v_out := v_out || parting._refusal(v_cfg.model, 'rename model', v_cfg.table_name,
+        format('models.%s.table: the model''s table is %I.%I in the database, the config says %I.%I: pgpart does not rename tables '
+               '(every partition, index and constraint is named after its table). Keep the table name as it was',
+               v_cfg.model, v_old.schema_name, v_old.table_name, v_cfg.schema_name, v_cfg.table_name));
+      CONTINUE;
+    END IF;
+
+    IF v_parent IS NOT NULL THEN
+      v_struct := ARRAY(SELECT x FROM parting._change_structure(v_m, v_cfg, v_old, v_parent) x);
+      v_out := v_out || v_struct;
+      IF EXISTS (SELECT FROM unnest(v_struct) s WHERE s.change = 'recreate model') THEN
+        v_parent := NULL;
+      ELSIF EXISTS (SELECT FROM unnest(v_struct) s WHERE s.refusal IS NOT NULL AND s.change = 'create model') THEN
+        CONTINUE; -- not a partitioned table: nothing else to compare
+      END IF;
+    END IF;
+
+    IF v_parent IS NULL THEN
+      v_out := v_out || parting._change(20, v_cfg.model, 'create model', v_cfg.table_name,
+        format('%I.%I, partitioned by %s (%s)%s', v_cfg.schema_name, v_cfg.table_name, v_cfg.strategy, v_cfg.key_column,
+               CASE WHEN v_cfg.parent_model IS NULL THEN '' ELSE format(', in lockstep with %s', v_cfg.parent_model) END),
+        NULL, 'none (a new table)', parting._create_model(v_m));
+    ELSE
+      v_out := v_out || ARRAY(SELECT x FROM parting._change_columns(
+                 v_m, v_cfg, v_parent, parting._desired_table(v_m, p_search_path),
+                 ARRAY(SELECT jsonb_array_elements_text(p_desired -> 'drop' -> 'columns' -> v_cfg.model)),
+                 EXISTS (SELECT FROM parting._model_tables(v_cfg))) x);
+      v_out := v_out || ARRAY(SELECT x FROM parting._change_indexes(v_m, v_cfg, v_old, v_parent) x);
+      v_out := v_out || ARRAY(SELECT x FROM parting._change_foreign_keys(v_cfg) x);
+    END IF;
+
+    IF v_old IS DISTINCT FROM v_cfg THEN
+      -- Short values in full (premake: 2 → 6), long ones (the index list) by name only.
+      SELECT string_agg(CASE WHEN length(coalesce(o.value::text, '')) + length(n.value::text) > 60 THEN format('%s changed', n.key)
+                             ELSE format('%s: %s → %s', n.key, coalesce(o.value::text, 'null'), n.value::text) END,
+                        ', ' ORDER BY n.key)
+        INTO v_fields
+        FROM jsonb_each(to_jsonb(v_cfg)) n LEFT JOIN jsonb_each(to_jsonb(v_old)) o ON o.key = n.key
+       WHERE o.value IS DISTINCT FROM n.value;
+      v_out := v_out || parting._change(60, v_cfg.model, CASE WHEN v_old.model IS NULL THEN 'add config' ELSE 'update config' END,
+        v_cfg.model, CASE WHEN v_old.model IS NULL THEN 'the model''s row in parting.config' ELSE v_fields END, NULL, 'none',
+        ARRAY[format('CALL parting._put_config(%L)', v_m -> 'config')]);
+    END IF;
+    v_out := v_out || ARRAY(SELECT x FROM parting._change_partitions(v_m, v_cfg, v_old, v_parent) x);
+  END LOOP;
+
+  IF to_regclass('parting.config') IS NOT NULL THEN
+    v_out := v_out || ARRAY(SELECT x FROM parting._change_dropped(p_desired) x);
+  END IF;
+  v_out := v_out || ARRAY(SELECT x FROM parting._change_schedule(p_desired) x);
+  RETURN QUERY SELECT (v_out[i]).* FROM generate_subscripts(v_out, 1) AS i ORDER BY (v_out[i]).phase, i;
+END;
+$$;
