@@ -13,6 +13,7 @@
  */
 import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
+import { NOTICE_PREFIX, SQLSTATE } from '../contract.js';
 import { changes } from '../db/install.js';
 import { literal } from '../emit/quote.js';
 import { compileFile } from './build.js';
@@ -24,9 +25,9 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
   const say = (line: string): void => { process.stdout.write(`${line}\n`); };
   let changed = 0;
   client.on('notice', (n) => {
-    if (n.message?.startsWith('pgpart: ')) {
+    if (n.message?.startsWith(NOTICE_PREFIX)) {
       changed++;
-      say(`  ${n.message.slice('pgpart: '.length)}`);
+      say(`  ${n.message.slice(NOTICE_PREFIX.length)}`);
     } else {
       process.stderr.write(`${n.severity ?? 'NOTICE'}: ${n.message}${n.hint ? `\nHINT: ${n.hint}` : ''}\n`);
     }
@@ -83,7 +84,7 @@ async function withLockRetries(retries: number, say: (line: string) => void, ins
       await install();
       return;
     } catch (err) {
-      if ((err as { code?: string }).code !== '55P03' || attempt >= retries) throw err;
+      if ((err as { code?: string }).code !== SQLSTATE.lockNotAvailable || attempt >= retries) throw err;
       const pause = 1000 * 2 ** attempt;
       say(`  ${(err as Error).message}: trying again in ${pause / 1000} s (${attempt + 1} of ${retries} retries)`);
       await new Promise((r) => setTimeout(r, pause));

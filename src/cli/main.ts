@@ -1,16 +1,12 @@
 #!/usr/bin/env node
 /**
- * The pgpart command. The only module that reads argv, prints, or sets the exit code:
- * 0 ok, 1 a user error (config, arguments, an install that needs the user's decision),
- * 2 a database error. Errors are one line (with the database's detail and hint), never a
- * stack trace.
+ * The pgpart command. The only module that reads argv or sets the exit code, by the one
+ * convention of errors.ts (0 ok, 1 user error, 2 database error). Errors are one line (with
+ * the database's detail and hint), never a stack trace.
  */
 import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/errors.js';
 import { packageVersion } from '../emit/package.js';
-import { UserError } from './errors.js';
-
-export const EXIT = { ok: 0, user: 1, database: 2 } as const;
+import { EXIT, explain, UserError } from './errors.js';
 
 // Each command's module is imported when the command runs, not before: `pgpart build` then
 // loads the compiler alone, not node-postgres, the embedded PostgreSQL or the others.
@@ -124,24 +120,9 @@ try {
 } catch (err) {
   if (err instanceof CommanderError) {
     process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.user;
-  } else if (err instanceof ConfigError || err instanceof UserError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exitCode = EXIT.user;
-  } else if (isDatabaseError(err)) {
-    const e = err as { code: string; message: string; detail?: string; hint?: string };
-    // A refused install needs the user's decision (exit 1), not a database administrator's.
-    const refused = e.code === 'PGP01';
-    process.stderr.write(`${refused ? '' : 'database error: '}${e.message}\n${e.detail ? `detail: ${e.detail}\n` : ''}${e.hint ? `hint: ${e.hint}\n` : ''}`);
-    process.exitCode = refused ? EXIT.user : EXIT.database;
   } else {
-    // Not ours to explain in one line: say what it is; PGPART_DEBUG=1 shows where.
-    process.stderr.write(`pgpart: ${(err as Error).message ?? String(err)}\n${process.env.PGPART_DEBUG ? `${(err as Error).stack}\n` : ''}`);
-    process.exitCode = EXIT.user;
+    const { kind, text } = explain(err);
+    process.stderr.write(`${text}\n`);
+    process.exitCode = EXIT[kind];
   }
-}
-
-/** node-postgres and PGlite errors carry the SQLSTATE in `code` (five characters). */
-function isDatabaseError(err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 }

@@ -12,6 +12,7 @@
  */
 import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
+import { DatabaseWorkError } from './errors.js';
 
 interface Due { model: string; suffix: string; action: string }
 interface Logged { model: string; partition: string | null; action: string; detail: unknown; ms: number | null }
@@ -51,7 +52,7 @@ export async function maintainCommand(opts: { databaseUrl?: string; model?: stri
     }
     for (const f of failures) process.stdout.write(`failed     ${f}\n`);
     if (failures.length || logged.rows.some((r) => r.action === 'failed' || r.action === 'skipped')) {
-      throw Object.assign(new Error('some maintenance steps failed or were skipped (see above and parting.history)'), { code: 'P0001' });
+      throw new DatabaseWorkError('some maintenance steps failed or were skipped (see above and parting.history)');
     }
   } finally {
     await client.end();

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type HandlebarsModule from 'handlebars';
 import type { Plan } from '../plan/plan.js';
+import { CHANGE_KINDS } from '../contract.js';
 import { dollarQuoted, jsonLiteral, literal } from './quote.js';
 import { packageRoot } from './package.js';
 
@@ -81,12 +82,27 @@ function createEngine(): typeof Handlebars {
   return hb;
 }
 
-let compiled: HandlebarsModule.TemplateDelegate | null = null;
+const templates = new Map<string, HandlebarsModule.TemplateDelegate>();
+
+function template(name: string): HandlebarsModule.TemplateDelegate {
+  let t = templates.get(name);
+  if (!t) {
+    t = createEngine().compile(readFileSync(join(root, 'templates', name), 'utf8'), { noEscape: true, strict: true });
+    templates.set(name, t);
+  }
+  return t;
+}
+
+/** The runtime's routines rendered from src/contract.ts: the vocabularies SQL and TypeScript share. */
+export function contractFiles(): { file: string; routine: string; body: string }[] {
+  const changeKinds = Object.entries(CHANGE_KINDS).map(([kind, k]) => ({ kind, phase: k.phase, lock: k.lock }));
+  return [{ file: 'templates/contract.sql.hbs', routine: '_change_kinds', body: template('contract.sql.hbs')({ changeKinds }).trimEnd() }];
+}
 
 export function render(plan: Plan, options: RenderOptions): string {
-  compiled ??= createEngine().compile(readFileSync(join(root, 'templates', 'install.sql.hbs'), 'utf8'), { noEscape: true, strict: true });
+  const compiled = template('install.sql.hbs');
   const steps = migrations();
-  const files = runtimeFiles();
+  const files = [...runtimeFiles(), ...contractFiles()];
   return compiled({
     ...options,
     revision: steps.length,

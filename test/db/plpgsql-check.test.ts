@@ -50,7 +50,7 @@ Check('every parting function and procedure in PL/pgSQL has no plpgsql_check err
      WHERE p.pronamespace = 'parting'::regnamespace AND l.lanname = 'plpgsql'
      ORDER BY 2`);
   assert.ok(fns.length >= 14, `only ${fns.length} PL/pgSQL routines in parting: ${fns.map((f) => f.name).join(', ')}`);
-  assert.ok(fns.some((f) => f.name.startsWith('parting.ensure_partition(')));
+  assert.ok(fns.some((f) => f.name.startsWith('parting._ensure_families(')));
   assert.ok(fns.some((f) => f.name.startsWith('parting._install_partitions(')), 'procedures are checked too');
 
   const findings: Finding[] = [];

@@ -36,9 +36,7 @@ BEGIN
   SELECT p.model, p.relid, p.key, p.lower, p.upper, p.is_default,
          (SELECT f.confrelid::regclass FROM pg_constraint f
            WHERE f.conrelid = p.relid AND f.contype = 'f'
-             AND f.conname = CASE WHEN octet_length(r.relname) + 1 + octet_length(p.fk_tag) <= 63
-                                  THEN r.relname || '_' || p.fk_tag
-                                  ELSE parting._name(r.relname, p.fk_tag) END),
+             AND f.conname = parting._name(r.relname, p.fk_tag)),
          coalesce(t.spcname, v_default),
          pg_total_relation_size(p.relid),
          p.state

@@ -87,16 +87,16 @@ BEGIN
           END IF;
         END IF;
       END IF;
-      INSERT INTO parting.history (model, partition, action, detail, duration)
-      VALUES (coalesce(v_p.model, '*'), v_p.partition, 'repaired', jsonb_build_object('problem', v_p.problem, 'was', v_p.detail),
-              clock_timestamp() - v_started);
+      PERFORM parting._log(coalesce(v_p.model, '*'), v_p.partition, 'repaired',
+                           jsonb_build_object('problem', v_p.problem, 'was', v_p.detail),
+                           clock_timestamp() - v_started);
       RETURN QUERY SELECT v_p.model, v_p.partition, v_p.key, v_p.problem, 'repaired'::text, v_p.fix;
     EXCEPTION WHEN OTHERS THEN
       GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
-      INSERT INTO parting.history (model, partition, action, detail, duration)
-      VALUES (coalesce(v_p.model, '*'), v_p.partition, 'failed',
-              jsonb_build_object('step', 'repair', 'problem', v_p.problem, 'sqlstate', SQLSTATE, 'error', v_message),
-              clock_timestamp() - v_started);
+      -- Logged as it is returned: 'skipped' when its locks could not be had, else 'failed'.
+      PERFORM parting._log(coalesce(v_p.model, '*'), v_p.partition, CASE WHEN SQLSTATE = '55P03' THEN 'skipped' ELSE 'failed' END,
+                           jsonb_build_object('step', 'repair', 'problem', v_p.problem, 'sqlstate', SQLSTATE, 'error', v_message),
+                           clock_timestamp() - v_started);
       RETURN QUERY SELECT v_p.model, v_p.partition, v_p.key, v_p.problem, CASE WHEN SQLSTATE = '55P03' THEN 'skipped' ELSE 'failed' END, v_message;
     END;
   END LOOP;

@@ -118,8 +118,7 @@ BEGIN
         v_cancelled := 'analyze';
       END IF;
     END IF;
-    INSERT INTO parting.history (model, action, detail, duration)
-    VALUES (v_root, 'maintained', v_done, clock_timestamp() - v_started);
+    PERFORM parting._log(v_root, NULL, 'maintained', v_done, clock_timestamp() - v_started);
     COMMIT;
     PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
     EXIT models WHEN v_cancelled IS NOT NULL;

@@ -1,35 +1,14 @@
--- <base>_<suffix>, hash-shortened when longer than 63 bytes, because PostgreSQL would
--- otherwise truncate it silently (and two long names could become one). Same rule as
--- src/model/names.ts: keep a suffix of up to 40 bytes whole, shorten the base, and put
--- the first 8 hex digits of md5(full name) between them.
+-- <base>_<suffix>, hash-shortened (parting._long_name) when longer than 63 bytes, because
+-- PostgreSQL would otherwise truncate it silently (and two long names could become one).
+-- Same rule as src/model/names.ts. A SQL function with no SET clause, so the planner
+-- inlines it into the query that calls it: a name per row of a catalog scan costs a string
+-- concatenation, and no caller needs a copy of the short case. Every name in it is
+-- qualified with pg_catalog, so it resolves the same whatever the caller's search_path.
 CREATE OR REPLACE FUNCTION parting._name(p_base text, p_suffix text)
 RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT
-SET search_path = pg_catalog, pg_temp
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-DECLARE
-  v_full text := p_base || '_' || p_suffix;
-  v_hash text := left(md5(v_full), 8);
-  v_head text;
-  v_room integer;
-BEGIN
-  IF octet_length(v_full) <= 63 THEN
-    RETURN v_full;
-  END IF;
-  IF octet_length(p_suffix) <= 40 THEN
-    v_head := p_base;
-    v_room := 63 - octet_length(p_suffix) - 10;
-  ELSE
-    v_head := v_full;
-    v_room := 63 - 9;
-  END IF;
-  -- Shorten by characters, not bytes, so a multibyte character is never cut in half.
-  WHILE octet_length(v_head) > v_room LOOP
-    v_head := left(v_head, -1);
-  END LOOP;
-  IF octet_length(p_suffix) <= 40 THEN
-    RETURN v_head || '_' || v_hash || '_' || p_suffix;
-  END IF;
-  RETURN v_head || '_' || v_hash;
-END;
+  SELECT CASE WHEN pg_catalog.octet_length(p_base) OPERATOR(pg_catalog.+) pg_catalog.octet_length(p_suffix) OPERATOR(pg_catalog.<) 63
+              THEN p_base OPERATOR(pg_catalog.||) '_' OPERATOR(pg_catalog.||) p_suffix
+              ELSE parting._long_name(p_base, p_suffix) END
 $$;

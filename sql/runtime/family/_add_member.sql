@@ -41,10 +41,9 @@ BEGIN
         PERFORM parting._offline_action(v_cfg, v_k.suffix, 'archive');
       END IF;
     END IF;
-    INSERT INTO parting.history (model, partition, action, detail)
-    VALUES (v_cfg.model, parting._name(v_cfg.table_name, CASE WHEN v_k.is_default THEN 'default' ELSE v_k.suffix END), 'created',
-            jsonb_build_object('suffix', v_k.suffix, 'lower', v_k.lower, 'upper', v_k.upper, 'default', v_k.is_default,
-                               'state', v_k.state, 'reason', 'a dependent model added to partitions that exist'));
+    PERFORM parting._log(v_cfg.model, parting._name(v_cfg.table_name, CASE WHEN v_k.is_default THEN 'default' ELSE v_k.suffix END), 'created',
+                         jsonb_build_object('suffix', v_k.suffix, 'lower', v_k.lower, 'upper', v_k.upper, 'default', v_k.is_default,
+                           'state', v_k.state, 'reason', 'a dependent model added to partitions that exist'));
   END LOOP;
 END;
 $$;

@@ -21,11 +21,10 @@ BEGIN
     v_started := clock_timestamp();
     PERFORM parting._lock(v_c, p_share_update => ARRAY[v_parent]);
     EXECUTE format('ANALYZE %s%s', CASE WHEN current_setting('server_version_num')::integer >= 180000 THEN 'ONLY ' ELSE '' END, v_parent);
-    INSERT INTO parting.history (model, action, detail, duration)
-    VALUES (v_c.model, 'analyzed',
-            jsonb_build_object('partitions', (SELECT count(*) FROM pg_inherits i WHERE i.inhparent = v_parent),
-                               'recursed', current_setting('server_version_num')::integer < 180000),
-            clock_timestamp() - v_started);
+    PERFORM parting._log(v_c.model, NULL, 'analyzed',
+                         jsonb_build_object('partitions', (SELECT count(*) FROM pg_inherits i WHERE i.inhparent = v_parent),
+                           'recursed', current_setting('server_version_num')::integer < 180000),
+                         clock_timestamp() - v_started);
   END LOOP;
 END;
 $$;

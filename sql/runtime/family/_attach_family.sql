@@ -77,9 +77,9 @@ BEGIN
     EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', v_parents[i], v_part,
                    parting._clause(v_cfgs[i], (v_offline[i]).lower, (v_offline[i]).upper, false));
     DELETE FROM parting.offline WHERE model = (v_cfgs[i]).model AND suffix = p_suffix;
-    INSERT INTO parting.history (model, partition, action, detail, duration)
-    VALUES ((v_cfgs[i]).model, (v_offline[i]).table_name, 'attached',
-            jsonb_build_object('was', (v_offline[i]).state, 'moved_from_default', v_moved), clock_timestamp() - v_started);
+    PERFORM parting._log((v_cfgs[i]).model, (v_offline[i]).table_name, 'attached',
+                         jsonb_build_object('was', (v_offline[i]).state, 'moved_from_default', v_moved),
+                         clock_timestamp() - v_started);
     RETURN NEXT v_part::regclass;
   END LOOP;
 END;

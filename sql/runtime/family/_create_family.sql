@@ -31,6 +31,7 @@ DECLARE
   v_batched boolean := false;
   v_moved jsonb;
   v_tries integer;
+  v_gone parting.offline;
 BEGIN
   PERFORM parting._family_lock(p_root);
   IF p_default THEN
@@ -45,15 +46,15 @@ BEGIN
             HINT = format('bring it back: SELECT parting.attach_partition(%L, %L)', p_root.model, v_b.lower);
   END IF;
   -- Records of this family's detached tables that were dropped by hand: forgotten, logged.
-  WITH gone AS (
+  FOR v_gone IN
     DELETE FROM parting.offline o USING parting.config c
      WHERE c.model = o.model AND c.root_model = p_root.root_model AND o.suffix = v_b.suffix
        AND to_regclass(format('%I.%I', o.schema_name, o.table_name)) IS NULL
-    RETURNING o.*)
-  INSERT INTO parting.history (model, partition, action, detail)
-  SELECT g.model, g.table_name, 'forgotten',
-         jsonb_build_object('was', g.state, 'why', format('table %I.%I was dropped by hand', g.schema_name, g.table_name))
-    FROM gone g;
+    RETURNING o.*
+  LOOP
+    PERFORM parting._log(v_gone.model, v_gone.table_name, 'forgotten',
+                         jsonb_build_object('was', v_gone.state, 'why', format('table %I.%I was dropped by hand', v_gone.schema_name, v_gone.table_name)));
+  END LOOP;
   FOR v_m IN SELECT * FROM parting._members(p_root, v_b.suffix) LOOP
     IF v_m.attached THEN
       CONTINUE;
@@ -91,12 +92,12 @@ BEGIN
       v_tries := parting._lock(p_root, p_exclusive => v_parents, p_access_exclusive => v_defaults);
       v_moved := parting._move_rows(p_root, v_b.suffix, v_b.lower, v_b.upper, NULL);
     END IF;
-    INSERT INTO parting.history (model, partition, action, detail, duration)
-    SELECT p_root.model, parting._name(p_root.table_name, v_b.suffix), 'moved',
-           jsonb_strip_nulls(jsonb_build_object('rows', v_moved, 'from', 'default', 'attached', NOT v_batched,
-                                                'batch', CASE WHEN v_batched THEN p_batch END)),
-           clock_timestamp() - v_started
-     WHERE EXISTS (SELECT FROM jsonb_each(v_moved) e WHERE (e.value)::bigint > 0);
+    IF EXISTS (SELECT FROM jsonb_each(v_moved) e WHERE (e.value)::bigint > 0) THEN
+      PERFORM parting._log(p_root.model, parting._name(p_root.table_name, v_b.suffix), 'moved',
+                           jsonb_strip_nulls(jsonb_build_object('rows', v_moved, 'from', 'default', 'attached', NOT v_batched,
+                                                                'batch', CASE WHEN v_batched THEN p_batch END)),
+                           clock_timestamp() - v_started);
+    END IF;
     IF v_batched THEN
       -- Not attached yet: the caller commits and calls again for the next batch.
       INSERT INTO parting.offline (model, suffix, schema_name, table_name, lower, upper, state)
@@ -110,11 +111,10 @@ BEGIN
   FOR i IN 1 .. cardinality(v_cfgs) LOOP
     EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', v_parents[i], v_parts[i],
                    parting._clause(v_cfgs[i], v_b.lower, v_b.upper, p_default));
-    INSERT INTO parting.history (model, partition, action, detail, duration)
-    VALUES ((v_cfgs[i]).model, parting._name((v_cfgs[i]).table_name, v_b.suffix), 'created',
-            jsonb_build_object('suffix', v_b.suffix, 'lower', v_b.lower, 'upper', v_b.upper, 'default', p_default,
-                               'lock_tries', v_tries),
-            clock_timestamp() - v_started);
+    PERFORM parting._log((v_cfgs[i]).model, parting._name((v_cfgs[i]).table_name, v_b.suffix), 'created',
+                         jsonb_build_object('suffix', v_b.suffix, 'lower', v_b.lower, 'upper', v_b.upper, 'default', p_default,
+                           'lock_tries', v_tries),
+                         clock_timestamp() - v_started);
     RETURN NEXT v_parts[i]::regclass;
   END LOOP;
   DELETE FROM parting.offline o

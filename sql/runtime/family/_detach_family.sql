@@ -66,10 +66,9 @@ BEGIN
       RAISE EXCEPTION 'model "%" already has a detached or archived partition %', (v_cfgs[i]).model, v_parts[i]
         USING ERRCODE = 'duplicate_table', HINT = 'see parting.partitions(): drop or rename one of them';
     END IF;
-    INSERT INTO parting.history (model, partition, action, detail, duration)
-    VALUES ((v_cfgs[i]).model, parting._name((v_cfgs[i]).table_name, p_suffix), 'detached',
-            jsonb_build_object('lower', v_bounds.lower, 'upper', v_bounds.upper, 'lock_tries', v_tries, 'then', p_action),
-            clock_timestamp() - v_started);
+    PERFORM parting._log((v_cfgs[i]).model, parting._name((v_cfgs[i]).table_name, p_suffix), 'detached',
+                         jsonb_build_object('lower', v_bounds.lower, 'upper', v_bounds.upper, 'lock_tries', v_tries, 'then', p_action),
+                         clock_timestamp() - v_started);
     RETURN NEXT v_rels[i]::text;
   END LOOP;
   IF v_left > 0 THEN

@@ -23,10 +23,9 @@ BEGIN
     PERFORM parting._identity_default(v_o.rel::text, v_o.parent, false);
     UPDATE parting.offline SET state = 'detached', since = now() WHERE model = v_o.model AND suffix = p_suffix;
     -- Timed from when parting._detach_concurrently recorded the family as detaching.
-    INSERT INTO parting.history (model, partition, action, detail, duration)
-    VALUES (v_o.model, v_o.table_name, 'detached',
-            jsonb_build_object('lower', v_o.lower, 'upper', v_o.upper, 'concurrently', true, 'then', p_action),
-            clock_timestamp() - v_o.since);
+    PERFORM parting._log(v_o.model, v_o.table_name, 'detached',
+                         jsonb_build_object('lower', v_o.lower, 'upper', v_o.upper, 'concurrently', true, 'then', p_action),
+                         clock_timestamp() - v_o.since);
     RETURN NEXT v_o.rel::text;
   END LOOP;
   IF p_action IS NOT NULL

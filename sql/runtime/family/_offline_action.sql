@@ -34,11 +34,10 @@ BEGIN
      WHERE c.root_model = p_root.root_model AND o.suffix = p_suffix AND o.state = 'detached' AND a.rel IS NOT NULL
        AND parting._archive_misfit(a.archive, a.rel) IS NOT NULL;
     IF v_misfit IS NOT NULL THEN
-      INSERT INTO parting.history (model, partition, action, detail, duration)
-      VALUES (p_root.model, parting._name(p_root.table_name, p_suffix), 'failed',
-              jsonb_build_object('step', 'archive', 'error', 'kept detached: the archive table cannot take it: ' || v_misfit,
-                                 'hint', 'change the archive table''s column to match (ALTER TABLE … ALTER COLUMN … TYPE), then parting.detach_partition(…, ''archive'')'),
-              clock_timestamp() - v_started);
+      PERFORM parting._log(p_root.model, parting._name(p_root.table_name, p_suffix), 'failed',
+                           jsonb_build_object('step', 'archive', 'error', 'kept detached: the archive table cannot take it: ' || v_misfit,
+                             'hint', 'change the archive table''s column to match (ALTER TABLE … ALTER COLUMN … TYPE), then parting.detach_partition(…, ''archive'')'),
+                           clock_timestamp() - v_started);
       RETURN;
     END IF;
     FOR v_o IN
@@ -57,9 +56,9 @@ BEGIN
                      parting._clause(v_o.cfg, v_o.lower, v_o.upper, false));
       UPDATE parting.offline SET state = 'archived', schema_name = (v_o.cfg).archive_schema, since = now()
        WHERE model = v_o.model AND suffix = p_suffix;
-      INSERT INTO parting.history (model, partition, action, detail, duration)
-      VALUES (v_o.model, v_o.table_name, 'archived', jsonb_build_object('into', v_archive::text),
-              clock_timestamp() - v_started);
+      PERFORM parting._log(v_o.model, v_o.table_name, 'archived',
+                           jsonb_build_object('into', v_archive::text),
+                           clock_timestamp() - v_started);
     END LOOP;
   ELSIF p_action = 'drop' THEN
     FOR v_o IN
@@ -76,8 +75,9 @@ BEGIN
         EXECUTE format('DROP TABLE %s', v_o.rel);
       END IF;
       DELETE FROM parting.offline WHERE model = v_o.model AND suffix = p_suffix;
-      INSERT INTO parting.history (model, partition, action, detail, duration)
-      VALUES (v_o.model, v_o.table_name, 'dropped', jsonb_build_object('was', v_o.state), clock_timestamp() - v_started);
+      PERFORM parting._log(v_o.model, v_o.table_name, 'dropped',
+                           jsonb_build_object('was', v_o.state),
+                           clock_timestamp() - v_started);
     END LOOP;
   END IF;
 END;

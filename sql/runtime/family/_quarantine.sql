@@ -35,10 +35,9 @@ BEGIN
                  p_default, v_where, p_cols, v_stray, p_cols, p_cols,
                  format('in %s with key %s, its parent row not in %s', p_default, p_lower, p_parent_default));
   GET DIAGNOSTICS v_n = ROW_COUNT;
-  INSERT INTO parting.history (model, partition, action, detail)
-  VALUES (p_cfg.model, p_default::text, 'quarantined',
-          jsonb_build_object('rows', v_n, 'into', v_stray::text, 'lower', p_lower, 'upper', p_upper,
-                             'why', 'their parent row is in another partition or gone; no partition of this key can take them'));
+  PERFORM parting._log(p_cfg.model, p_default::text, 'quarantined',
+                       jsonb_build_object('rows', v_n, 'into', v_stray::text, 'lower', p_lower, 'upper', p_upper,
+                         'why', 'their parent row is in another partition or gone; no partition of this key can take them'));
   RETURN v_n;
 END;
 $$;

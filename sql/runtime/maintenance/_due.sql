@@ -56,9 +56,7 @@ BEGIN
      WHERE EXISTS (SELECT FROM family f
                     WHERE NOT EXISTS (SELECT FROM pg_class r JOIN pg_inherits h ON h.inhrelid = r.oid AND h.inhparent = f.parent
                                        WHERE r.relnamespace = f.nsp
-                                         AND r.relname = CASE WHEN octet_length(f.table_name) + 1 + octet_length(n.suffix) <= 63
-                                                              THEN f.table_name || '_' || n.suffix
-                                                              ELSE parting._name(f.table_name, n.suffix) END))
+                                         AND r.relname = parting._name(f.table_name, n.suffix)))
        AND NOT EXISTS (SELECT FROM parting.offline o JOIN family f ON f.model = o.model
                         JOIN pg_namespace s ON s.nspname = o.schema_name
                         JOIN pg_class r ON r.relnamespace = s.oid AND r.relname = o.table_name

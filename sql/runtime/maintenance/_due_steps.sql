@@ -16,9 +16,9 @@ BEGIN
       FROM parting._due(parting._model(p_root)) WITH ORDINALITY AS p(step, arg, n);
   EXCEPTION WHEN OTHERS OR query_canceled THEN
     GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT;
-    INSERT INTO parting.history (model, action, detail)
-    VALUES (p_root, 'failed', jsonb_strip_nulls(jsonb_build_object('step', 'plan', 'sqlstate', SQLSTATE, 'error', v_message,
-                                                                   'cancelled', CASE WHEN SQLSTATE = '57014' THEN true END)));
+    PERFORM parting._log(p_root, NULL, 'failed',
+                         jsonb_strip_nulls(jsonb_build_object('step', 'plan', 'sqlstate', SQLSTATE, 'error', v_message,
+                           'cancelled', CASE WHEN SQLSTATE = '57014' THEN true END)));
     IF SQLSTATE = '57014' THEN
       RETURN QUERY SELECT 'cancelled'::text, format('planning %s', p_root);
     END IF;

@@ -48,13 +48,12 @@ BEGIN
 EXCEPTION WHEN OTHERS OR query_canceled THEN
   GET STACKED DIAGNOSTICS v_message = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL;
   v_status := CASE SQLSTATE WHEN '55P03' THEN 'skipped' WHEN '57014' THEN 'cancelled' ELSE 'failed' END;
-  INSERT INTO parting.history (model, partition, action, detail, duration)
-  VALUES (p_root, CASE WHEN v_suffix IS NULL THEN p_arg ELSE parting._name(v_cfg.table_name, v_suffix) END,
-          CASE WHEN v_status = 'cancelled' THEN 'failed' ELSE v_status END,
-          jsonb_strip_nulls(jsonb_build_object('step', p_step, 'arg', p_arg, 'sqlstate', SQLSTATE, 'error', v_message,
-                                               'detail', nullif(v_detail, ''),
-                                               'cancelled', CASE WHEN v_status = 'cancelled' THEN true END)),
-          clock_timestamp() - v_started);
+  PERFORM parting._log(p_root, CASE WHEN v_suffix IS NULL THEN p_arg ELSE parting._name(v_cfg.table_name, v_suffix) END,
+                       CASE WHEN v_status = 'cancelled' THEN 'failed' ELSE v_status END,
+                       jsonb_strip_nulls(jsonb_build_object('step', p_step, 'arg', p_arg, 'sqlstate', SQLSTATE, 'error', v_message,
+                         'detail', nullif(v_detail, ''),
+                         'cancelled', CASE WHEN v_status = 'cancelled' THEN true END)),
+                       clock_timestamp() - v_started);
   RETURN v_status;
 END;
 $$;

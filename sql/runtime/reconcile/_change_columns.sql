@@ -77,7 +77,7 @@ BEGIN
         v_rewrite := CASE WHEN v_c.want_gen = 's' THEN 'stored generated: rewrites every partition'
                           WHEN v_c.want_expr IS NOT NULL AND parting._volatile(v_c.want_expr) THEN 'volatile default: rewrites every partition'
                           ELSE 'catalog only' END;
-        RETURN NEXT parting._change(30, p_cfg.model, 'add column', v_c.name, format('%s %s (%s)', v_c.name, v_def, v_rewrite),
+        RETURN NEXT parting._change(p_cfg.model, 'add column', v_c.name, format('%s %s (%s)', v_c.name, v_def, v_rewrite),
           v_locks, v_lock_text,
           ARRAY(SELECT format('ALTER TABLE %s ADD COLUMN %I %s', t, v_c.name, v_def) FROM unnest(v_targets) AS t)
             || ARRAY(SELECT format('CALL parting._not_null_names(%L)', t) FROM unnest(v_targets) AS t WHERE v_c.want_notnull));
@@ -89,7 +89,7 @@ BEGIN
           format('drop.columns.%s names "%s", which is part of the partition key, the primary key or the partition foreign key: it cannot be dropped',
                  p_cfg.model, v_c.name));
       ELSIF v_c.name = ANY (p_drop) THEN
-        RETURN NEXT parting._change(35, p_cfg.model, 'drop column', v_c.name,
+        RETURN NEXT parting._change(p_cfg.model, 'drop column', v_c.name,
           format('%s, with its data (drop.columns.%s names it)', v_c.name, p_cfg.model), v_locks, v_lock_text,
           ARRAY(SELECT format('ALTER TABLE %s DROP COLUMN %I', t, v_c.name) FROM unnest(v_targets) AS t));
       ELSE
@@ -108,7 +108,7 @@ BEGIN
                    'the old one (drop.columns); or ALTER it by hand on %s and every detached and archived table',
                    v_at, v_c.name, v_c.have_type, v_c.want_type, v_c.have_type, p_parent));
         ELSE
-          RETURN NEXT parting._change(32, p_cfg.model, 'alter column type', v_c.name,
+          RETURN NEXT parting._change(p_cfg.model, 'alter column type', v_c.name,
             format('%s: %s → %s (no partitions, no rows)', v_c.name, v_c.have_type, v_c.want_type), v_locks, v_lock_text,
             ARRAY[format('ALTER TABLE %s ALTER COLUMN %I TYPE %s USING %I::%s', p_parent, v_c.name, v_c.want_type, v_c.name, v_c.want_type)]);
         END IF;
@@ -126,7 +126,7 @@ BEGIN
       END IF;
       IF v_c.want_gen = '' AND v_c.want_ident = '' AND NOT (v_c.col ->> 'serial')::boolean
          AND v_c.want_expr IS DISTINCT FROM v_c.have_expr THEN
-        RETURN NEXT parting._change(31, p_cfg.model, CASE WHEN v_c.want_expr IS NULL THEN 'drop default' ELSE 'set default' END, v_c.name,
+        RETURN NEXT parting._change(p_cfg.model, CASE WHEN v_c.want_expr IS NULL THEN 'drop default' ELSE 'set default' END, v_c.name,
           format('%s: %s → %s (catalog only; rows keep their values)', v_c.name, coalesce(v_c.have_expr, 'no default'),
                  coalesce(v_c.want_expr, 'no default')),
           v_locks, v_lock_text,
@@ -135,7 +135,7 @@ BEGIN
                   FROM unnest(v_targets) AS t));
       END IF;
       IF v_c.have_notnull AND NOT v_c.want_notnull THEN
-        RETURN NEXT parting._change(33, p_cfg.model, 'drop not null', v_c.name, format('%s becomes nullable (catalog only)', v_c.name),
+        RETURN NEXT parting._change(p_cfg.model, 'drop not null', v_c.name, format('%s becomes nullable (catalog only)', v_c.name),
           v_locks, v_lock_text,
           ARRAY(SELECT format('ALTER TABLE %s ALTER COLUMN %I DROP NOT NULL', t, v_c.name) FROM unnest(v_targets) AS t));
       ELSIF v_c.want_notnull AND NOT v_c.have_notnull THEN
@@ -146,7 +146,7 @@ BEGIN
                    'partition, VALIDATE it (no writer waits), and then SET NOT NULL, which uses the check instead of a scan',
                    v_at, v_c.name, p_parent, v_c.name));
         ELSE
-          RETURN NEXT parting._change(33, p_cfg.model, 'set not null', v_c.name, format('%s becomes NOT NULL (no rows)', v_c.name),
+          RETURN NEXT parting._change(p_cfg.model, 'set not null', v_c.name, format('%s becomes NOT NULL (no rows)', v_c.name),
             v_locks, v_lock_text,
             ARRAY(SELECT format('ALTER TABLE %s ALTER COLUMN %I SET NOT NULL', t, v_c.name) FROM unnest(v_targets) AS t)
               || ARRAY(SELECT format('CALL parting._not_null_names(%L)', t) FROM unnest(v_targets) AS t));

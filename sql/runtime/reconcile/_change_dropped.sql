@@ -32,7 +32,7 @@ BEGIN
     END IF;
     v_offline := ARRAY(SELECT t.rel FROM parting._model_tables(v_cfg) t WHERE t.kind = 'offline');
     v_archive := (SELECT t.rel FROM parting._model_tables(v_cfg) t WHERE t.kind = 'archive');
-    RETURN NEXT parting._change(95, v_cfg.model, 'drop model', v_cfg.table_name,
+    RETURN NEXT parting._change(v_cfg.model, 'drop model', v_cfg.table_name,
       format('%s with its %s partition(s), detached and archived ones included, and all their rows (drop.models names it)',
              coalesce(v_parent::text, v_cfg.table_name), cardinality(v_tables)),
       parting._locks(array_remove(ARRAY[v_parent], NULL) || v_tables, 'ACCESS EXCLUSIVE'),

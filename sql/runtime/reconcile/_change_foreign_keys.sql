@@ -52,7 +52,7 @@ BEGIN
   IF cardinality(v_validate) = 0 THEN
     RETURN;
   END IF;
-  RETURN NEXT parting._change(50, p_cfg.model, CASE WHEN v_remade > 0 THEN 'alter foreign key' ELSE 'validate foreign key' END,
+  RETURN NEXT parting._change(p_cfg.model, CASE WHEN v_remade > 0 THEN 'alter foreign key' ELSE 'validate foreign key' END,
     p_cfg.fk_tag,
     CASE WHEN v_remade > 0 THEN format('%s partition foreign key(s) re-made as the config asks (ON DELETE %s; the default partition''s with the key column), NOT VALID and then validated', v_remade, upper(p_cfg.on_delete))
          ELSE format('%s partition foreign key(s) left NOT VALID, validated', cardinality(v_validate)) END,

@@ -44,7 +44,7 @@ BEGIN
     SELECT d INTO v_have FROM jsonb_array_elements(p_m -> 'indexes') d WHERE d ->> 'name' = v_ix.name;
     v_drop := v_have IS NULL OR NOT parting._index_matches(to_regclass(v_parent_ix), (SELECT array_agg(c) FROM jsonb_array_elements_text(v_have.d -> 'columns') c), v_have.d ->> 'method');
     CONTINUE WHEN NOT v_drop;
-    RETURN NEXT parting._change(40, p_cfg.model, 'drop index', v_ix.name,
+    RETURN NEXT parting._change(p_cfg.model, 'drop index', v_ix.name,
       format('%s, on %s and its %s partition(s)%s', v_ix.name, p_parent, cardinality(v_tables),
              CASE WHEN cardinality(v_others) > 0 THEN format(' and %s detached or archived table(s)', cardinality(v_others)) ELSE '' END),
       parting._locks(ARRAY[p_parent] || v_tables || v_others, 'ACCESS EXCLUSIVE'),
@@ -66,7 +66,7 @@ BEGIN
               AND parting._index_matches(to_regclass(v_parent_ix), v_ix.columns, v_ix.method);
     IF NOT v_made AND v_fresh THEN
       -- Nothing to copy it to: one plain statement.
-      RETURN NEXT parting._change(41, p_cfg.model, 'add index', v_ix.name,
+      RETURN NEXT parting._change(p_cfg.model, 'add index', v_ix.name,
         format('%s on %s (%s), no partitions yet', v_ix.name, p_parent, array_to_string(v_ix.columns, ', ')),
         parting._locks(ARRAY[p_parent], 'SHARE'), format('SHARE on %s (no partitions: catalog only)', p_parent),
         ARRAY[format('CREATE INDEX %I ON %s USING %I (%s)', v_ix.name, p_parent, v_ix.method,
@@ -84,7 +84,7 @@ BEGIN
       v_later := v_later || parting._index_build(NULL, v_others[i], v_ix.tag, v_ix.columns, v_ix.method, true);
     END LOOP;
     CONTINUE WHEN v_made AND cardinality(v_inline) = 0;
-    RETURN NEXT parting._change(CASE WHEN v_made THEN 42 ELSE 41 END, p_cfg.model, CASE WHEN v_made THEN 'build index' ELSE 'add index' END,
+    RETURN NEXT parting._change(p_cfg.model, CASE WHEN v_made THEN 'build index' ELSE 'add index' END,
       v_ix.name,
       format('%s on %s (%s), with copies on %s partition(s)%s', v_ix.name, p_parent, array_to_string(v_ix.columns, ', '),
              coalesce(cardinality(v_tables), 0),

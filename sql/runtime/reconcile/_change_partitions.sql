@@ -27,7 +27,7 @@ BEGIN
     IF p_old.model IS NULL AND FOUND THEN
       v_tables := ARRAY(SELECT t.rel FROM parting._model_tables(v_up) t WHERE t.kind <> 'archive');
       IF cardinality(v_tables) > 0 THEN
-        RETURN NEXT parting._change(70, p_cfg.model, 'add member partitions', p_cfg.table_name,
+        RETURN NEXT parting._change(p_cfg.model, 'add member partitions', p_cfg.table_name,
           format('one partition of %s for each of the %s partition(s) of %s (attached, detached or archived alike), each with its foreign key',
                  p_cfg.table_name, cardinality(v_tables), v_up.table_name),
           parting._locks(v_tables, 'SHARE ROW EXCLUSIVE'),
@@ -43,7 +43,7 @@ BEGIN
   -- to parting.config: all it asks, which ensure_partition makes only where missing).
   IF p_parent IS NULL OR p_old.model IS NULL THEN
     IF (v_initial ->> 'current')::boolean OR jsonb_array_length(v_initial -> 'keys') > 0 OR (v_initial ->> 'default')::boolean THEN
-      RETURN NEXT parting._change(80, p_cfg.model, 'create partitions', p_cfg.table_name,
+      RETURN NEXT parting._change(p_cfg.model, 'create partitions', p_cfg.table_name,
         concat_ws(', ', CASE WHEN (v_initial ->> 'default')::boolean THEN 'the default partition' END,
                   CASE WHEN (v_initial ->> 'current')::boolean THEN format('the current partition and %s ahead', p_cfg.premake) END,
                   CASE WHEN jsonb_array_length(v_initial -> 'keys') > 0 THEN format('keys %s', (SELECT string_agg(k, ', ') FROM jsonb_array_elements_text(v_initial -> 'keys') k)) END)
@@ -77,7 +77,7 @@ BEGIN
     END IF;
   END LOOP;
   IF cardinality(v_missing) > 0 THEN
-    RETURN NEXT parting._change(80, p_cfg.model, 'create partitions', array_to_string(v_missing, ', '),
+    RETURN NEXT parting._change(p_cfg.model, 'create partitions', array_to_string(v_missing, ', '),
       format('%s and the same partitions of its dependents', array_to_string(v_missing, ', ')),
       NULL, 'SHARE UPDATE EXCLUSIVE on the family''s parents (writers go on); EXCLUSIVE while rows move out of a default partition',
       ARRAY[format('CALL parting._install_partitions(%L, %L, %L, %L)', p_cfg.model, v_initial ->> 'current',
@@ -89,12 +89,12 @@ BEGIN
     v_defaults := ARRAY(SELECT m.deflt FROM parting._members(p_cfg, 'default') m WHERE m.deflt IS NOT NULL
                          ORDER BY (m.cfg).family_order, (m.cfg).model);
     IF cardinality(v_defaults) > 0 AND parting._has_rows(v_defaults) THEN
-      RETURN NEXT parting._refusal(p_cfg.model, 'drop default', array_to_string(v_defaults::text[], ', '),
+      RETURN NEXT parting._refusal(p_cfg.model, 'drop default partition', array_to_string(v_defaults::text[], ', '),
         format('models.%s.partition.default is false, but %s hold(s) rows, which would have nowhere to go: create their partitions '
                '(CALL parting.run_maintenance(), or ensure_partition with their keys) until it is empty, or keep default: true',
                p_cfg.model, (SELECT string_agg(d::text, ', ') FROM unnest(v_defaults) d WHERE parting._has_rows(ARRAY[d]))));
     ELSIF cardinality(v_defaults) > 0 THEN
-      RETURN NEXT parting._change(85, p_cfg.model, 'drop default', array_to_string(v_defaults::text[], ', '),
+      RETURN NEXT parting._change(p_cfg.model, 'drop default partition', array_to_string(v_defaults::text[], ', '),
         format('the empty default partition(s) %s, dependents first', array_to_string(v_defaults::text[], ', ')),
         parting._locks(ARRAY(SELECT m.parent FROM parting._members(p_cfg, 'default') m WHERE m.deflt IS NOT NULL
                               ORDER BY (m.cfg).family_order, (m.cfg).model) || v_defaults, 'ACCESS EXCLUSIVE'),

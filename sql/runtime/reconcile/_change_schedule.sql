@@ -23,13 +23,13 @@ BEGIN
     SELECT j.jobid, j.schedule INTO v_job, v_now FROM parting._cron_job() j;
   END IF;
   IF v_want IS NOT NULL AND ((v_have_cron AND v_now IS DISTINCT FROM v_want) OR (NOT v_have_cron AND v_had IS DISTINCT FROM v_want)) THEN
-    RETURN NEXT parting._change(98, NULL, 'schedule', v_want,
+    RETURN NEXT parting._change(NULL, 'schedule', v_want,
       CASE WHEN NOT v_have_cron THEN 'pg_cron is not installed here, or this role may not use it: a NOTICE says what to do instead'
            WHEN v_job IS NULL THEN format('a pg_cron job running CALL parting.run_maintenance() at %L', v_want)
            ELSE format('the pg_cron job re-timed from %L to %L', v_now, v_want) END,
       NULL, 'none', ARRAY[format('SELECT parting._schedule(%L)', v_want)]);
   ELSIF v_want IS NULL AND v_had IS NOT NULL AND v_job IS NOT NULL THEN
-    RETURN NEXT parting._change(98, NULL, 'unschedule', v_had,
+    RETURN NEXT parting._change(NULL, 'unschedule', v_had,
       format('the pg_cron job an earlier install made (%L); the config has no schedule any more', v_had),
       NULL, 'none', ARRAY['SELECT parting._unschedule()']);
   END IF;

@@ -80,7 +80,7 @@ BEGIN
     END LOOP;
     RETURN;
   END IF;
-  RETURN NEXT parting._change(15, p_cfg.model, 'recreate model', p_parent::text,
+  RETURN NEXT parting._change(p_cfg.model, 'recreate model', p_parent::text,
     format('%s has no partitions and so no rows: dropped and made again (%s)', p_parent, array_to_string(v_why, '; ')),
     parting._locks(ARRAY[p_parent], 'ACCESS EXCLUSIVE'), format('ACCESS EXCLUSIVE on %s (empty)', p_parent),
     ARRAY[format('DROP TABLE %s', p_parent)]);

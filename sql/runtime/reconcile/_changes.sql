@@ -26,7 +26,7 @@ BEGIN
   -- makes it). One that exists is used only if it is this role's, or when nothing archives.
   FOR v_schema IN SELECT DISTINCT s FROM (VALUES (p_desired ->> 'schema'), (p_desired ->> 'archive_schema')) AS x(s) ORDER BY 1 LOOP
     IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
-      v_out := v_out || parting._change(10, NULL, 'create schema', v_schema, format('schema %I', v_schema), NULL, 'none',
+      v_out := v_out || parting._change(NULL, 'create schema', v_schema, format('schema %I', v_schema), NULL, 'none',
                                         ARRAY[format('CREATE SCHEMA %I', v_schema)]);
     ELSIF v_schema = p_desired ->> 'archive_schema' AND v_schema <> p_desired ->> 'schema'
           AND NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = v_schema), 'MEMBER')
@@ -76,7 +76,7 @@ BEGIN
     END IF;
 
     IF v_parent IS NULL THEN
-      v_out := v_out || parting._change(20, v_cfg.model, 'create model', v_cfg.table_name,
+      v_out := v_out || parting._change(v_cfg.model, 'create model', v_cfg.table_name,
         format('%I.%I, partitioned by %s (%s)%s', v_cfg.schema_name, v_cfg.table_name, v_cfg.strategy, v_cfg.key_column,
                CASE WHEN v_cfg.parent_model IS NULL THEN '' ELSE format(', in lockstep with %s', v_cfg.parent_model) END),
         NULL, 'none (a new table)', parting._create_model(v_m));
@@ -97,7 +97,7 @@ BEGIN
         INTO v_fields
         FROM jsonb_each(to_jsonb(v_cfg)) n LEFT JOIN jsonb_each(to_jsonb(v_old)) o ON o.key = n.key
        WHERE o.value IS DISTINCT FROM n.value;
-      v_out := v_out || parting._change(60, v_cfg.model, CASE WHEN v_old.model IS NULL THEN 'add config' ELSE 'update config' END,
+      v_out := v_out || parting._change(v_cfg.model, CASE WHEN v_old.model IS NULL THEN 'add config' ELSE 'update config' END,
         v_cfg.model, CASE WHEN v_old.model IS NULL THEN 'the model''s row in parting.config' ELSE v_fields END, NULL, 'none',
         ARRAY[format('CALL parting._put_config(%L)', v_m -> 'config')]);
     END IF;

@@ -76,11 +76,10 @@ BEGIN
       PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
     END LOOP;
     v_pending := v_pending OR (v_defer AND cardinality(v_c.later) > 0);
-    INSERT INTO parting.history (model, partition, action, detail, duration)
-    VALUES (coalesce(v_c.model, '*'), v_c.target, 'reconciled',
-            jsonb_strip_nulls(jsonb_build_object('change', v_c.change, 'detail', v_c.detail,
-                                                 'deferred', CASE WHEN v_defer AND cardinality(v_c.later) > 0 THEN cardinality(v_c.later) END)),
-            clock_timestamp() - v_started);
+    PERFORM parting._log(coalesce(v_c.model, '*'), v_c.target, 'reconciled',
+                         jsonb_strip_nulls(jsonb_build_object('change', v_c.change, 'detail', v_c.detail,
+                           'deferred', CASE WHEN v_defer AND cardinality(v_c.later) > 0 THEN cardinality(v_c.later) END)),
+                         clock_timestamp() - v_started);
   END LOOP;
 
   SELECT * INTO v_meta FROM parting.meta;

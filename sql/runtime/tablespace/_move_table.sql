@@ -22,10 +22,9 @@ BEGIN
   FOR v_ix IN SELECT i.indexrelid::regclass FROM pg_index i WHERE i.indrelid = p_rel ORDER BY i.indexrelid LOOP
     EXECUTE format('ALTER INDEX %s SET TABLESPACE %I', v_ix, p_tablespace);
   END LOOP;
-  INSERT INTO parting.history (model, partition, action, detail, duration)
-  VALUES (p_cfg.model, (SELECT r.relname FROM pg_class r WHERE r.oid = p_rel), 'moved',
-          jsonb_build_object('tablespace', p_tablespace, 'from', v_from, 'bytes', v_bytes, 'why', p_why),
-          clock_timestamp() - v_started);
+  PERFORM parting._log(p_cfg.model, (SELECT r.relname FROM pg_class r WHERE r.oid = p_rel), 'moved',
+                       jsonb_build_object('tablespace', p_tablespace, 'from', v_from, 'bytes', v_bytes, 'why', p_why),
+                       clock_timestamp() - v_started);
   RETURN v_bytes;
 END;
 $$;

@@ -31,10 +31,9 @@ BEGIN
             HINT = format('see what %s printed', coalesce(p_why, 'the move'));
   END IF;
   v_bytes := pg_total_relation_size(p_rel);
-  INSERT INTO parting.history (model, partition, action, detail, duration)
-  VALUES (v_cfg.model, (SELECT r.relname FROM pg_class r WHERE r.oid = p_rel), 'moved',
-          jsonb_build_object('tablespace', p_tablespace, 'from', p_from, 'bytes', v_bytes, 'why', p_why),
-          p_duration);
+  PERFORM parting._log(v_cfg.model, (SELECT r.relname FROM pg_class r WHERE r.oid = p_rel), 'moved',
+                       jsonb_build_object('tablespace', p_tablespace, 'from', p_from, 'bytes', v_bytes, 'why', p_why),
+                       p_duration);
   RETURN v_bytes;
 END;
 $$;
