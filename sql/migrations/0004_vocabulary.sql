@@ -30,3 +30,16 @@ CREATE TYPE parting.made_table AS (
   state      text,
   spc        name
 );
+
+-- A statement `pgpart apply` runs after the install's transaction (parting.change.later),
+-- described for its progress line and its lock_timeout, so the CLI never reads SQL text:
+-- what it does to what ('build' / 'attach' / 'drop invalid' an index, 'validate' a foreign
+-- key), and whether it may wait for older transactions without blocking writers (a
+-- concurrent build or drop, a validation: waits) or must give up after lockTimeout.
+CREATE TYPE parting.statement AS (
+  verb   text,
+  object text,
+  sql    text,
+  waits  boolean
+);
+ALTER TYPE parting.change ALTER ATTRIBUTE later SET DATA TYPE parting.statement[];

@@ -14,7 +14,7 @@
 import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { NOTICE_PREFIX, SQLSTATE } from '../contract.js';
-import { changes } from '../db/install.js';
+import { deferred } from '../db/install.js';
 import { literal } from '../emit/quote.js';
 import { compileFile } from './build.js';
 import { Progress } from './progress.js';
@@ -47,16 +47,13 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
     await client.query(`RESET pgpart.defer_builds`);
     if (changed === 0) say('  nothing to change');
 
-    const work = (await changes(client, compiled.desired)).filter((c) => c.later.length > 0);
-    const total = work.reduce((n, c) => n + c.later.length, 0);
-    if (total > 0) {
-      say(`building after the transaction: ${total} statement(s)`);
-      const progress = new Progress(total, process.stdout);
-      for (const c of work) {
-        for (const statement of c.later) {
-          progress.step(`${c.change} ${c.target}: ${describe(statement)}`);
-          await runLater(client, statement, compiled.desired.lock_timeout);
-        }
+    const work = await deferred(client, compiled.desired);
+    if (work.length > 0) {
+      say(`building after the transaction: ${work.length} statement(s)`);
+      const progress = new Progress(work.length, process.stdout);
+      for (const w of work) {
+        progress.step(`${w.change} ${w.target}: ${w.verb} ${w.object}`);
+        await runLater(client, w.statement, w.waits ? '0' : compiled.desired.lock_timeout);
       }
       progress.done();
     }
@@ -98,20 +95,10 @@ async function withLockRetries(retries: number, say: (line: string) => void, ins
  * attaching an index copy takes ACCESS EXCLUSIVE on that copy for a moment, under lockTimeout.
  */
 async function runLater(client: pg.Client, statement: string, lockTimeout: string): Promise<void> {
-  const patient = /^(CREATE INDEX CONCURRENTLY|DROP INDEX CONCURRENTLY|ALTER TABLE \S+ VALIDATE CONSTRAINT)/.test(statement);
-  await client.query(`SET lock_timeout = ${literal(patient ? '0' : lockTimeout)}`);
+  await client.query(`SET lock_timeout = ${literal(lockTimeout)}`);
   try {
     await client.query(statement);
   } finally {
     await client.query('RESET lock_timeout');
   }
-}
-
-/** 'CREATE INDEX CONCURRENTLY orders_2026_11_25_region_idx ON public.orders_2026_11_25 ...' → 'build orders_2026_11_25_region_idx'. */
-function describe(statement: string): string {
-  const m = /^CREATE INDEX CONCURRENTLY (\S+)/.exec(statement) ?? /^ALTER INDEX \S+ ATTACH PARTITION (\S+)/.exec(statement)
-    ?? /^ALTER TABLE (\S+) VALIDATE/.exec(statement) ?? /^DROP INDEX CONCURRENTLY IF EXISTS (\S+)/.exec(statement);
-  if (!m) return statement.slice(0, 60);
-  const verb = statement.startsWith('CREATE') ? 'build' : statement.startsWith('ALTER INDEX') ? 'attach' : statement.startsWith('DROP') ? 'drop invalid' : 'validate';
-  return `${verb} ${m[1]}`;
 }

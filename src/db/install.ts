@@ -63,6 +63,27 @@ export async function planChanges(client: pg.Client, compiled: Compiled): Promis
   }
 }
 
+/** One statement `pgpart apply` runs after the install's transaction (a row of parting._deferred). */
+export interface Deferred {
+  model: string | null;
+  change: string;
+  target: string;
+  /** What it does to `object`: 'build', 'attach' or 'drop invalid' an index, 'validate' a foreign key. */
+  verb: string;
+  object: string;
+  statement: string;
+  /** It may wait for older transactions without blocking writers (a concurrent build, a validation). */
+  waits: boolean;
+}
+
+/** What installing `desired` leaves for after its transaction here, in order (the runtime loaded in this session). */
+export async function deferred(client: pg.Client, desired: Desired): Promise<Deferred[]> {
+  const { rows } = await client.query<Deferred>(
+    `SELECT model, change, target, verb, object, statement, waits FROM parting._deferred($1::jsonb, current_setting('search_path'))`,
+    [JSON.stringify(desired)]);
+  return rows;
+}
+
 /** parting.plan of the desired document, with the runtime that is loaded in this session. */
 export async function changes(client: pg.Client, desired: Desired): Promise<Change[]> {
   const { rows } = await client.query<Change>(

@@ -24,15 +24,16 @@ const History = dbSuite('growth: parting.history is pruned past historyKeep', 'g
 
 History('rows older than historyKeep go, 10,000 a run, oldest first; younger ones stay', async (ctx) => {
   const c = ctx.db!.client;
-  await c.query(`INSERT INTO parting.history (at, model, action) SELECT now() - interval '40 days' - g * interval '1 second', 'tweet', 'old'
+  // Old rows as 'detached', the young one as 'archived': actions this model's runs never log.
+  await c.query(`INSERT INTO parting.history (at, model, action) SELECT now() - interval '40 days' - g * interval '1 second', 'tweet', 'detached'
                    FROM generate_series(1, 10050) g`);
-  await c.query(`INSERT INTO parting.history (at, model, action) VALUES (now() - interval '29 days', 'tweet', 'young')`);
+  await c.query(`INSERT INTO parting.history (at, model, action) VALUES (now() - interval '29 days', 'tweet', 'archived')`);
   await call(c);
   // The 10,000 oldest went; 50 old ones (the youngest of them) wait for the next run.
-  assert.is(Number(await scalar(c, `SELECT count(*) FROM parting.history WHERE action = 'old'`)), 50);
-  assert.ok(await scalar<boolean>(c, `SELECT min(at) > now() - interval '40 days' - interval '51 seconds' FROM parting.history WHERE action = 'old'`));
+  assert.is(Number(await scalar(c, `SELECT count(*) FROM parting.history WHERE action = 'detached'`)), 50);
+  assert.ok(await scalar<boolean>(c, `SELECT min(at) > now() - interval '40 days' - interval '51 seconds' FROM parting.history WHERE action = 'detached'`));
   await call(c);
-  assert.equal(await column(c, `SELECT action FROM parting.history WHERE at < now() - interval '1 day' ORDER BY at`), ['young']);
+  assert.equal(await column(c, `SELECT action FROM parting.history WHERE at < now() - interval '1 day' ORDER BY at`), ['archived']);
   assert.ok(Number(await scalar(c, `SELECT count(*) FROM parting.history WHERE action = 'maintained'`)) >= 2, 'this run\'s rows stay');
 });
 

@@ -88,7 +88,12 @@ Pinned('every parting routine pins search_path, but run_maintenance, which must 
        AND NOT EXISTS (SELECT FROM unnest(p.proconfig) s WHERE s LIKE 'search\\_path=%')
      ORDER BY 1`);
   // A procedure with a SET clause cannot COMMIT; run_maintenance qualifies every name instead.
-  assert.equal(unpinned, ['parting.run_maintenance(text)']);
+  // parting._name has no SET clause so that the planner inlines it; every name in it is
+  // qualified with pg_catalog instead.
+  assert.equal(unpinned, ['parting._name(text,text)', 'parting.run_maintenance(text)']);
+  const name = await column<string>(ctx.db!.client, `SELECT prosrc FROM pg_proc WHERE oid = 'parting._name(text,text)'::regprocedure`);
+  assert.not.match(name[0]!.replace(/pg_catalog\.\w+\(|OPERATOR\(pg_catalog\.[^)]+\)|parting\._long_name\(/g, ''), /\w\(|[<>=|+]/,
+    'every function and operator in parting._name is qualified');
 });
 
 

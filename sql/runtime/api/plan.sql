@@ -10,7 +10,7 @@ LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT (row_number() OVER ())::integer, c.model, c.change, c.target, c.detail, c.lock_text, c.refusal,
-         c.sql || c.inline, c.later
+         c.sql || c.inline, ARRAY(SELECT s.sql FROM unnest(c.later) s)
     FROM parting._changes(p_desired, p_search_path) c
 $$;
 

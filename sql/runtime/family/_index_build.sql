@@ -4,10 +4,11 @@
 -- CONCURRENTLY build otherwise (a copy that is invalid, the leftover of an interrupted
 -- concurrent build, or of another definition is dropped first). The index goes in the table's own tablespace. p_parent_index
 -- (qualified and quoted) need not exist yet: the same install may make it first; NULL for
--- a table no parent holds.
+-- a table no parent holds. Each statement comes with what it does (parting.statement), for
+-- `pgpart apply`'s progress and lock_timeout.
 CREATE OR REPLACE FUNCTION parting._index_build(p_parent_index text, p_rel regclass, p_tag text, p_columns text[],
                                                 p_method text, p_concurrently boolean)
-RETURNS text[]
+RETURNS parting.statement[]
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -17,7 +18,7 @@ DECLARE
   v_ix regclass;
   v_valid boolean;
   v_attached boolean;
-  v_out text[] := '{}';
+  v_out parting.statement[] := '{}';
   v_conc text := CASE WHEN p_concurrently THEN ' CONCURRENTLY' ELSE '' END;
 BEGIN
   SELECT r.relname, n.nspname, t.spcname INTO v_rel
@@ -31,17 +32,21 @@ BEGIN
    WHERE x.indrelid = p_rel AND c.relname = v_name;
   IF v_ix IS NOT NULL AND (NOT v_valid OR NOT parting._index_matches(v_ix, p_columns, p_method)) THEN
     -- IF EXISTS: dropping the parent's old index may have dropped this copy already.
-    v_out := v_out || format('DROP INDEX%s IF EXISTS %s', v_conc, v_ix);
+    v_out := v_out || ROW('drop invalid', v_ix::text, format('DROP INDEX%s IF EXISTS %s', v_conc, v_ix), p_concurrently)::parting.statement;
     v_ix := NULL;
   END IF;
   IF v_ix IS NULL THEN
-    v_out := v_out || format('CREATE INDEX%s %I ON %s USING %I (%s)%s', v_conc, v_name, p_rel, p_method,
-                             (SELECT string_agg(format('%I', c), ', ') FROM unnest(p_columns) AS c),
-                             CASE WHEN v_rel.spcname IS NULL THEN '' ELSE format(' TABLESPACE %I', v_rel.spcname) END);
+    v_out := v_out || ROW('build', v_name,
+                          format('CREATE INDEX%s %I ON %s USING %I (%s)%s', v_conc, v_name, p_rel, p_method,
+                                 (SELECT string_agg(format('%I', c), ', ') FROM unnest(p_columns) AS c),
+                                 CASE WHEN v_rel.spcname IS NULL THEN '' ELSE format(' TABLESPACE %I', v_rel.spcname) END),
+                          p_concurrently)::parting.statement;
     v_attached := false;
   END IF;
   IF p_parent_index IS NOT NULL AND NOT v_attached THEN
-    v_out := v_out || format('ALTER INDEX %s ATTACH PARTITION %I.%I', p_parent_index, v_rel.nspname, v_name);
+    -- ACCESS EXCLUSIVE on the copy for a moment: under lockTimeout, never waiting long.
+    v_out := v_out || ROW('attach', format('%I.%I', v_rel.nspname, v_name),
+                          format('ALTER INDEX %s ATTACH PARTITION %I.%I', p_parent_index, v_rel.nspname, v_name), false)::parting.statement;
   END IF;
   RETURN v_out;
 END;

@@ -9,7 +9,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_ix record;
-  v_statement text;
+  v_statement parting.statement;
 BEGIN
   FOR v_ix IN SELECT * FROM jsonb_to_recordset(p_cfg.indexes) AS x(kind text, columns text[], method text, tag text)
                WHERE x.kind IN ('index', 'local_unique') LOOP
@@ -17,7 +17,7 @@ BEGIN
       FOREACH v_statement IN ARRAY parting._index_build(
           CASE WHEN p_attached THEN format('%I.%I', p_cfg.schema_name, parting._name(p_cfg.table_name, v_ix.tag)) END,
           p_rel, v_ix.tag, v_ix.columns, v_ix.method, false) LOOP
-        EXECUTE v_statement;
+        EXECUTE v_statement.sql;
       END LOOP;
     ELSIF NOT EXISTS (SELECT FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
                        WHERE x.indrelid = p_rel AND c.relname = parting._name(p_relname, v_ix.tag) AND x.indisvalid) THEN

@@ -6,7 +6,7 @@
 CREATE OR REPLACE FUNCTION parting._change(p_model text, p_change text, p_target text,
                                            p_detail text DEFAULT NULL, p_locks jsonb DEFAULT NULL, p_lock_text text DEFAULT NULL,
                                            p_sql text[] DEFAULT '{}', p_inline text[] DEFAULT '{}',
-                                           p_inline_locks jsonb DEFAULT NULL, p_later text[] DEFAULT '{}')
+                                           p_inline_locks jsonb DEFAULT NULL, p_later parting.statement[] DEFAULT '{}')
 RETURNS parting.change
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp

@@ -15,6 +15,7 @@ DECLARE
   v_want "char" := CASE p_cfg.on_delete WHEN 'restrict' THEN 'r' WHEN 'cascade' THEN 'c' WHEN 'set null' THEN 'n' ELSE 'a' END;
   v_sql text[] := '{}';
   v_validate text[] := '{}';
+  v_later parting.statement[] := '{}';
   v_locks regclass[] := '{}';
   v_refs regclass[] := '{}';
   v_remade integer := 0;
@@ -48,6 +49,7 @@ BEGIN
       CONTINUE;
     END IF;
     v_validate := v_validate || format('ALTER TABLE %s VALIDATE CONSTRAINT %I', v_fk.rel, v_fk.conname);
+    v_later := v_later || ROW('validate', format('%s.%I', v_fk.rel, v_fk.conname), v_validate[cardinality(v_validate)], true)::parting.statement;
   END LOOP;
   IF cardinality(v_validate) = 0 THEN
     RETURN;
@@ -59,6 +61,6 @@ BEGIN
     parting._locks(v_refs, 'SHARE ROW EXCLUSIVE') || parting._locks(v_locks, 'ACCESS EXCLUSIVE'),
     CASE WHEN v_remade > 0 THEN 'ACCESS EXCLUSIVE on each dependent partition and SHARE ROW EXCLUSIVE on the partition it references (catalog only); '
          ELSE '' END || 'validating: SHARE UPDATE EXCLUSIVE, no writer waits',
-    v_sql, v_validate, NULL, v_validate);
+    v_sql, v_validate, NULL, v_later);
 END;
 $$;

@@ -24,7 +24,7 @@ DECLARE
   v_tables regclass[];
   v_others regclass[];
   v_inline text[];
-  v_later text[];
+  v_later parting.statement[];
   v_made boolean;
   v_drop boolean;
   v_fresh boolean := NOT EXISTS (SELECT FROM parting._model_tables(p_cfg));
@@ -76,11 +76,11 @@ BEGIN
     v_inline := '{}';
     v_later := '{}';
     FOR i IN 1 .. coalesce(cardinality(v_tables), 0) LOOP
-      v_inline := v_inline || parting._index_build(v_parent_ix, v_tables[i], v_ix.tag, v_ix.columns, v_ix.method, false);
+      v_inline := v_inline || ARRAY(SELECT s.sql FROM unnest(parting._index_build(v_parent_ix, v_tables[i], v_ix.tag, v_ix.columns, v_ix.method, false)) s);
       v_later := v_later || parting._index_build(v_parent_ix, v_tables[i], v_ix.tag, v_ix.columns, v_ix.method, true);
     END LOOP;
     FOR i IN 1 .. coalesce(cardinality(v_others), 0) LOOP
-      v_inline := v_inline || parting._index_build(NULL, v_others[i], v_ix.tag, v_ix.columns, v_ix.method, false);
+      v_inline := v_inline || ARRAY(SELECT s.sql FROM unnest(parting._index_build(NULL, v_others[i], v_ix.tag, v_ix.columns, v_ix.method, false)) s);
       v_later := v_later || parting._index_build(NULL, v_others[i], v_ix.tag, v_ix.columns, v_ix.method, true);
     END LOOP;
     CONTINUE WHEN v_made AND cardinality(v_inline) = 0;

@@ -6,7 +6,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   -- Through parting._change, which knows the kinds; phase 0: refusals are listed first.
-  SELECT ROW(0, c.model, c.change, c.target, NULL, '[]'::jsonb, 'none', '{}'::text[], '{}'::text[], '[]'::jsonb, '{}'::text[],
-             p_message)::parting.change
+  SELECT ROW(0, c.model, c.change, c.target, NULL, '[]'::jsonb, 'none', '{}'::text[], '{}'::text[], '[]'::jsonb,
+             '{}'::parting.statement[], p_message)::parting.change
     FROM parting._change(p_model, p_change, p_target) c
 $$;
