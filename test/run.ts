@@ -12,7 +12,8 @@
 //
 // Run as root, the servers run as another OS user: the npm-packaged majors' binaries are
 // copied once per run into a directory that user can enter (test/harness/binaries.ts), and
-// removed at the end.
+// removed at the end. A group that could still be running at the next UTC midnight starts
+// after it (test/harness/clock.ts).
 //
 // Arguments keep only the files whose path contains one of them. Environment:
 //   PGPART_TEST_MAJORS=15,18     only these majors
@@ -26,6 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { makeBinariesDir } from './harness/binaries.js';
+import { clearOfUtcMidnight } from './harness/clock.js';
 import { MAJORS, majorInfo, type Major } from './harness/majors.js';
 import type { NotRun } from './harness/needs.js';
 
@@ -79,6 +81,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /** Runs one group in a child process and reads its totals and report. */
 async function runGroup(group: Group): Promise<Result> {
+  if (group.label !== 'unit') await clearOfUtcMidnight(GROUP_TIMEOUT_MS, (line) => console.log(`PostgreSQL ${group.label}: ${line}`));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgpart-run-'));
   const reportFile = path.join(dir, 'report.jsonl');
   writeFileSync(reportFile, '');
