@@ -97,8 +97,8 @@ Retire('a long transaction on an old partition: retire skipped (55P03) without a
         const second = maint.query(`CALL parting.run_maintenance('tweet')`);
         await until('the run backs off from the reader', () =>
           scalar<boolean>(observer, `SELECT wait_event = 'PgSleep' FROM pg_stat_activity WHERE pid = $1`, [maintPid]), { unless: second });
-        const committed = w.commits.length;
-        await until('the writers commit while the run tries', () => w.commits.length >= committed + 2 * writers.length, { unless: second });
+        const committed = w.committed();
+        await until('the writers commit while the run tries', () => w.committed() >= committed + 2 * writers.length, { unless: second });
         assert.equal(w.failures, []);
         // The writers stop and the reader ends: the next try takes the locks and detaches the family.
         await w.stop(1);
