@@ -10,17 +10,24 @@
 // run there and why), and, as the very last line, the total `N passed, M failed`. Exit 0 only
 // if something ran and nothing failed.
 //
+// Run as root, the servers run as another OS user: the npm-packaged majors' binaries are
+// copied once per run into a directory that user can enter (test/harness/binaries.ts), and
+// removed at the end. A group that could still be running at the next UTC midnight starts
+// after it (test/harness/clock.ts).
+//
 // Arguments keep only the files whose path contains one of them. Environment:
 //   PGPART_TEST_MAJORS=15,18     only these majors
 //   PGPART_TEST_JOBS=3           groups run at once (default 3)
 //   PGPART_TEST_DATABASE_URL     one existing server instead of the clusters
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { makeBinariesDir } from './harness/binaries.js';
+import { clearOfUtcMidnight } from './harness/clock.js';
 import { MAJORS, majorInfo, type Major } from './harness/majors.js';
 import type { NotRun } from './harness/needs.js';
 
@@ -57,8 +64,24 @@ function findTests(dir: string): string[] {
   }).sort();
 }
 
+/** The groups running now, stopped with the runner (each stops its own cluster). */
+const running = new Set<ChildProcess>();
+/** Copies of server binaries for this run's groups (test/harness/binaries.ts). */
+const binaries = makeBinariesDir();
+process.on('exit', () => rmSync(binaries, { recursive: true, force: true }));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of running) child.kill('SIGTERM');
+    process.exitCode = signal === 'SIGINT' ? 130 : 143;
+    // Exit once they have: their clusters are stopped and their files removed by then.
+    if (running.size === 0) process.exit();
+    else setInterval(() => { if (running.size === 0) process.exit(); }, 100);
+  });
+}
+
 /** Runs one group in a child process and reads its totals and report. */
-function runGroup(group: Group): Promise<Result> {
+async function runGroup(group: Group): Promise<Result> {
+  if (group.label !== 'unit') await clearOfUtcMidnight(GROUP_TIMEOUT_MS, (line) => console.log(`PostgreSQL ${group.label}: ${line}`));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgpart-run-'));
   const reportFile = path.join(dir, 'report.jsonl');
   writeFileSync(reportFile, '');
@@ -66,17 +89,21 @@ function runGroup(group: Group): Promise<Result> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test', 'harness', 'group.ts'), group.label, ...group.files], {
       cwd: repoRoot,
-      env: { ...process.env, PGPART_TEST_REPORT: reportFile, NO_COLOR: '1' },
+      env: { ...process.env, PGPART_TEST_REPORT: reportFile, PGPART_TEST_BIN_DIR: binaries, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    running.add(child);
     let output = '';
     child.stdout.on('data', (c: Buffer) => { output += c.toString('utf8'); });
     child.stderr.on('data', (c: Buffer) => { output += c.toString('utf8'); });
+    // SIGTERM first, so the group stops its cluster; SIGKILL if it does not end even then.
     const timer = setTimeout(() => {
       output += `\n[test/run.ts: killed after ${GROUP_TIMEOUT_MS / 60_000} minutes]\n`;
-      child.kill('SIGKILL');
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 60_000).unref();
     }, GROUP_TIMEOUT_MS);
     child.on('close', (code, signal) => {
+      running.delete(child);
       clearTimeout(timer);
       const entries = readFileSync(reportFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
       rmSync(dir, { recursive: true, force: true });

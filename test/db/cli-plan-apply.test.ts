@@ -5,7 +5,9 @@
 // pgpart at all, over an older one, over the current one. apply makes the changes with the
 // index copies built CONCURRENTLY after the transaction while writers write: none fails,
 // its backend never holds SHARE on a partition, the parent index ends valid, and the
-// config hash is recorded once the database matches. Errors are one line with exit 1 or 2.
+// config hash is recorded once the database matches. A transaction with an old snapshot
+// holds the first build in its last phase, so the test sees the build's lock and writers
+// writing past it at a known point. Errors are one line with exit 1 or 2.
 
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -15,10 +17,11 @@ import * as assert from 'uvu/assert';
 import type pg from 'pg';
 import { compile } from '../../src/build.js';
 import { cli, runCli, writeConfig } from '../harness/cli.js';
-import { freshDatabase, newClient, psqlFile, withClients, type FreshDatabase } from '../harness/db.js';
+import { freshDatabase, psqlFile, withClients, type FreshDatabase } from '../harness/db.js';
 import { catalog, records } from './catalog.js';
-import { column, logged, scalar, sleep } from './helpers.js';
+import { column, logged, pidOf, rows, scalar } from './helpers.js';
 import { DETACHED, changed, day, fill, liveShop, shop } from './reconcile-helpers.js';
+import { until } from './wait.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
@@ -98,37 +101,52 @@ Cli('plan of a config the install would refuse: exit 1, each refusal listed, not
 
 Cli('apply: the changes, then the index copies CONCURRENTLY while four writers write; none fails, no SHARE lock on a partition', async (ctx) => {
   const db = ctx.db!;
+  // The install asks for its locks while writers write: with a lockTimeout this long it waits
+  // for their statements to end, however slow the machine, instead of giving up.
+  const config = changed(grown, (_, c) => { c.lockTimeout = '60s'; });
   const url = new URL(db.url);
   url.searchParams.set('application_name', 'pgpart-apply');
   const seen: { mode: string; rel: string; kind: string }[] = [];
   const failures: string[] = [];
   let writes = 0;
   let stop = false;
-  const watcher = newClient(db.url);
-  await watcher.connect();
-  const r = await withClients(db.url, 4, async (writers) => {
+  const r = await withClients(db.url, 7, async ([gate, observer, sampler, ...writers]) => {
+    // A transaction with an old snapshot and no lock: each CREATE INDEX CONCURRENTLY waits for
+    // it in its last phase, holding SHARE UPDATE EXCLUSIVE on the table it builds on, so the
+    // test finds the first build there, and keeps it there while the writers write.
+    await gate!.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await gate!.query('SELECT 1');
+    const gatePid = await pidOf(gate!);
     const writing = writers.map(async (w, i) => {
       while (!stop) {
         try { await fill(w, day(-(i % 3))); writes++; } catch (err) { failures.push((err as Error).message); }
       }
     });
-    const watching = (async () => {
-      while (!stop) {
-        const { rows } = await watcher.query<{ mode: string; rel: string; kind: string }>(`
-          SELECT l.mode, l.relation::regclass::text AS rel, r.relkind::text AS kind
-            FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class r ON r.oid = l.relation
-           WHERE a.application_name = 'pgpart-apply' AND l.locktype = 'relation' AND r.relnamespace = 'public'::regnamespace`);
-        seen.push(...rows);
-        await sleep(2);
-      }
+    // Every lock of pgpart apply's backend on the shop's tables, all along (for what it must never hold).
+    const sampling = (async () => {
+      while (!stop) seen.push(...await applyLocks(sampler!));
     })();
-    await sleep(100);
-    const result = await runCli(['apply', '--config', writeConfig(grown), '--database-url', url.toString()]);
-    stop = true;
-    await Promise.all([...writing, watching]);
-    return result;
+    try {
+      await until('the writers have written', () => writes > 0);
+      const apply = runCli(['apply', '--config', writeConfig(config), '--database-url', url.toString()]);
+      const held = await until('a CREATE INDEX CONCURRENTLY of pgpart apply waits for the old snapshot', async () =>
+        (await rows<{ pid: number; query: string }>(observer!, `
+          SELECT pid, query FROM pg_stat_activity WHERE application_name = 'pgpart-apply' AND $1 = ANY (pg_blocking_pids(pid))`,
+        [gatePid]))[0], { unless: apply });
+      assert.match(held.query, /^CREATE INDEX CONCURRENTLY /);
+      const building = await applyLocks(observer!);
+      seen.push(...building);
+      assert.ok(building.some((l) => l.mode === 'ShareUpdateExclusiveLock' && /^orders_/.test(l.rel)), `the build holds its table: ${JSON.stringify(building)}`);
+      const before = writes;
+      await until('the writers write while the build waits', () => writes >= before + writers.length);
+      await gate!.query('COMMIT');
+      return await apply;
+    } finally {
+      stop = true;
+      await gate!.query('ROLLBACK').catch(() => {});
+      await Promise.all([...writing, sampling]);
+    }
   });
-  await watcher.end();
   assert.is(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^installing \S*pgpart\.config\.ts \(index builds deferred\)\n/, r.stdout);
   assert.match(r.stdout, /building after the transaction: \d+ statement\(s\)\n/);
@@ -136,23 +154,29 @@ Cli('apply: the changes, then the index copies CONCURRENTLY while four writers w
   assert.match(r.stdout, /attach public\.orders_\d{4}_\d{2}_\d{2}_region_idx\n/);
   assert.match(r.stdout, /done: the database matches \S*pgpart\.config\.ts \(config [0-9a-f]{12}\)\n$/);
   assert.equal(failures, []);
-  assert.ok(writes > 0);
   // SHARE (which writers wait for) only on the parent, for the catalog-only CREATE INDEX ... ON ONLY;
   // never on a partition writers use (the new refunds tables get their indexes as they are made).
   const shared = [...new Set(seen.filter((l) => l.mode === 'ShareLock' && l.kind === 'r' && /^(orders|items)_/.test(l.rel)).map((l) => l.rel))];
   assert.equal(shared, [], 'no partition was locked SHARE by the builds');
-  assert.ok(seen.some((l) => l.mode === 'ShareUpdateExclusiveLock' && /^orders_/.test(l.rel)), 'the concurrent builds were seen');
   assert.ok(await scalar(db.client, `SELECT indisvalid FROM pg_index WHERE indexrelid = 'orders_region_idx'::regclass`));
   assert.equal(await column(db.client, `SELECT c.relname::text FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
                                          WHERE x.indrelid = $1::regclass AND c.relname LIKE '%region%'`, [`orders_${DETACHED.suffix}`]),
     [`orders_${DETACHED.suffix}_region_idx`], 'the detached day has its copy too');
-  assert.is(await scalar(db.client, 'SELECT config_hash FROM parting.meta'), compile(grown).hash);
+  assert.is(await scalar(db.client, 'SELECT config_hash FROM parting.meta'), compile(config).hash);
   assert.is(await scalar(db.client, 'SELECT pending_hash FROM parting.meta'), null);
   // Applied again: nothing to do.
-  const again = await runCli(['apply', '--config', writeConfig(grown), '--database-url', db.url]);
+  const again = await runCli(['apply', '--config', writeConfig(config), '--database-url', db.url]);
   assert.is(again.code, 0, again.stderr);
   assert.match(again.stdout, /^installing \S*pgpart\.config\.ts \(index builds deferred\)\n {2}nothing to change\ndone: /);
 });
+
+/** The relation locks pgpart apply's backend (application_name pgpart-apply) holds on the shop's tables. */
+async function applyLocks(c: pg.Client): Promise<{ mode: string; rel: string; kind: string }[]> {
+  return rows<{ mode: string; rel: string; kind: string }>(c, `
+    SELECT l.mode, l.relation::regclass::text AS rel, r.relkind::text AS kind
+      FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class r ON r.oid = l.relation
+     WHERE a.application_name = 'pgpart-apply' AND l.locktype = 'relation' AND r.relnamespace = 'public'::regnamespace`);
+}
 
 Cli.run();
 

@@ -17,7 +17,8 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { cli, runCli } from '../harness/cli.js';
 import { freshDatabase, withClients, type FreshDatabase } from '../harness/db.js';
 import { installed } from '../harness/install.js';
-import { logged, month, monthlyTweetStar, rows, scalar, sleep } from './helpers.js';
+import { logged, month, monthlyTweetStar, pidOf, rows, scalar } from './helpers.js';
+import { untilOlder } from './wait.js';
 
 const ANSI = /\x1b\[/;
 
@@ -74,10 +75,11 @@ Status.before((ctx) => logged('setup', async () => {
   await c.query(`DROP TABLE star_${AHEAD.suffix}, tweet_${AHEAD.suffix}`);
   await c.query(`INSERT INTO tweet ("user", created_at) VALUES ('a', $1), ('b', $1), ('c', $2), ('d', $2), ('e', $2)`, [AHEAD.at(), LATE.at()]);
   // The first run: another session holds the parent, so the create step is skipped.
+  // Older than lockTimeout by the server's clock, so the step does not even ask.
   await withClients(db.url, 2, async ([holder, runner]) => {
     await holder!.query('BEGIN');
     await holder!.query('LOCK TABLE tweet IN SHARE UPDATE EXCLUSIVE MODE');
-    await sleep(300);
+    await untilOlder(runner!, await pidOf(holder!), '200ms');
     await runner!.query('CALL parting.run_maintenance()');
     await holder!.query('ROLLBACK');
   });
@@ -89,7 +91,7 @@ Status('a run with a step skipped: its time, its counts and the skipped step, wi
   const at = await scalar<Date>(db.client, `SELECT max(at) FROM parting.history WHERE model = 'tweet' AND action = 'maintained'`);
   const r = await runCli(['status', '--database-url', db.url, '--model', 'tweet']);
   assert.is(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`\n  last maintenance: ${escape(utc(at))} \\(\\d+ (s|min) ago\\), took \\d+ ms: create:skipped 1; 1 skipped\n`), r.stdout);
+  assert.match(r.stdout, new RegExp(`\n  last maintenance: ${escape(utc(at))} \\(\\d+ (s|min|h|days) ago\\), took \\d+ ms: create:skipped 1; 1 skipped\n`), r.stdout);
   assert.match(r.stdout, new RegExp(`\n    skipped tweet_${AHEAD.suffix}: could not take the locks on public\\.tweet`), r.stdout);
   assert.match(r.stdout, '\n  default partition tweet_default: 5 row(s) waiting\n');
 });
@@ -121,7 +123,7 @@ Status('after the next run: each partition with its state, tablespace and size; 
   assert.match(r.stdout, '\n  default partition star_default: empty\n');
   // This run's row, and its counts; the skip of the run before is not this run's.
   const at = await scalar<Date>(db.client, `SELECT max(at) FROM parting.history WHERE model = 'tweet' AND action = 'maintained'`);
-  assert.match(r.stdout, new RegExp(`\n  last maintenance: ${escape(utc(at))} \\(\\d+ (s|min) ago\\), took \\d+ ms: create:done 1; no failures\n`), r.stdout);
+  assert.match(r.stdout, new RegExp(`\n  last maintenance: ${escape(utc(at))} \\(\\d+ (s|min|h|days) ago\\), took \\d+ ms: create:done 1; no failures\n`), r.stdout);
   assert.match(r.stdout, "\nstar  public.star: 6 partition(s), ");
   assert.match(r.stdout, "(in tweet's family, maintained with it)\n");
   assert.is(r.stdout.match(/last maintenance/g)?.length, 1, 'a dependent has no run of its own');
@@ -180,7 +182,7 @@ Status('on a terminal, states and outcomes in colour (piped, as above, none)', a
   // The columns still line up: widths are measured without the escapes.
   const plain = tty.stdout.replace(/\x1b\[\d+m/g, '').replace(/\r/g, '');
   const piped = await runCli(['status', '--database-url', db.url], env);
-  assert.is(plain.replace(/\(\d+ (s|min) ago\)/g, ''), piped.stdout.replace(/\(\d+ (s|min) ago\)/g, ''));
+  assert.is(plain.replace(/\(\d+ (s|min|h|days) ago\)/g, ''), piped.stdout.replace(/\(\d+ (s|min|h|days) ago\)/g, ''));
 });
 
 Status('a default partition past 100,000 rows is counted up to there: `100000+`', async (ctx) => {

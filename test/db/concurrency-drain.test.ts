@@ -33,9 +33,12 @@ Drain('writers during drain and archive: every row exactly once, star with tweet
     await c.query(`SELECT parting.ensure_partition('tweet')`); // current, +1, +2
     for (let i = 0; i < 10; i++) for (const m of [old5, old4]) await insertPair(c, timeIn(m, i), 'setup', rec);
     // Retention waits for the 'retire' phase; batches of 10 so the +4 drain takes several
-    // transactions while writers keep adding +4 rows to the default partition.
+    // transactions while writers keep adding +4 rows to the default partition. The last
+    // batch and the retire steps lock the parents against the writers: with a lock timeout
+    // this long they wait for the writers' transactions to end, however slow the machine,
+    // where the default (300 ms) could see every try time out and the step skipped.
     const keep = await scalar<string>(c, `SELECT retention_keep FROM parting.config WHERE model = 'tweet'`);
-    await c.query(`UPDATE parting.config SET retention_keep = NULL, drain_batch = 10 WHERE model = 'tweet'`);
+    await c.query(`UPDATE parting.config SET retention_keep = NULL, drain_batch = 10, lock_timeout = '60s' WHERE model = 'tweet'`);
 
     await withClients(db.url, 6, async (clients) => {
       const writers = clients.slice(0, 4);

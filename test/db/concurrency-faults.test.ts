@@ -6,44 +6,39 @@
 // drain, attaches the partition and empties the default partition.
 //
 // To catch a step in the middle deterministically, it is made to wait on a lock another
-// connection holds, and terminated while it waits.
+// connection holds, under a lock timeout (300 s) no wait here comes near, and terminated
+// while it waits.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
 import { installed } from '../harness/install.js';
 import { newClient, withClients } from '../harness/db.js';
-import { column, logged, month, months, monthlyTweetStar, pidOf, rows, scalar, sleep } from './helpers.js';
+import { column, logged, month, months, monthlyTweetStar, pidOf, rows, scalar } from './helpers.js';
 import { assertConsistent, assertContiguous, checkRows, count, everyRow, family, newRecorder } from './maintenance-helpers.js';
+import { blockers, until } from './wait.js';
 
 const Faults = suite('maintenance under concurrency: the maintenance backend terminated mid-step');
 
-/** Starts run_maintenance on a new connection, waits until `ready` holds and the backend waits on a lock, then terminates it. */
-async function terminateMidRun(url: string, observer: pg.Client, ready: () => Promise<boolean>): Promise<{ error: { code?: string; message: string } | undefined; pid: number }> {
+/**
+ * Starts run_maintenance on a new connection, waits until `ready` holds and the backend waits
+ * for a lock `blocker` holds (under a lock timeout no wait here comes near, so it stays
+ * there), then terminates it.
+ */
+async function terminateMidRun(url: string, observer: pg.Client, blocker: number, ready: () => Promise<boolean>): Promise<{ error: { code?: string; message: string } | undefined; pid: number }> {
   const m = newClient(url);
   await m.connect();
   const pid = await pidOf(m);
   let error: { code?: string; message: string } | undefined;
   const call = m.query(`CALL parting.run_maintenance('tweet')`).then(() => undefined, (e: { code?: string; message: string }) => { error = e; });
-  let caught = false;
-  for (let spin = 0; spin < 1000 && !caught; spin++) {
-    caught = (await ready()) && Number(await scalar(observer, `SELECT count(*) FROM pg_locks WHERE pid = $1 AND NOT granted`, [pid])) > 0;
-    if (!caught) await sleep(10);
-  }
-  if (!caught) {
-    console.error('not caught:', JSON.stringify(await rows(observer, `SELECT id, partition, action, detail FROM parting.history ORDER BY id`)),
-      JSON.stringify(await rows(observer, `SELECT locktype, relation::regclass::text, mode, granted FROM pg_locks WHERE pid = $1`, [pid])),
-      JSON.stringify(await rows(observer, `SELECT state, wait_event_type, wait_event, query FROM pg_stat_activity WHERE pid = $1`, [pid])));
-  }
-  assert.ok(caught, 'maintenance got some steps done, then waited');
+  await until('maintenance got some steps done, then waits for the blocker', async () =>
+    (await ready()) && (await blockers(observer, pid)).includes(blocker), { unless: call });
   assert.is(await scalar(observer, `SELECT pg_terminate_backend($1)`, [pid]), true);
   await call;
   await m.end().catch(() => {});
   // The backend is gone (its transaction rolled back) before anyone looks.
-  for (let spin = 0; spin < 1000; spin++) {
-    if (Number(await scalar(observer, `SELECT count(*) FROM pg_stat_activity WHERE pid = $1`, [pid])) === 0) break;
-    await sleep(10);
-  }
+  await until(`backend ${pid} is gone`, async () =>
+    Number(await scalar(observer, `SELECT count(*) FROM pg_stat_activity WHERE pid = $1`, [pid])) === 0);
   return { error, pid };
 }
 
@@ -54,12 +49,13 @@ Faults('maintenance terminated during a catch-up: no half family, no stray table
     const start = month(-24);
     const blockAt = month(-20);
     await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [start.key]);
+    await c.query(`UPDATE parting.config SET lock_timeout = '300s'`);
     await withClients(db.url, 2, async ([observer, blocker]) => {
       // An uncommitted table named like the star partition of month -20: the run makes
       // tweet_<-20> and then waits creating star_<-20>, in the middle of the family.
       await blocker!.query('BEGIN');
       await blocker!.query(`CREATE TABLE public.star_${blockAt.suffix} (x int)`);
-      const { error } = await terminateMidRun(db.url, observer!, async () =>
+      const { error } = await terminateMidRun(db.url, observer!, await pidOf(blocker!), async () =>
         Number(await scalar(observer!, `SELECT count(*) FROM parting.history WHERE action = 'created'`)) >= 6);
       await blocker!.query('ROLLBACK');
 
@@ -101,7 +97,7 @@ Faults('maintenance terminated during a batched drain: no row lost or doubled; t
     const s4 = plus4.suffix;
     // current .. +3: the run's only step is +4, whose rows wait in the default partition.
     // (Were +3 planned too, its ATTACH would want ACCESS EXCLUSIVE on tweet_default, which
-    // the blocker's row lock below holds off: that step would be skipped, and with it +4.)
+    // the blocker's row lock below holds off: that step would wait for it, not +4's drain.)
     await c.query(`SELECT parting.ensure_partition('tweet')`);
     await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [month(3).key]);
     await c.query(`
@@ -114,7 +110,7 @@ Faults('maintenance terminated during a batched drain: no row lost or doubled; t
     for (const r of await rows<{ id: string; tweet_id: string; tweet_created_at: Date }>(c, `SELECT id::text, tweet_id::text, tweet_created_at FROM star`)) {
       rec.stars.set(r.id, `${r.tweet_id}|${r.tweet_created_at.toISOString()}`);
     }
-    await c.query(`UPDATE parting.config SET premake = 4, drain_batch = 50 WHERE model = 'tweet'`);
+    await c.query(`UPDATE parting.config SET premake = 4, drain_batch = 50, lock_timeout = '300s' WHERE model = 'tweet'`);
 
     await withClients(db.url, 2, async ([observer, blocker]) => {
       // A row lock on the 601st row: the 13th batch waits for it.
@@ -124,7 +120,7 @@ Faults('maintenance terminated during a batched drain: no row lost or doubled; t
         SELECT id FROM tweet_default
          WHERE id = (SELECT id FROM tweet_default ORDER BY created_at OFFSET 600 LIMIT 1) FOR UPDATE`);
       assert.is(locked.length, 1);
-      const { error } = await terminateMidRun(db.url, observer!, async () =>
+      const { error } = await terminateMidRun(db.url, observer!, await pidOf(blocker!), async () =>
         Number(await scalar(observer!, `SELECT count(*) FROM parting.history WHERE action = 'moved'`)) >= 3);
       await blocker!.query('ROLLBACK');
 

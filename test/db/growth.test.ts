@@ -25,15 +25,18 @@ const History = dbSuite('growth: parting.history is pruned past historyKeep', 'g
 History('rows older than historyKeep go, 10,000 a run, oldest first; younger ones stay', async (ctx) => {
   const c = ctx.db!.client;
   // Old rows as 'detached', the young one as 'archived': actions this model's runs never log.
-  await c.query(`INSERT INTO parting.history (at, model, action) SELECT now() - interval '40 days' - g * interval '1 second', 'tweet', 'detached'
-                   FROM generate_series(1, 10050) g`);
-  await c.query(`INSERT INTO parting.history (at, model, action) VALUES (now() - interval '29 days', 'tweet', 'archived')`);
+  // Every timestamp counts from one instant: each statement has a now() of its own, and no
+  // check may depend on how far apart two statements run.
+  const t0 = await scalar<string>(c, `SELECT now()::text`);
+  await c.query(`INSERT INTO parting.history (at, model, action) SELECT $1::timestamptz - interval '40 days' - g * interval '1 second', 'tweet', 'detached'
+                   FROM generate_series(1, 10050) g`, [t0]);
+  await c.query(`INSERT INTO parting.history (at, model, action) VALUES ($1::timestamptz - interval '29 days', 'tweet', 'archived')`, [t0]);
   await call(c);
-  // The 10,000 oldest went; 50 old ones (the youngest of them) wait for the next run.
-  assert.is(Number(await scalar(c, `SELECT count(*) FROM parting.history WHERE action = 'detached'`)), 50);
-  assert.ok(await scalar<boolean>(c, `SELECT min(at) > now() - interval '40 days' - interval '51 seconds' FROM parting.history WHERE action = 'detached'`));
+  // The 10,000 oldest went; the 50 youngest old ones (1 to 50 seconds past the 40 days) wait for the next run.
+  assert.equal(await column(c, `SELECT extract(epoch FROM $1::timestamptz - interval '40 days' - at)::int FROM parting.history
+                                 WHERE action = 'detached' ORDER BY at DESC`, [t0]), Array.from({ length: 50 }, (_, i) => i + 1));
   await call(c);
-  assert.equal(await column(c, `SELECT action FROM parting.history WHERE at < now() - interval '1 day' ORDER BY at`), ['archived']);
+  assert.equal(await column(c, `SELECT action FROM parting.history WHERE at < $1::timestamptz - interval '1 day' ORDER BY at`, [t0]), ['archived']);
   assert.ok(Number(await scalar(c, `SELECT count(*) FROM parting.history WHERE action = 'maintained'`)) >= 2, 'this run\'s rows stay');
 });
 
@@ -93,14 +96,21 @@ const Hours = dbSuite('growth: a year of missed hours is planned catchUp at a ti
 
 Hours('the plan lists the current hour, 2 ahead, then the 4 hours after the one a year back; not the 8,760 between', async (ctx) => {
   const c = ctx.db!.client;
-  const plan = await rows<{ step: string; arg: string }>(c, `SELECT step, arg FROM parting._due(parting._model('ev'))`);
-  const hour = (sql: string) => scalar<string>(c, `SELECT parting._canonical_abs(parting._model('ev'), ${sql})`);
-  const now = `date_trunc('hour', now())`;
-  const back = `date_trunc('hour', now() - interval '1 year')`;
-  const want: { step: string; arg: string }[] = [];
-  for (const h of [0, 1, 2]) want.push({ step: 'create', arg: await hour(`${now} + interval '${h} hours'`) });
-  for (const h of [1, 2, 3, 4]) want.push({ step: 'create', arg: await hour(`${back} + interval '${h} hours'`) });
-  assert.equal(plan, want);
+  // One transaction, so the plan and the hours it is compared with share one now(), even
+  // when an hour begins between two of these statements.
+  await c.query('BEGIN');
+  try {
+    const plan = await rows<{ step: string; arg: string }>(c, `SELECT step, arg FROM parting._due(parting._model('ev'))`);
+    const hour = (sql: string) => scalar<string>(c, `SELECT parting._canonical_abs(parting._model('ev'), ${sql})`);
+    const now = `date_trunc('hour', now())`;
+    const back = `date_trunc('hour', now() - interval '1 year')`;
+    const want: { step: string; arg: string }[] = [];
+    for (const h of [0, 1, 2]) want.push({ step: 'create', arg: await hour(`${now} + interval '${h} hours'`) });
+    for (const h of [1, 2, 3, 4]) want.push({ step: 'create', arg: await hour(`${back} + interval '${h} hours'`) });
+    assert.equal(plan, want);
+  } finally {
+    await c.query('ROLLBACK');
+  }
 });
 
 Hours.run();

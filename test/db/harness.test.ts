@@ -1,11 +1,19 @@
 // Smoke test of the test harness itself: the cluster is the real PostgreSQL major the runner
-// meant to start, throwaway databases work, psql reports success and failure faithfully, and
-// pg_cron is preloaded exactly where this machine must provide it.
+// meant to start, throwaway databases work, psql reports success and failure faithfully,
+// pg_cron is preloaded exactly where this machine must provide it, and a cluster starts from
+// a checkout in a directory the server's OS user cannot enter.
 
+import { cpSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { adminUrl, freshDatabase, preloadCron, psqlCommand, serverMajor, serverVersionNum, withClients, type FreshDatabase } from '../harness/db.js';
-import { majorInfo } from '../harness/majors.js';
+import { makeBinariesDir } from '../harness/binaries.js';
+import { startLocalCluster } from '../harness/cluster.js';
+import { adminUrl, freshDatabase, newClient, preloadCron, psqlCommand, serverMajor, serverVersionNum, withClients, type FreshDatabase } from '../harness/db.js';
+import { majorInfo, packageDir } from '../harness/majors.js';
+import { suiteUnless } from '../harness/needs.js';
+import { serverOsUser, userCan } from '../harness/os.js';
 
 const Harness = suite<{ db?: FreshDatabase }>('harness', {});
 
@@ -65,3 +73,53 @@ Harness('pg_cron is preloaded when the runner says so (and installed)', async ()
 });
 
 Harness.run();
+
+// ── a checkout other users cannot enter ─────────────────────────────────────────────────
+
+// Run as root, the harness runs the servers as another OS user; a checkout under /root or in
+// a `mktemp -d` directory is closed to that user, and so are the npm-packaged binaries in it.
+const Private = suiteUnless('harness: a cluster from a checkout other users cannot enter',
+  process.env.PGPART_TEST_EXTERNAL ? 'the tests run on an existing server (PGPART_TEST_DATABASE_URL), so the harness starts no cluster' : undefined, {});
+
+Private('this major\'s server binaries in a checkout inside a mode-700 directory: a cluster starts and answers', async () => {
+  const major = majorInfo(serverMajor());
+  const outer = mkdtempSync(path.join(tmpdir(), 'pgpart-private-'));
+  const copies = makeBinariesDir();
+  const shared = process.env.PGPART_TEST_BIN_DIR;
+  // Binaries copied for this test alone, so they come from the closed checkout, not from the run's copy.
+  process.env.PGPART_TEST_BIN_DIR = copies;
+  try {
+    assert.is(statSync(outer).mode & 0o777, 0o700);
+    const checkout = path.join(outer, 'checkout');
+    // What `npm ci` leaves there (Debian's major has nothing in node_modules).
+    if (major.source === 'npm') cpSync(packageDir(major), packageDir(major, checkout), { recursive: true, verbatimSymlinks: true });
+    const user = await serverOsUser();
+    if (user) assert.not.ok(await userCan(user, '-x', outer), `OS user ${user.name} can enter ${outer}, so this proves nothing`);
+    const cluster = await startLocalCluster(major, { checkout });
+    try {
+      const c = newClient(cluster.url);
+      await c.connect();
+      try {
+        const { rows } = await c.query<{ num: string; bindir: string }>(`
+          SELECT current_setting('server_version_num') AS num, (SELECT setting FROM pg_config WHERE name = 'BINDIR') AS bindir`);
+        assert.is(Math.floor(Number(rows[0]!.num) / 10000), major.major);
+        const bindir = rows[0]!.bindir;
+        if (major.source === 'debian') assert.is(bindir, `/usr/lib/postgresql/${major.major}/bin`);
+        // As root, the server ran from the copy its OS user can reach; otherwise from the checkout.
+        else if (user) assert.ok(bindir.startsWith(`${copies}${path.sep}`), `${bindir} is under ${copies}`);
+        else assert.ok(bindir.startsWith(`${checkout}${path.sep}`), `${bindir} is under ${checkout}`);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await cluster.stop();
+    }
+  } finally {
+    if (shared === undefined) delete process.env.PGPART_TEST_BIN_DIR;
+    else process.env.PGPART_TEST_BIN_DIR = shared;
+    rmSync(copies, { recursive: true, force: true });
+    rmSync(outer, { recursive: true, force: true });
+  }
+});
+
+Private.run();

@@ -51,11 +51,6 @@ export function listTweetStar(): ConfigInput {
   };
 }
 
-/** Resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** The backend pid of the client's session. */
 export async function pidOf(client: pg.Client): Promise<number> {
   return Number(await scalar(client, 'SELECT pg_backend_pid()'));

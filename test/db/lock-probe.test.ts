@@ -10,55 +10,71 @@
 //   taken once the holder commits. PostgreSQL keeps the pg_stat_activity a transaction first
 //   read until it ends, so a probe that reused it would date the new transaction from the
 //   old one's start and never ask again.
+//
+// Old and young are the runtime's own test against the lock timeout, by the server's clock:
+// the tests wait until a holder is older than it, never for a length of time. A young
+// transaction must still be young when the probe looks, and a lock asked for must be let go
+// within the timeout, so those tests use a timeout (15 s) far beyond the few statements
+// between; their old holders begin in before() and grow old while the first test runs.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
-import { withClients, type FreshDatabase } from '../harness/db.js';
+import { newClient, withClients, type FreshDatabase } from '../harness/db.js';
 import { installed } from '../harness/install.js';
-import { monthlyTweetStar, pgError, pidOf, scalar, sleep } from './helpers.js';
+import { monthlyTweetStar, pgError, pidOf, scalar } from './helpers.js';
+import { until, untilOlder, untilWaiting } from './wait.js';
 
-const Probe = suite<{ db?: FreshDatabase }>('lock probe: a holder older than lockTimeout is not asked for; a young one is', {});
+/** The lock timeout of the tests whose holders must be young when asked for, then old. */
+const PATIENT = '15s';
+
+interface Ctx {
+  db?: FreshDatabase;
+  /** Holders that begin in before(), so they are old by the time their test runs. */
+  holders?: Record<'h2' | 'h3' | 'k3', pg.Client>;
+}
+
+const Probe = suite<Ctx>('lock probe: a holder older than lockTimeout is not asked for; a young one is', {});
 
 Probe.before(async (ctx) => {
   ctx.db = await installed('lock_probe', monthlyTweetStar());
-  await ctx.db.client.query('CREATE TABLE probe_t (x int)');
+  // A table for each test, so one test's holders are never another's.
+  await ctx.db.client.query('CREATE TABLE probe_1 (x int); CREATE TABLE probe_2 (x int); CREATE TABLE probe_3 (x int)');
+  const holders = { h2: newClient(ctx.db.url), h3: newClient(ctx.db.url), k3: newClient(ctx.db.url) };
+  ctx.holders = holders;
+  for (const c of Object.values(holders)) await c.connect();
+  await hold(holders.h2, 'probe_2');
+  await hold(holders.h3, 'probe_3');
+  await hold(holders.k3, 'probe_3');
 });
-Probe.after(async (ctx) => ctx.db?.drop());
+Probe.after(async (ctx) => {
+  for (const c of Object.values(ctx.holders ?? {})) await c.end().catch(() => {});
+  await ctx.db?.drop();
+});
 
-const LOCK_ALL = `SELECT parting._lock_all('1s', 1, ARRAY['probe_t'::regclass], ARRAY['ACCESS EXCLUSIVE'])`;
-
-/** Opens a transaction on `c` holding ROW EXCLUSIVE on probe_t (what a writer holds) and waits until it is older than 1 s. */
-async function oldHolder(c: pg.Client): Promise<void> {
+/** Opens a transaction on `c` holding ROW EXCLUSIVE on `table` (what a writer holds). */
+async function hold(c: pg.Client, table: string): Promise<void> {
   await c.query('BEGIN');
-  await c.query('LOCK TABLE probe_t IN ROW EXCLUSIVE MODE');
-  await c.query(`SELECT pg_sleep(1.2)`);
+  await c.query(`LOCK TABLE ${table} IN ROW EXCLUSIVE MODE`);
 }
 
-/** 'yes' once `sql` (one boolean, $1 = pid) is true, or what `call` came to first. */
-async function whenOr(c: pg.Client, sql: string, pid: number, call: Promise<unknown>): Promise<string> {
-  let done: string | null = null;
-  void call.then(() => { done = 'returned first'; }, (e: Error) => { done = `failed: ${e.message}`; });
-  while (done === null) {
-    if (await scalar<boolean>(c, sql, [pid])) return 'yes';
-    await sleep(5);
-  }
-  return done;
-}
+/** parting._lock_all for ACCESS EXCLUSIVE on one table, returning the tries it took. */
+const lockAll = (table: string, timeout: string, tries: number) =>
+  `SELECT parting._lock_all('${timeout}', ${tries}, ARRAY['${table}'::regclass], ARRAY['ACCESS EXCLUSIVE']) AS tries`;
 
-const WAITS_FOR_LOCK = `SELECT EXISTS (SELECT FROM pg_locks WHERE pid = $1 AND NOT granted AND relation = 'probe_t'::regclass)`;
 const BACKING_OFF = `SELECT EXISTS (SELECT FROM pg_stat_activity WHERE pid = $1 AND wait_event = 'PgSleep')`;
-const HOLDS_IT = `SELECT EXISTS (SELECT FROM pg_locks WHERE pid = $1 AND granted AND mode = 'AccessExclusiveLock'
-                                   AND relation = 'probe_t'::regclass)`;
+const holdsIt = (table: string) => `SELECT EXISTS (SELECT FROM pg_locks WHERE pid = $1 AND granted AND mode = 'AccessExclusiveLock'
+                                                     AND relation = '${table}'::regclass)`;
 
 Probe('a holder in a transaction older than lockTimeout: refused at once, named, not asked for', async (ctx) => {
-  await withClients(ctx.db!.url, 2, async ([holder, maint]) => {
+  await withClients(ctx.db!.url, 3, async ([holder, maint, watch]) => {
     const hpid = await pidOf(holder!);
-    await oldHolder(holder!);
+    await hold(holder!, 'probe_1');
     try {
-      const err = await pgError(maint!, LOCK_ALL);
+      await untilOlder(watch!, hpid, '1s');
+      const err = await pgError(maint!, lockAll('probe_1', '1s', 1));
       assert.is(err.code, '55P03');
-      assert.match(err.message, `pid ${hpid} holds RowExclusiveLock on public.probe_t in a transaction open for`);
+      assert.match(err.message, `pid ${hpid} holds RowExclusiveLock on public.probe_1 in a transaction open for`);
       assert.not.match(err.message, 'lock_timeout', 'it asked for the lock and waited a lockTimeout');
     } finally {
       await holder!.query('COMMIT');
@@ -67,56 +83,63 @@ Probe('a holder in a transaction older than lockTimeout: refused at once, named,
 });
 
 Probe('the holder\'s next transaction, young, later in the same maintenance transaction: asked for and taken', async (ctx) => {
-  await withClients(ctx.db!.url, 3, async ([holder, maint, watch]) => {
+  const holder = ctx.holders!.h2;
+  await withClients(ctx.db!.url, 2, async ([maint, watch]) => {
     const mpid = await pidOf(maint!);
-    await oldHolder(holder!);
+    const hpid = await pidOf(holder);
+    await untilOlder(watch!, hpid, PATIENT);
     await maint!.query('BEGIN');
     try {
       // The first try refuses (the holder is old) and reads pg_stat_activity in this transaction.
       await maint!.query('SAVEPOINT first');
-      const first = await pgError(maint!, LOCK_ALL);
-      assert.match(first.message, 'holds RowExclusiveLock on public.probe_t');
+      const first = await pgError(maint!, lockAll('probe_2', PATIENT, 1));
+      assert.match(first.message, `pid ${hpid} holds RowExclusiveLock on public.probe_2`);
       await maint!.query('ROLLBACK TO SAVEPOINT first');
       // The holder ends that transaction and starts another, holding the same lock.
-      await holder!.query('COMMIT');
-      await holder!.query('BEGIN');
-      await holder!.query('LOCK TABLE probe_t IN ROW EXCLUSIVE MODE');
-      // The next try must see the young transaction and ask; the holder commits once it does.
-      const asked = maint!.query<{ tries: number }>(`${LOCK_ALL} AS tries`);
-      assert.is(await whenOr(watch!, WAITS_FOR_LOCK, mpid, asked), 'yes');
-      await holder!.query('COMMIT');
+      await holder.query('COMMIT');
+      await hold(holder, 'probe_2');
+      // The next try must see the young transaction and ask; the holder commits once it waits.
+      const asked = maint!.query<{ tries: number }>(lockAll('probe_2', PATIENT, 1));
+      await untilWaiting(watch!, mpid, hpid, { unless: asked });
+      await holder.query('COMMIT');
       const r = await asked;
       assert.is(r.rows[0]!.tries, 1);
-      assert.ok(await scalar<boolean>(watch!, HOLDS_IT, [mpid]));
+      assert.ok(await scalar<boolean>(watch!, holdsIt('probe_2'), [mpid]));
     } finally {
-      await holder!.query('ROLLBACK').catch(() => {});
+      await holder.query('ROLLBACK').catch(() => {});
       await maint!.query('ROLLBACK');
     }
   });
 });
 
 Probe('retries within one call: the holder\'s next transaction, begun during a back-off, is asked for and taken', async (ctx) => {
-  await withClients(ctx.db!.url, 3, async ([holder, maint, watch]) => {
+  const { h3: holder, k3: keeper } = ctx.holders!;
+  await withClients(ctx.db!.url, 2, async ([maint, watch]) => {
     const mpid = await pidOf(maint!);
-    await oldHolder(holder!);
+    const hpid = await pidOf(holder);
+    const kpid = await pidOf(keeper);
+    await untilOlder(watch!, hpid, PATIENT);
+    await untilOlder(watch!, kpid, PATIENT);
     await maint!.query('BEGIN');
     try {
-      const call = maint!.query<{ tries: number }>(
-        `SELECT parting._lock_all('1s', 5, ARRAY['probe_t'::regclass], ARRAY['ACCESS EXCLUSIVE']) AS tries`);
-      // The first try refuses the old holder and backs off (pg_sleep) ...
-      assert.is(await whenOr(watch!, BACKING_OFF, mpid, call), 'yes');
-      // ... meanwhile the holder ends that transaction and starts another, holding the same lock.
-      await holder!.query('COMMIT');
-      await holder!.query('BEGIN');
-      await holder!.query('LOCK TABLE probe_t IN ROW EXCLUSIVE MODE');
+      // Tries enough to outlast the steps below many times over (the back-off grows to 1-2 s a try).
+      const call = maint!.query<{ tries: number }>(lockAll('probe_3', PATIENT, 100));
+      // The first try refuses the old holders and backs off (pg_sleep) ...
+      await until('the call backs off from the old holders', () => scalar<boolean>(watch!, BACKING_OFF, [mpid]), { unless: call });
+      // ... meanwhile the holder ends that transaction and starts another, holding the same lock;
+      // the keeper, old, holds the table meanwhile, so no try can take it in between.
+      await holder.query('COMMIT');
+      await hold(holder, 'probe_3');
+      await keeper.query('COMMIT');
       // A later try of the same call sees the young transaction and asks.
-      assert.is(await whenOr(watch!, WAITS_FOR_LOCK, mpid, call), 'yes');
-      await holder!.query('COMMIT');
+      await untilWaiting(watch!, mpid, hpid, { unless: call });
+      await holder.query('COMMIT');
       const r = await call;
       assert.ok(r.rows[0]!.tries >= 2, `taken at try ${r.rows[0]!.tries}`);
-      assert.ok(await scalar<boolean>(watch!, HOLDS_IT, [mpid]));
+      assert.ok(await scalar<boolean>(watch!, holdsIt('probe_3'), [mpid]));
     } finally {
-      await holder!.query('ROLLBACK').catch(() => {});
+      await holder.query('ROLLBACK').catch(() => {});
+      await keeper.query('ROLLBACK').catch(() => {});
       await maint!.query('ROLLBACK');
     }
   });

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import { installed } from '../harness/install.js';
 import { withClients, type FreshDatabase } from '../harness/db.js';
 import { monthlyTweetStar, pidOf } from './helpers.js';
+import { until, untilWaiting } from './wait.js';
 
 // The seed's tweet/star family, no partitions made at install: the tests make their own.
 const config = monthlyTweetStar();
@@ -169,9 +170,7 @@ Locks('four writers and one maintenance connection: no failed insert, no lost ro
     };
     const maintain = async (): Promise<string[]> => {
       // Let every writer get going first, so creation really overlaps with writes.
-      for (let spin = 0; spin < 1000 && started.some((n) => n < MIN_BEFORE_MAINTENANCE); spin++) {
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await until('every writer has started its first inserts', () => started.every((n) => n >= MIN_BEFORE_MAINTENANCE));
       const made: string[] = [];
       try {
         for (const m of months) {
@@ -218,6 +217,7 @@ Locks('two callers racing for the same new key: both succeed, one creates, the o
     // Deterministic overlap: A creates in an open transaction, B calls while A still holds
     // the family's lock, and A commits only once B is seen waiting.
     const bPid = await pidOf(b!);
+    const aPid = await pidOf(a!);
     await a!.query('BEGIN');
     let bCall: Promise<string[]> | undefined;
     try {
@@ -225,13 +225,7 @@ Locks('two callers racing for the same new key: both succeed, one creates, the o
       bCall = b!.query<{ p: string }>(`SELECT p::text AS p FROM parting.ensure_partition('tweet', '2015-01-15') AS p`)
         .then((r) => r.rows.map((x) => x.p));
       bCall.catch(() => {}); // handled below; avoid an unhandled rejection while we wait
-      let waiting = false;
-      for (let i = 0; i < 2000 && !waiting; i++) {
-        const w = await observer!.query(`SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted`, [bPid]);
-        waiting = (w.rowCount ?? 0) > 0;
-        if (!waiting) await new Promise((r) => setTimeout(r, 5));
-      }
-      assert.ok(waiting, 'B waits for A');
+      await untilWaiting(observer!, bPid, aPid, { unless: bCall });
       await a!.query('COMMIT');
       const second = await bCall;
       assert.equal(first.rows.map((r) => r.p), ['tweet_2015_01', 'star_2015_01']);

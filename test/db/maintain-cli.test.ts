@@ -1,7 +1,9 @@
 // `pgpart maintain`: retention by DETACH PARTITION ... CONCURRENTLY from outside the
 // database where the family has no default partition (no ACCESS EXCLUSIVE on a parent, with
 // writers inserting meanwhile), the in-database path where it has one, and the recovery of a
-// concurrent detach that was interrupted half way.
+// concurrent detach that was interrupted half way. A writer's transaction left open holds
+// the detach in its second phase (it waits for every transaction using the parent), so the
+// tests see it there and act while it waits, instead of racing it.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +12,8 @@ import type { ConfigInput } from '../../src/config/schema.js';
 import { runCli } from '../harness/cli.js';
 import { withClients, type FreshDatabase } from '../harness/db.js';
 import { installed } from '../harness/install.js';
-import { column, logged, month, monthlyTweetStar, rows, scalar } from './helpers.js';
+import { column, logged, month, monthlyTweetStar, pidOf, rows, scalar } from './helpers.js';
+import { until, untilWaiting } from './wait.js';
 
 /** tweet/star by month, premake 1, keep 2 months, archived; with or without default partitions. */
 function retained(withDefault: boolean): ConfigInput {
@@ -32,6 +35,14 @@ async function oldMonths(c: pg.Client, offsets: number[]): Promise<void> {
   }
 }
 
+/** Relation locks on tweet, star and their partitions, whoever holds them. */
+function lockSample(c: pg.Client): Promise<{ relname: string; mode: string }[]> {
+  return rows<{ relname: string; mode: string }>(c, `
+    SELECT c.relname::text AS relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+     WHERE l.locktype = 'relation' AND c.relnamespace = 'public'::regnamespace
+       AND (c.relname IN ('tweet', 'star') OR c.relname LIKE 'tweet\\_%' OR c.relname LIKE 'star\\_%')`);
+}
+
 const Concurrent = suite<{ db?: FreshDatabase }>('pgpart maintain: DETACH CONCURRENTLY', {});
 Concurrent.before((ctx) => logged('setup', async () => {
   ctx.db = await installed('maintain_cli', retained(false));
@@ -45,15 +56,20 @@ Concurrent('retires without ACCESS EXCLUSIVE on a parent while writers insert; a
   let written = 0;
   let failed = 0;
   let done = false;
-  const res = await withClients(db.url, 3, async ([w1, w2, sampler]) => {
+  const url = new URL(db.url);
+  url.searchParams.set('application_name', 'pgpart-maintain');
+  const res = await withClients(db.url, 5, async ([w1, w2, gate, sampler, observer]) => {
+    const insertPair = async (c: pg.Client): Promise<void> => {
+      const t = await c.query<{ id: string; created_at: Date }>(
+        `INSERT INTO tweet (json, "user") VALUES ('{}', 'w') RETURNING id, created_at`);
+      await c.query(`INSERT INTO star ("user", tweet_id, tweet_created_at) VALUES ('w', $1, $2)`,
+        [t.rows[0]!.id, t.rows[0]!.created_at]);
+    };
     const write = async (c: pg.Client): Promise<void> => {
       while (!done) {
         try {
           await c.query('BEGIN');
-          const t = await c.query<{ id: string; created_at: Date }>(
-            `INSERT INTO tweet (json, "user") VALUES ('{}', 'w') RETURNING id, created_at`);
-          await c.query(`INSERT INTO star ("user", tweet_id, tweet_created_at) VALUES ('w', $1, $2)`,
-            [t.rows[0]!.id, t.rows[0]!.created_at]);
+          await insertPair(c);
           await c.query('COMMIT');
           written++;
         } catch {
@@ -63,24 +79,38 @@ Concurrent('retires without ACCESS EXCLUSIVE on a parent while writers insert; a
       }
     };
     const sample = async (): Promise<void> => {
-      while (!done) {
-        samples.push(...await rows<{ relname: string; mode: string }>(sampler!, `
-          SELECT c.relname::text AS relname, l.mode FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
-           WHERE l.locktype = 'relation' AND c.relnamespace = 'public'::regnamespace
-             AND (c.relname IN ('tweet', 'star') OR c.relname LIKE 'tweet\\_%' OR c.relname LIKE 'star\\_%')`));
-      }
+      while (!done) samples.push(...await lockSample(sampler!));
     };
+    // A writer's transaction left open: DETACH ... CONCURRENTLY, having marked the partition,
+    // waits for every transaction that uses the parent to end, and so waits for this one,
+    // without a lock of its own; the other writers write meanwhile.
+    await gate!.query('BEGIN');
+    await insertPair(gate!);
     const loops = [write(w1!), write(w2!), sample()];
-    const run = await runCli(['maintain', '--database-url', db.url]);
-    done = true;
-    await Promise.all(loops);
-    return run;
+    try {
+      const run = runCli(['maintain', '--database-url', url.toString()]);
+      const gatePid = await pidOf(gate!);
+      const detaching = await until('DETACH ... CONCURRENTLY waits for the open writer', async () =>
+        (await rows<{ pid: number; query: string }>(observer!, `
+          SELECT pid, query FROM pg_stat_activity WHERE application_name = 'pgpart-maintain' AND $1 = ANY (pg_blocking_pids(pid))`,
+        [gatePid]))[0], { unless: run });
+      assert.match(detaching.query, /^ALTER TABLE public\.star DETACH PARTITION public\.star_\d{4}_\d{2} CONCURRENTLY$/);
+      const held = await lockSample(observer!);
+      samples.push(...held);
+      assert.ok(held.some((s) => s.relname === 'tweet' && s.mode === 'RowExclusiveLock'), 'the sampler sees the writers (it works)');
+      const before = written;
+      await until('the writers commit while the detach waits', () => written >= before + 2);
+      await gate!.query('COMMIT');
+      return await run;
+    } finally {
+      done = true;
+      await gate!.query('ROLLBACK').catch(() => {});
+      await Promise.all(loops);
+    }
   });
   assert.is(res.code, 0, res.stderr);
   assert.match(res.stdout, new RegExp(`detached +star +star_${suffix(-5)}[\\s\\S]*detached +tweet +tweet_${suffix(-5)}`), 'dependents first');
-  assert.ok(written > 0, 'writers committed during maintain');
   assert.is(failed, 0, 'no writer transaction failed');
-  assert.ok(samples.some((s) => s.mode === 'RowExclusiveLock'), 'the sampler saw the writers (it works)');
   assert.equal(samples.filter((s) => (s.relname === 'tweet' || s.relname === 'star') && s.mode === 'AccessExclusiveLock'), []);
   const history = await rows<{ model: string; partition: string; action: string; concurrently: boolean | null }>(db.client, `
     SELECT model, partition, action, (detail->>'concurrently')::boolean AS concurrently FROM parting.history
@@ -103,9 +133,9 @@ Concurrent('retires without ACCESS EXCLUSIVE on a parent while writers insert; a
 Concurrent('a concurrent detach interrupted half way is finished by the next run', async (ctx) => {
   const db = ctx.db!;
   await oldMonths(db.client, [-6]);
-  await withClients(db.url, 2, async ([reader, m]) => {
-    // An open snapshot makes DETACH ... CONCURRENTLY wait in its second transaction; a
-    // statement_timeout then interrupts it there, leaving star_X "detach pending".
+  await withClients(db.url, 3, async ([reader, m, observer]) => {
+    // An open transaction that read star makes DETACH ... CONCURRENTLY wait in its second
+    // transaction; a cancel then interrupts it there, leaving star_X "detach pending".
     await reader!.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
     await reader!.query('SELECT count(*) FROM star');
     const statements = await column<string>(m!, `SELECT parting._detach_concurrently('tweet', $1)`, [suffix(-6)]);
@@ -113,9 +143,11 @@ Concurrent('a concurrent detach interrupted half way is finished by the next run
       `ALTER TABLE public.star DETACH PARTITION public.star_${suffix(-6)} CONCURRENTLY`,
       `ALTER TABLE public.tweet DETACH PARTITION public.tweet_${suffix(-6)} CONCURRENTLY`,
     ]);
-    await m!.query(`SET statement_timeout = '300ms'`);
-    const err = await m!.query(statements[0]!).then(() => null, (e: Error) => e);
-    assert.match(String(err?.message), /statement timeout/);
+    const mPid = await pidOf(m!);
+    const detach = m!.query(statements[0]!).then(() => null, (e: Error) => e);
+    await untilWaiting(observer!, mPid, await pidOf(reader!), { unless: detach });
+    assert.ok(await scalar(observer!, 'SELECT pg_cancel_backend($1)', [mPid]));
+    assert.match(String((await detach)?.message), /canceling statement due to user request/);
     await reader!.query('COMMIT');
   });
   assert.equal(await column(db.client, `SELECT inhdetachpending FROM pg_inherits WHERE inhrelid = $1::regclass`, [`star_${suffix(-6)}`]), [true]);

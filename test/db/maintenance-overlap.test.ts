@@ -1,17 +1,22 @@
-// run_maintenance never runs twice at once: while run A is under way (here held up, its
-// retire step waiting on a reader's lock), a second call C returns at once with a NOTICE
-// naming A's pid and logs nothing. A gives up on the lock after lock_tries and logs the
-// retire 'skipped' with who holds what, leaving the family untouched; with the reader
-// gone, the next run retires it.
+// run_maintenance never runs twice at once: while run A is under way, a second call C
+// returns at once with a NOTICE naming A's pid and logs nothing. A gives up on its retire
+// step's locks (a reader, B, holds the month) after lock_tries and logs the retire 'skipped'
+// with who holds what, leaving the family untouched; with the reader gone, the next run
+// retires it.
+//
+// A is held at a known point, not caught in passing: a history row older than historyKeep,
+// locked by another session, which A's pruning at its very end must delete. A waits there,
+// holding the run guard, until the test lets go.
 //
 // now() is real, so every key is a month counted from the current UTC month (month(k)).
 
 import * as assert from 'uvu/assert';
 import { withClients } from '../harness/db.js';
-import { ensure, month, months, monthlyTweetStar, pidOf, sleep } from './helpers.js';
+import { column, ensure, month, months, monthlyTweetStar, pidOf } from './helpers.js';
 import {
   call, count, createdLines, dbSuite, historySince, insertPairs, lastHistoryId, lines, stateOf, withRetention,
 } from './maintenance-helpers.js';
+import { untilWaiting } from './wait.js';
 
 const OLDEST = month(-5);
 
@@ -26,36 +31,40 @@ const Overlap = dbSuite('run_maintenance: a second run while one is under way do
 Overlap("A's retire backs off from B's lock; C returns at once with the NOTICE; A logs the retire 'skipped'", async (ctx) => {
   const url = ctx.db!.url;
   const main = ctx.db!.client;
+  // Older than historyKeep (30 days): A's pruning deletes it, last of all it does.
+  await main.query(`INSERT INTO parting.history (at, model, action) VALUES (now() - interval '40 days', 'tweet', 'planted')`);
   const since = await lastHistoryId(main);
-  await withClients(url, 4, async ([a, b, cc, observer]) => {
+  await withClients(url, 5, async ([a, b, cc, gate, observer]) => {
     const aPid = await pidOf(a!);
     const bPid = await pidOf(b!);
+    const gatePid = await pidOf(gate!);
     const notices: string[] = [];
     cc!.on('notice', (n) => notices.push(n.message ?? ''));
 
     await b!.query('BEGIN');
+    await gate!.query('BEGIN');
     let aDone = false;
     let aRun: Promise<void> | undefined;
     try {
       await b!.query(`SELECT count(*) FROM tweet_${OLDEST.suffix}`); // ACCESS SHARE until B ends
+      await gate!.query(`SELECT FROM parting.history WHERE action = 'planted' FOR UPDATE`);
       aRun = call(a!).finally(() => { aDone = true; });
       aRun.catch(() => {});
-      // A holds the run guard from its start to its end.
-      let running = false;
-      for (let i = 0; i < 2000 && !running; i++) {
-        running = (await observer!.query(`SELECT 1 FROM parting.run_guard WHERE pid = $1`, [aPid])).rowCount! > 0;
-        if (!running) await sleep(5);
-      }
-      assert.ok(running, 'A is running');
+      // A has done its steps and waits, guard held, to prune the row the gate holds.
+      await untilWaiting(observer!, aPid, gatePid, { unless: aRun });
+      assert.equal(await column(observer!, `SELECT pid FROM parting.run_guard`), [aPid], 'A holds the run guard');
       await call(cc!);
-      assert.not.ok(aDone, 'A is still running (held up by B) when C returns');
+      assert.not.ok(aDone, 'A is still running (held up by the gate) when C returns');
       assert.is(notices.length, 1, notices.join('\n'));
       assert.match(notices[0]!, new RegExp(`^parting\\.run_maintenance is already running \\(pid ${aPid}, postgres, since \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\): this call does nothing$`));
-      await aRun; // B holds its lock until A has given up
+      await gate!.query('COMMIT');
+      await aRun;
     } finally {
+      await gate!.query('ROLLBACK').catch(() => {});
       await aRun?.catch(() => {});
       await b!.query('COMMIT');
     }
+    assert.equal(await column(observer!, `SELECT count(*)::int FROM parting.history WHERE action = 'planted'`), [0], 'A pruned the old row');
 
     const h = await historySince(observer!, since);
     assert.equal(lines(h), [...createdLines(months(0, 2)), ...createdLines([month(-2), month(-1)]), `skipped tweet tweet_${OLDEST.suffix}`, 'maintained tweet']);

@@ -16,6 +16,7 @@ import { freshDatabase, type FreshDatabase } from '../harness/db.js';
 import { catalog } from './catalog.js';
 import { column, logged, scalar } from './helpers.js';
 import { changed, day, fill, shop } from './reconcile-helpers.js';
+import { until } from './wait.js';
 
 const grown = changed(shop(), (m) => {
   m.orders!.columns.gift_note = 'text';
@@ -64,9 +65,12 @@ Migrations('migration 1 installs; rows; the config grows; migration 2 reconciles
   assert.not.match(text, /-- Down Migration/);
   await migrate(live.url, dir, 'up');
   for (const d of [day(0), day(1)]) await fill(live.client, d);
-  // Timestamps in file names order the migrations: make sure the second sorts after the first.
-  await new Promise((r) => setTimeout(r, 5));
-  await newMigration(dir, 'gift_notes_and_refunds', grown);
+  // Timestamps (ms) in file names order the migrations: the second is made once the clock
+  // has passed the first one's, so it sorts after it.
+  const stamp = Number(path.basename(first).split('_')[0]);
+  await until('the clock has passed the first migration\'s timestamp', () => Date.now() > stamp);
+  const second = await newMigration(dir, 'gift_notes_and_refunds', grown);
+  assert.ok(path.basename(second) > path.basename(first), `${path.basename(second)} sorts after ${path.basename(first)}`);
   await migrate(live.url, dir, 'up');
   assert.equal(await column(live.client, 'SELECT name FROM pgmigrations ORDER BY run_on, id'),
     readdirSync(dir).map((f) => f.replace(/\.sql$/, '')).sort());

