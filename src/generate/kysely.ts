@@ -1,14 +1,14 @@
 /**
  * Kysely: a table interface per model and the `DB` interface naming the tables (parents
  * only), typed as node-postgres returns each type (what kysely-codegen writes: bigint and
- * numeric as strings, time types as Date), with `Generated`/`GeneratedAlways` on what the
- * database fills. Kysely has no relations: `relations` lists the lockstep join of each
+ * numeric as strings, time types as Date), each column's insert and update types saying
+ * what the database fills. Kysely has no relations: `relations` lists the lockstep join of each
  * dependent to its parent, both columns, and `joinParent` builds that join condition.
  */
 import { madeBy, pascal, uniqueNames, type OrmColumn, type OrmProject, type OrmTable } from './shared.js';
 import { tsIdent, tsKey, tsString } from './text.js';
 
-const DECLARED = new Set(['DB', 'Generated', 'GeneratedAlways', 'ColumnType', 'Int8', 'Numeric', 'Timestamp', 'Json', 'JsonValue', 'Interval', 'relations', 'joinParent']);
+const DECLARED = new Set(['DB', 'ColumnType', 'JsonValue', 'relations', 'joinParent']);
 
 export function kysely(project: OrmProject, source: string): string {
   const iface = new Map(project.tables.map((t) => [t.model, tsIdent(`${pascal(t.model)}Table`, DECLARED)]));
@@ -19,17 +19,9 @@ export function kysely(project: OrmProject, source: string): string {
   };
   const out = [
     `// ${madeBy('kysely', source)}`,
-    "import type { ColumnType, Generated, GeneratedAlways } from 'kysely';",
+    "import type { ColumnType } from 'kysely';",
     '',
-    '/** bigint: node-postgres returns int8 as a string (it may not fit a JS number). */',
-    'export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;',
-    '/** numeric: a string, exact. */',
-    'export type Numeric = ColumnType<string, number | string, number | string>;',
-    '/** Time types as node-postgres returns them: a Date, to the millisecond. Keys with microseconds: write them as strings. */',
-    'export type Timestamp = ColumnType<Date, Date | string, Date | string>;',
     'export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };',
-    'export type Json = ColumnType<JsonValue, JsonValue, JsonValue>;',
-    'export type Interval = ColumnType<unknown, string, string>;',
     '',
   ];
   for (const t of project.tables) {
@@ -65,30 +57,45 @@ export function kysely(project: OrmProject, source: string): string {
   return out.join('\n');
 }
 
+/**
+ * The column's ColumnType<select, insert, update>: as node-postgres reads and writes the type,
+ * with `| null` where it may be NULL, `never` where the database alone writes it (identity
+ * always, generated) and `| undefined` on insert where it fills what the row leaves out.
+ */
 function columnType(c: OrmColumn): string {
-  let base = scalar(c);
-  for (let i = 0; i < c.type.dims; i++) base = `${wrapArray(base)}[]`;
-  if (!c.notNull && !c.identityAlways && !c.identityByDefault) base = `${base} | null`;
-  if (c.identityAlways || c.generatedAs) return `GeneratedAlways<${base}>`;
-  if (c.identityByDefault || c.serial || c.defaultSql) return `Generated<${base}>`;
-  return base;
+  let [sel, write] = scalar(c);
+  for (let i = 0; i < c.type.dims; i++) {
+    sel = `${wrapArray(sel)}[]`;
+    write = `${wrapArray(write)}[]`;
+  }
+  if (!c.notNull && !c.identityAlways && !c.identityByDefault) {
+    sel = `${sel} | null`;
+    write = `${write} | null`;
+  }
+  if (c.identityAlways || c.generatedAs) return `ColumnType<${sel}, never, never>`;
+  const insert = c.identityByDefault || c.serial || c.defaultSql ? `${write} | undefined` : write;
+  return sel === write && insert === write ? sel : `ColumnType<${sel}, ${insert}, ${write}>`;
 }
 
 function wrapArray(t: string): string {
   return /^[A-Za-z0-9_]+$/.test(t) ? t : `(${t})`;
 }
 
-function scalar(c: OrmColumn): string {
+/** [what a select returns, what an insert or update takes], as node-postgres reads and writes the type. */
+function scalar(c: OrmColumn): [string, string] {
   switch (c.type.name) {
-    case 'bigint': return c.type.dims ? 'string' : 'Int8';
-    case 'numeric': return c.type.dims ? 'string' : 'Numeric';
-    case 'integer': case 'smallint': case 'real': case 'double precision': return 'number';
-    case 'text': case 'varchar': case 'char': case 'uuid': case 'inet': case 'cidr': case 'macaddr': case 'time': case 'timetz': return 'string';
-    case 'boolean': return 'boolean';
-    case 'timestamptz': case 'timestamp': case 'date': return c.type.dims ? 'Date' : 'Timestamp';
-    case 'json': case 'jsonb': return c.type.dims ? 'JsonValue' : 'Json';
-    case 'interval': return c.type.dims ? 'unknown' : 'Interval';
-    case 'bytea': return 'Buffer';
-    default: return 'unknown';
+    // int8 and numeric come back as strings: they may not fit a JS number.
+    case 'bigint': return ['string', c.type.dims ? 'string' : 'bigint | number | string'];
+    case 'numeric': return ['string', c.type.dims ? 'string' : 'number | string'];
+    case 'integer': case 'smallint': case 'real': case 'double precision': return ['number', 'number'];
+    case 'text': case 'varchar': case 'char': case 'uuid': case 'inet': case 'cidr': case 'macaddr': case 'time': case 'timetz': return ['string', 'string'];
+    case 'boolean': return ['boolean', 'boolean'];
+    // A Date holds milliseconds: a key with microseconds must be written as the string it was.
+    case 'timestamptz': case 'timestamp': case 'date': return ['Date', 'Date | string'];
+    // Written as JSON text: node-postgres would send a JS array as a PostgreSQL array.
+    case 'json': case 'jsonb': return ['JsonValue', 'string'];
+    case 'interval': return ['unknown', 'string'];
+    case 'bytea': return ['Buffer', 'Buffer'];
+    default: return ['unknown', 'unknown'];
   }
 }
