@@ -16,3 +16,4 @@ export { validate } from './model/validate.js';
 export { ConfigError, type ConfigIssue } from './config/errors.js';
 export type { ConfigInput, Config, ModelInput } from './config/schema.js';
 export type { Project, Model } from './model/types.js';
+export { installWithKnex, type KnexLike } from './db/knex.js';

@@ -60,10 +60,27 @@ program.command('apply')
 program.command('migration')
   .description('node-pg-migrate migrations')
   .command('new <name>')
-  .description('write <dir>/<timestamp>_<name>.sql: the install script of this moment, frozen, for node-pg-migrate')
+  .description('write <dir>/<timestamp>_<name>.mjs for node-pg-migrate: the change as a comment (pgpart plan against '
+    + '--database-url / DATABASE_URL, when given), running the install script of this moment, frozen in '
+    + 'pgpart-frozen/<sha256>.sql beside <dir>')
   .option(...configOption)
   .option('-d, --dir <dir>', 'the migrations directory', 'migrations')
-  .action(async (name: string, opts: { config?: string; dir: string }) => (await import('./migration.js')).migrationNewCommand(name, opts));
+  .option(databaseUrl, 'PostgreSQL to plan the change against, for the comment (default: DATABASE_URL; none: the comment says so)')
+  .action(async (name: string, opts: { config?: string; dir: string; databaseUrl?: string }) => (await import('./migration.js')).migrationNewCommand(name, opts));
+
+program.command('generate <orm>')
+  .description('write the application\'s model definitions from the config, for drizzle, prisma, kysely or django: '
+    + 'each model as one table (never its partitions), the primary key as pgpart makes it, the lockstep relation '
+    + 'both ways over both columns')
+  .option(...configOption)
+  .option('-o, --out <path>', 'the file to write (default: stdout); for django, the app directory: pgpart_models.py and a migration '
+    + 'installing pgpart when the config changed')
+  .option('--app <label>', 'django: the app label the migration names (default: the --out directory\'s name)')
+  .option(databaseUrl, 'django: PostgreSQL to plan the change against, for the migration\'s comment (default: DATABASE_URL)')
+  .addHelpText('after', '\nExamples:\n  pgpart generate drizzle --out src/db/pgpart.ts\n  pgpart generate prisma --out prisma/schema/pgpart.prisma\n'
+    + '  pgpart generate kysely --out src/db/pgpart.ts\n  pgpart generate django --out shop   # shop/pgpart_models.py, shop/migrations/NNNN_pgpart_<hash>.py')
+  .action(async (orm: string, opts: { config?: string; out?: string; app?: string; databaseUrl?: string }) =>
+    (await import('./generate.js')).generateCommand(orm, opts));
 
 program.command('demo')
   .description('build the bundled example, install it and show partitions made and rows routed '

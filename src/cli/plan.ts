@@ -4,6 +4,8 @@
  * Exit 0 when the install would go through (with changes or none), 1 when it would be
  * refused: the config asks for something only the user can decide.
  */
+import type pg from 'pg';
+import type { Compiled } from '../build.js';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { installed, planChanges, type Change, type Installed } from '../db/install.js';
 import { compileFile } from './build.js';
@@ -22,25 +24,32 @@ export async function planCommand(opts: { config?: string; databaseUrl?: string;
   const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
   let report: PlanReport;
   try {
-    const server = (await client.query<{ v: string }>(`SELECT split_part(current_setting('server_version'), ' ', 1) AS v`)).rows[0]!.v;
-    const rows = await planChanges(client, compiled);
-    report = {
-      server,
-      installed: await installed(client),
-      build: { revision: compiled.revision, version: compiled.version, configHash: compiled.hash },
-      changes: rows.filter((c) => c.refused === null),
-      refused: rows.flatMap((c) => (c.refused === null ? [] : [c.refused])),
-    };
+    report = await planReport(client, compiled);
   } finally {
     await client.end();
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printPlan(report, compiled.source, opts.sql);
+  else process.stdout.write(`${planLines(report, compiled.source, opts.sql).join('\n')}\n`);
   if (report.refused.length) throw new UserError(`the install would be refused: ${report.refused.length} change(s) need your decision (see above)`);
 }
 
-function printPlan(r: PlanReport, source: string, withSql: boolean): void {
-  const out = (line = ''): void => { process.stdout.write(`${line}\n`); };
+/** What installing `compiled` would do in the client's database. Changes nothing. */
+export async function planReport(client: pg.Client, compiled: Compiled): Promise<PlanReport> {
+  const server = (await client.query<{ v: string }>(`SELECT split_part(current_setting('server_version'), ' ', 1) AS v`)).rows[0]!.v;
+  const rows = await planChanges(client, compiled);
+  return {
+    server,
+    installed: await installed(client),
+    build: { revision: compiled.revision, version: compiled.version, configHash: compiled.hash },
+    changes: rows.filter((c) => c.refused === null),
+    refused: rows.flatMap((c) => (c.refused === null ? [] : [c.refused])),
+  };
+}
+
+/** The plan as `pgpart plan` prints it, line by line (also the comment of a migration). */
+export function planLines(r: PlanReport, source: string, withSql: boolean): string[] {
+  const lines: string[] = [];
+  const out = (line = ''): void => { lines.push(line); };
   const have = r.installed
     ? `pgpart ${r.installed.version} (schema revision ${r.installed.revision}), config ${short(r.installed.configHash)}${r.installed.pendingHash ? ` (${short(r.installed.pendingHash)} waiting for index builds)` : ''}`
     : 'no pgpart yet';
@@ -49,7 +58,7 @@ function printPlan(r: PlanReport, source: string, withSql: boolean): void {
   out();
   if (r.changes.length === 0 && r.refused.length === 0) {
     out('no changes: the database matches the config');
-    return;
+    return lines;
   }
   if (r.changes.length) {
     out(`${r.changes.length} change(s), in order:`);
@@ -70,6 +79,7 @@ function printPlan(r: PlanReport, source: string, withSql: boolean): void {
     out();
     out('apply with `pgpart apply` (index builds CONCURRENTLY) or `psql -v ON_ERROR_STOP=1 -f install.sql`');
   }
+  return lines;
 }
 
 function short(hash: string): string {

@@ -28,12 +28,15 @@ export function hasExtension(name: string): boolean {
 /** A uvu suite whose tests run only where every extension in `needs` is available. */
 export function suiteNeeding<T extends object>(title: string, needs: string[], state: T): Test<T> {
   const absent = needs.filter((n) => !hasExtension(n));
-  return suiteUnless(title, absent.length ? absent.map((n) => missing()[n]).join('; ') : undefined, state);
+  return suiteUnless(title, absent.length ? absent.map((n) => missing()[n]).join('; ') : null, state);
 }
 
-/** A uvu suite whose tests run unless there is a reason why they cannot here (reported as not run). */
-export function suiteUnless<T extends object>(title: string, reason: string | undefined, state: T): Test<T> {
-  if (reason === undefined) return suite<T>(title, state);
+/**
+ * A uvu suite whose tests run unless `reason` says why they cannot here (a tool that is not
+ * installed, a download this machine refuses): then each is reported as not run, with it.
+ */
+export function suiteUnless<T extends object>(title: string, reason: string | null | undefined, state: T): Test<T> {
+  if (reason === null || reason === undefined) return suite<T>(title, state);
   const record = (name: string): void => {
     const entry: NotRun = { suite: title, test: name, reason };
     const file = process.env.PGPART_TEST_REPORT;
