@@ -30,6 +30,9 @@ export function validate(input: unknown): Project {
   checkArchiveSchema(config, issues);
   const keep = parseKeep(config.historyKeep);
   if (!keep) issues.push({ path: ['historyKeep'], message: `${JSON.stringify(config.historyKeep)} is not a duration such as '30 days' or '6 months'` });
+  // Each maintenance run reads it as an interval: past this it is a typo, and a value past
+  // the interval type's range would fail every run's history pruning.
+  else if (keep.tooLong) issues.push({ path: ['historyKeep'], message: `${JSON.stringify(config.historyKeep)} is longer than ${MAX_KEEP_YEARS} years, the longest historyKeep pgpart accepts` });
   const order = familyOrder(config, issues);
   const models = new Map<string, Model>();
   if (!issues.length) {
