@@ -6,7 +6,7 @@
  */
 import { configSchema, type Config, type ModelConfig } from '../config/schema.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
-import { definitionProblem, parseColumn } from './columns.js';
+import { definitionProblem, parseColumn, readColumn } from './columns.js';
 import { indexTag, pgName } from './names.js';
 import {
   MAX_KEEP_PARTITIONS, MAX_KEEP_YEARS, SUPPORTED_INTERVALS, isIntegerType, isTextType, isTimeType, isTimeZone, parseInterval, parseKeep,
@@ -124,10 +124,11 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
   const before = issues.length;
   const columns: Column[] = [];
   for (const [col, def] of Object.entries(m.columns)) {
-    const problem = definitionProblem(def);
-    if (problem) issues.push({ path: [...at, 'columns', col], message: `definition ${JSON.stringify(def)} ${problem}` });
-    columns.push(parseColumn(col, def));
+    const read = definitionProblem(col, def);
+    if (read.problem) issues.push({ path: [...at, 'columns', col], message: `definition ${JSON.stringify(def)} ${read.problem}` });
+    columns.push(parseColumn(col, def, read.column));
   }
+  const written = new Map(columns.map((c) => [c.name, c.definition]));
   const notes: string[] = [];
   let strategy: Strategy | null;
   let link: FamilyLink | null = null;
@@ -150,6 +151,17 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
   if (m.primaryKey) checkCols(m.primaryKey, [...at, 'primaryKey']);
   m.unique.forEach((u, i) => checkCols(u, [...at, 'unique', i]));
   m.indexes.forEach((x, i) => checkCols(x.columns, [...at, 'indexes', i, 'columns']));
+  // Definitions pgpart wrote or changed (a dependent's added columns, typed like the parent's;
+  // a partition key made NOT NULL) reach SQL as text too: they must read as one column as well.
+  if (issues.length === before) {
+    for (const c of columns.filter((c) => written.get(c.name) !== c.definition)) {
+      const read = readColumn(c.name, c.definition);
+      if (read.problem !== undefined) {
+        const path = written.has(c.name) ? [...at, 'columns', c.name] : [...at, 'partitionForeignKey'];
+        issues.push({ path, message: `the definition pgpart derives for column ${c.name}, ${JSON.stringify(c.definition)}, ${read.problem}` });
+      }
+    }
+  }
   if (issues.length > before || !strategy) return null;
 
   const indexes = indexesFor(name, table, m, strategy.column, link, notes);
