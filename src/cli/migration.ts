@@ -16,6 +16,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { commentText } from '../emit/quote.js';
 import { compileFile } from './build.js';
 import { UserError } from './errors.js';
 
@@ -27,7 +28,7 @@ export async function migrationNewCommand(name: string, opts: { config?: string;
   const file = join(opts.dir, `${Date.now()}_${name}.sql`);
   const text = [
     '-- Up Migration',
-    `-- Made by \`pgpart migration new ${name}\` from ${compiled.source} at ${new Date().toISOString()}: the install script of`,
+    `-- Made by \`pgpart migration new ${name}\` from ${commentText(compiled.source)} at ${new Date().toISOString()}: the install script of`,
     '-- that moment, frozen, so replaying the history on a fresh database reaches the same state.',
     '-- Do not edit; for another change, change the config and make a new migration.',
     compiled.sql,

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type HandlebarsModule from 'handlebars';
 import type { Plan } from '../plan/plan.js';
-import { dollarQuoted, jsonLiteral, literal } from './quote.js';
+import { commentText, dollarQuoted, jsonLiteral, literal } from './quote.js';
 import { packageRoot } from './package.js';
 
 export interface RenderOptions {
@@ -70,7 +70,7 @@ function createEngine(): typeof Handlebars {
   hb.registerHelper('json', (value: unknown) => jsonLiteral(value));
   hb.registerHelper('dollar', (text: string, tag: string) => dollarQuoted(text, tag));
   // Text inside a `--` comment: one line, nothing that could end it.
-  hb.registerHelper('comment', (text: string) => String(text).replace(/[\r\n]+/g, ' '));
+  hb.registerHelper('comment', (text: string) => commentText(String(text)));
   return hb;
 }
 
