@@ -7,6 +7,7 @@
 import { configSchema, type Config, type ModelConfig } from '../config/schema.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { definitionProblem, parseColumn, readColumn } from './columns.js';
+import { listKeyProblem, shownKey } from './keys.js';
 import { indexTag, pgName } from './names.js';
 import {
   MAX_KEEP_PARTITIONS, MAX_KEEP_YEARS, SUPPORTED_INTERVALS, isIntegerType, isTextType, isTimeType, isTimeZone, parseInterval, parseKeep,
@@ -205,17 +206,10 @@ function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Colu
       return null;
     }
     const initial = p.initial.map(String);
-    if (keyType === 'integer') {
-      initial.filter((k) => !/^-?\d+$/.test(k)).forEach((k) => issues.push({ path: [...at, 'initial'], message: `key "${k}" is not an integer, and ${col.name} is ${col.type}` }));
-    } else {
-      // The runtime refuses longer keys too (parting._canonical): such a partition could not
-      // be detached, its suffix (the hex of the key's bytes) being in parting.offline's primary key.
-      const maxBytes = 1000;
-      initial.filter((k) => Buffer.byteLength(k, 'utf8') > maxBytes).forEach((k) => issues.push({
-        path: [...at, 'initial'],
-        message: `key "${k.slice(0, 40)}…" is ${Buffer.byteLength(k, 'utf8')} bytes long; list keys may have at most ${maxBytes} bytes`,
-      }));
-    }
+    p.initial.forEach((k) => {
+      const problem = listKeyProblem(k, keyType, col.type);
+      if (problem) issues.push({ path: [...at, 'initial'], message: `key ${shownKey(k)} ${problem}` });
+    });
     return { kind: 'list', column: col.name, keyType, initial, default: p.default };
   }
   const premake = p.premake ?? config.premake;

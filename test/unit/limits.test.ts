@@ -1,11 +1,12 @@
 // Settings refused at build time that PostgreSQL would refuse (or misread) at install or
-// later: lockTimeout 0 and past its int of milliseconds, historyKeep past the longest keep.
-// Each message names the field and the range allowed.
+// later: lockTimeout 0 and past its int of milliseconds, historyKeep past the longest keep,
+// list keys the runtime refuses (empty, spaces only, out of the key column's range).
+// Each message names the field and what is allowed.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validate } from '../../src/model/validate.js';
-import { expectIssue, tweetStar } from './helpers.js';
+import { expectIssue, tweet, tweetStar } from './helpers.js';
 
 const Limits = suite('limits');
 
@@ -39,6 +40,36 @@ Limits('historyKeep past 1000 years is refused like retention keep (every run re
       new RegExp(`^"${historyKeep}" is longer than 1000 years, the longest historyKeep pgpart accepts$`));
   }
   assert.is(validate(tweetStar((c) => (c.historyKeep = '1000 years'))).models[0]!.historyKeep, '1000 years');
+});
+
+/** A list model on column k of `type`, with `initial` keys. */
+const listOf = (type: string, initial: unknown[]) => ({ models: { t: { ...tweet(), columns: { ...tweet().columns, k: `${type} not null` }, partition: { by: 'list', column: 'k', initial } } } });
+const INITIAL = 'models.t.partition.initial';
+
+Limits("list keys '' and ' ' are refused at build, as the runtime refuses them ('the key is empty')", () => {
+  for (const key of ['', ' ', '    ']) {
+    const issue = expectIssue(listOf('text', ['ok', key]), INITIAL, /is empty \(or only spaces\)/);
+    assert.ok(issue.message.startsWith(`key ${JSON.stringify(key)} `), issue.message);
+  }
+  // The runtime trims spaces only: a tab is a key (its partition is named by the hex of its bytes).
+  validate(listOf('text', ['\t', ' a ']));
+});
+
+Limits('list keys PostgreSQL text cannot hold (NUL, a lone surrogate) are refused, the key shown escaped', () => {
+  expectIssue(listOf('text', ['a\u0000b']), INITIAL, /^key "a\\u0000b" contains a NUL character/);
+  expectIssue(listOf('text', ['\ud800']), INITIAL, /not valid Unicode/);
+});
+
+Limits("integer list keys out of the key column's range are refused, naming the type and its range", () => {
+  expectIssue(listOf('smallint', [32768]), INITIAL, /^key "32768" is out of range for the key column's type, smallint \(-32768 to 32767\)$/);
+  expectIssue(listOf('integer', ['-2147483649']), INITIAL, /integer \(-2147483648 to 2147483647\)/);
+  expectIssue(listOf('bigint', ['99999999999999999999']), INITIAL, /bigint \(-9223372036854775808 to 9223372036854775807\)/);
+  validate(listOf('smallint', [32767, '-32768']));
+  validate(listOf('bigint', ['9223372036854775807']));
+});
+
+Limits('an integer list key JavaScript cannot hold exactly is refused: write it as a string', () => {
+  expectIssue(listOf('bigint', [2 ** 53 + 2]), INITIAL, /write it as a string, e\.g\. '9007199254740994'/);
 });
 
 Limits.run();
