@@ -8,7 +8,7 @@ import { configSchema, type Config, type ModelConfig } from '../config/schema.js
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { definitionProblem, parseColumn, readColumn } from './columns.js';
 import { listKeyProblem, shownKey } from './keys.js';
-import { indexTag, pgName } from './names.js';
+import { MAX_IDENTIFIER_BYTES, byteLength, indexTag, pgName } from './names.js';
 import {
   MAX_KEEP_PARTITIONS, MAX_KEEP_YEARS, SUPPORTED_INTERVALS, isIntegerType, isTextType, isTimeType, isTimeZone, parseInterval, parseKeep,
 } from './strategy.js';
@@ -309,6 +309,18 @@ function linkTo(name: string, m: ModelConfig, parent: Model, columns: Column[], 
   }
   const keyAt = refColumns.indexOf(parent.strategy.column);
   const keyColumn = keyAt >= 0 ? fkColumns[keyAt]! : fk.keyColumn ?? `${parent.name}_${parent.strategy.column}`;
+  // The default name is derived, and PostgreSQL would cut one past 63 bytes short without a
+  // word: the table would get another column than the config names, and every later install
+  // would refuse the difference. Refused rather than shortened by the hash rule (as index
+  // names are), because the application writes this column and should know its name.
+  if (byteLength(keyColumn) > MAX_IDENTIFIER_BYTES) {
+    issues.push({
+      path: [...at, 'keyColumn'],
+      message: `the key column's default name ${keyColumn} (<references>_<its partition column>) is ${byteLength(keyColumn)} bytes long, `
+        + `and PostgreSQL cuts names past ${MAX_IDENTIFIER_BYTES} bytes short: set partitionForeignKey.keyColumn to a name of at most ${MAX_IDENTIFIER_BYTES} bytes`,
+    });
+    return null;
+  }
   const nullable = fk.onDelete === 'set null';
   const wanted: [string, Column][] = fkColumns.map((c, i) => [c, typed(parent, refColumns[i]!, !nullable || c === keyColumn)]);
   if (keyAt < 0) wanted.push([keyColumn, typed(parent, parent.strategy.column, true)]);

@@ -72,4 +72,20 @@ Limits('an integer list key JavaScript cannot hold exactly is refused: write it 
   expectIssue(listOf('bigint', [2 ** 53 + 2]), INITIAL, /write it as a string, e\.g\. '9007199254740994'/);
 });
 
+Limits("a dependent's derived key column past 63 bytes is refused, naming the model, the name and its length; keyColumn fixes it", () => {
+  const long = 'm'.repeat(40);
+  const config = (keyColumn?: string) => ({
+    models: {
+      [long]: { ...tweet(), columns: { ...tweet().columns, created_at_of_the_event: 'timestamptz not null' }, partition: { by: 'range', column: 'created_at_of_the_event', interval: '1 month' } },
+      star: { columns: { id: 'bigint' }, primaryKey: ['id'], partitionForeignKey: { column: 'tweet_id', references: long, ...(keyColumn ? { keyColumn } : {}) } },
+    },
+  });
+  const derived = `${long}_created_at_of_the_event`;
+  const issue = expectIssue(config(), 'models.star.partitionForeignKey.keyColumn', /cuts names past 63 bytes short/);
+  assert.match(issue.message, `${derived} (<references>_<its partition column>) is ${derived.length} bytes long`);
+  assert.match(issue.message, 'set partitionForeignKey.keyColumn to a name of at most 63 bytes');
+  const star = validate(config('event_at')).models.find((m) => m.name === 'star')!;
+  assert.is(star.link!.keyColumn, 'event_at');
+});
+
 Limits.run();
