@@ -5,8 +5,8 @@
 // families: a tweet-like root and a star-like dependent in lockstep (the 1-model config is
 // the root alone). The commands take turns, round after round; medians are reported. A
 // third baseline is Node loading only the libraries `build` needs (commander, jiti, zod,
-// handlebars, as the CLI loads them) and doing nothing with them: the floor a CLI built on
-// them cannot go below.
+// handlebars, as the CLI loads them, and libpg-query with one parse) and doing nothing with
+// them: the floor a CLI built on them cannot go below.
 
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
@@ -52,7 +52,9 @@ async function wall(args: string[], cwd = tmpdir()): Promise<number> {
 const LIBRARIES = [
   '--input-type=module', '-e',
   "import { createRequire } from 'node:module'; await import('commander'); await import('jiti'); await import('zod');"
-  + " createRequire(import.meta.url)('handlebars/dist/handlebars.min.js');",
+  + " createRequire(import.meta.url)('handlebars/dist/handlebars.min.js');"
+  // PostgreSQL's parser, which build loads to read column definitions: compiled, and its first parse.
+  + " const q = await import('libpg-query'); await q.loadModule(); q.parseSync('CREATE TABLE t (x text)');",
 ];
 const repoRoot = path.resolve(path.dirname(cli), '..', '..');
 const libraries = (): Promise<number> => wall(LIBRARIES, repoRoot);
@@ -89,7 +91,7 @@ export function formatPart11(p: Part11): string {
   const lib = percentile(p.libraries, 50);
   const rows = [
     ['`node -e 0`', '—', ms(base), '1.00×', '—', '—', p.nodeE0.map(ms).join(', ')],
-    ['node loading commander, jiti, zod and handlebars, nothing else', '—', ms(lib), ratio(lib, base), '—', '1.00×', p.libraries.map(ms).join(', ')],
+    ['node loading commander, jiti, zod, handlebars and libpg-query (one parse), nothing else', '—', ms(lib), ratio(lib, base), '—', '1.00×', p.libraries.map(ms).join(', ')],
     ...p.builds.map((b) => [
       `\`node dist/cli/main.js build --config <${b.n} model${b.n === 1 ? '' : 's'}> --out …\``,
       `${(b.bytes / 1024).toFixed(0)} kB`,
@@ -108,6 +110,7 @@ export function formatPart11(p: Part11): string {
     '- Models: families of a root (4 columns, an index, monthly range partitions, premake 2, retention 12 months) and a',
     '  dependent in lockstep; the 1-model config is one root.',
     '- The libraries row runs `node --input-type=module -e` importing them from the package\'s node_modules (handlebars as its',
-    '  one-file build, as the CLI loads it): what start-up costs before pgpart\'s own code runs.',
+    '  one-file build, as the CLI loads it; libpg-query compiled and one statement parsed, since its first parse compiles',
+    '  what it runs): what start-up costs before pgpart\'s own code runs.',
   ].join('\n');
 }

@@ -25,6 +25,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { commentText } from '../emit/quote.js';
 import { compileFile } from './build.js';
 import { UserError } from './errors.js';
 import { FROZEN_DIR, changeText, freeze } from './frozen.js';
@@ -65,9 +66,10 @@ interface MigrationText {
 
 /** The migration module: comments, the frozen script's name and hash, `up`, and the notice-listening query. */
 export function migrationText(m: MigrationText): string {
-  const comment = (s: string) => s.split('\n').map((l) => `//   ${l}`.trimEnd());
+  // Each line through commentText, so no text from the config or the database can end the comment.
+  const comment = (s: string) => s.split('\n').map((l) => `//   ${commentText(l)}`.trimEnd());
   return [
-    `// Up Migration, made by \`pgpart migration new ${m.name}\` from ${m.source} at ${new Date().toISOString()}`,
+    `// Up Migration, made by \`pgpart migration new ${m.name}\` from ${commentText(m.source)} at ${new Date().toISOString()}`,
     `// (config ${m.configHash.replace(/^sha256:/, '').slice(0, 12)}, pgpart ${m.version}). Do not edit: for another change, change`,
     '// the config and make a new migration.',
     '//',

@@ -21,6 +21,33 @@ const cronSchedule = z.string().trim().superRefine((s, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `must be a cron schedule such as '*/15 * * * *', '30 seconds' or '@hourly' (${problem})` });
 });
 
+/**
+ * The largest `lock_timeout` PostgreSQL takes: the setting is an int of milliseconds, and a
+ * larger value is refused only when the install sets it.
+ */
+export const MAX_LOCK_TIMEOUT_MS = 2_147_483_647;
+
+/** A `lockTimeout` in milliseconds, or null when it is not written as `<digits>ms` or `<digits>s`. */
+export function lockTimeoutMs(text: string): number | null {
+  const m = /^(\d+) *(ms|s)$/.exec(text);
+  return m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : null;
+}
+
+/**
+ * `lockTimeout`: one to MAX_LOCK_TIMEOUT_MS milliseconds. Zero is refused, since PostgreSQL
+ * reads a lock_timeout of 0 as no limit at all: a lock request would wait forever, and every
+ * writer queued behind it with it.
+ */
+const lockTimeout = z.string().superRefine((s, ctx) => {
+  const ms = lockTimeoutMs(s);
+  const range = `give 1ms to ${MAX_LOCK_TIMEOUT_MS}ms (about 24.8 days), such as "300ms" or "2s"`;
+  const problem = ms === null ? `must look like "500ms" or "2s"`
+    : ms === 0 ? `is no limit at all: PostgreSQL reads a lock_timeout of 0 as "wait forever", and every writer would queue behind such a lock request; ${range}`
+    : ms > MAX_LOCK_TIMEOUT_MS ? `is more than PostgreSQL's lock_timeout can hold (an int of milliseconds); ${range}`
+    : null;
+  if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(s)} ${problem}` });
+});
+
 const indexMethod = z.enum(['btree', 'hash', 'gin', 'gist', 'brin', 'spgist']);
 
 const index = z.strictObject({
@@ -124,7 +151,7 @@ export const configSchema = z.strictObject({
    * longest a writer can queue behind one. Longer makes a step more likely to get its locks
    * on a busy table, at that cost to writers.
    */
-  lockTimeout: z.string().regex(/^\d+\s*(ms|s)$/, 'must look like "500ms" or "2s"').default('300ms'),
+  lockTimeout: lockTimeout.default('300ms'),
   /** How many times each maintenance step asks for its locks (each try under `lockTimeout`, with backoff) before it is logged as skipped. */
   lockTries: z.number().int().min(1).max(100).default(5),
   /** Schema of the archive tables (`archive.tweet`) that retention `action: 'archive'` attaches old partitions to. */

@@ -55,3 +55,17 @@ export function dollarQuoted(text: string, tag: string): string {
 export function jsonLiteral(value: unknown): string {
   return `${quoteString(JSON.stringify(value, null, 2))}::jsonb`;
 }
+
+/**
+ * Text for a `--` comment in install.sql (a config file's path, a note naming a column's
+ * definition): one line that can only end where the comment ends. PostgreSQL and psql end a
+ * `--` comment at a line feed or carriage return, and psql reads a NUL as the end of its
+ * input line (the next line would join the comment): those, every other control character,
+ * the Unicode line and paragraph separators, the marks that reorder how a line is shown,
+ * and lone surrogates are written as escapes (`\n`, `\u2028`), so what the comment says
+ * stays in the comment and reads as it is.
+ */
+export function commentText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    (ch) => ({ '\n': '\\n', '\r': '\\r', '\t': '\\t' })[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

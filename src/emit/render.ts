@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type HandlebarsModule from 'handlebars';
 import type { Plan } from '../plan/plan.js';
 import { CHANGE_KINDS } from '../contract.js';
-import { dollarQuoted, jsonLiteral, literal } from './quote.js';
+import { commentText, dollarQuoted, jsonLiteral, literal } from './quote.js';
 import { packageRoot } from './package.js';
 
 export interface RenderOptions {
@@ -78,7 +78,7 @@ function createEngine(): typeof Handlebars {
   hb.registerHelper('json', (value: unknown) => jsonLiteral(value));
   hb.registerHelper('dollar', (text: string, tag: string) => dollarQuoted(text, tag));
   // Text inside a `--` comment: one line, nothing that could end it.
-  hb.registerHelper('comment', (text: string) => String(text).replace(/[\r\n]+/g, ' '));
+  hb.registerHelper('comment', (text: string) => commentText(String(text)));
   return hb;
 }
 

@@ -6,8 +6,9 @@
  */
 import { configSchema, type Config, type ModelConfig } from '../config/schema.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
-import { definitionProblem, parseColumn } from './columns.js';
-import { indexTag, pgName } from './names.js';
+import { definitionProblem, parseColumn, readColumn } from './columns.js';
+import { listKeyProblem, shownKey } from './keys.js';
+import { MAX_IDENTIFIER_BYTES, byteLength, indexTag, pgName } from './names.js';
 import {
   MAX_KEEP_PARTITIONS, MAX_KEEP_YEARS, SUPPORTED_INTERVALS, isIntegerType, isTextType, isTimeType, isTimeZone, parseInterval, parseKeep,
 } from './strategy.js';
@@ -30,6 +31,9 @@ export function validate(input: unknown): Project {
   checkArchiveSchema(config, issues);
   const keep = parseKeep(config.historyKeep);
   if (!keep) issues.push({ path: ['historyKeep'], message: `${JSON.stringify(config.historyKeep)} is not a duration such as '30 days' or '6 months'` });
+  // Each maintenance run reads it as an interval: past this it is a typo, and a value past
+  // the interval type's range would fail every run's history pruning.
+  else if (keep.tooLong) issues.push({ path: ['historyKeep'], message: `${JSON.stringify(config.historyKeep)} is longer than ${MAX_KEEP_YEARS} years, the longest historyKeep pgpart accepts` });
   const order = familyOrder(config, issues);
   const models = new Map<string, Model>();
   if (!issues.length) {
@@ -121,10 +125,11 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
   const before = issues.length;
   const columns: Column[] = [];
   for (const [col, def] of Object.entries(m.columns)) {
-    const problem = definitionProblem(def);
-    if (problem) issues.push({ path: [...at, 'columns', col], message: `definition ${JSON.stringify(def)} ${problem}` });
-    columns.push(parseColumn(col, def));
+    const read = definitionProblem(col, def);
+    if (read.problem) issues.push({ path: [...at, 'columns', col], message: `definition ${JSON.stringify(def)} ${read.problem}` });
+    columns.push(parseColumn(col, def, read.column));
   }
+  const written = new Map(columns.map((c) => [c.name, c.definition]));
   const notes: string[] = [];
   let strategy: Strategy | null;
   let link: FamilyLink | null = null;
@@ -147,6 +152,17 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
   if (m.primaryKey) checkCols(m.primaryKey, [...at, 'primaryKey']);
   m.unique.forEach((u, i) => checkCols(u, [...at, 'unique', i]));
   m.indexes.forEach((x, i) => checkCols(x.columns, [...at, 'indexes', i, 'columns']));
+  // Definitions pgpart wrote or changed (a dependent's added columns, typed like the parent's;
+  // a partition key made NOT NULL) reach SQL as text too: they must read as one column as well.
+  if (issues.length === before) {
+    for (const c of columns.filter((c) => written.get(c.name) !== c.definition)) {
+      const read = readColumn(c.name, c.definition);
+      if (read.problem !== undefined) {
+        const path = written.has(c.name) ? [...at, 'columns', c.name] : [...at, 'partitionForeignKey'];
+        issues.push({ path, message: `the definition pgpart derives for column ${c.name}, ${JSON.stringify(c.definition)}, ${read.problem}` });
+      }
+    }
+  }
   if (issues.length > before || !strategy) return null;
 
   const indexes = indexesFor(name, table, m, strategy.column, link, notes);
@@ -190,17 +206,10 @@ function ownStrategy(config: Config, name: string, m: ModelConfig, columns: Colu
       return null;
     }
     const initial = p.initial.map(String);
-    if (keyType === 'integer') {
-      initial.filter((k) => !/^-?\d+$/.test(k)).forEach((k) => issues.push({ path: [...at, 'initial'], message: `key "${k}" is not an integer, and ${col.name} is ${col.type}` }));
-    } else {
-      // The runtime refuses longer keys too (parting._canonical): such a partition could not
-      // be detached, its suffix (the hex of the key's bytes) being in parting.offline's primary key.
-      const maxBytes = 1000;
-      initial.filter((k) => Buffer.byteLength(k, 'utf8') > maxBytes).forEach((k) => issues.push({
-        path: [...at, 'initial'],
-        message: `key "${k.slice(0, 40)}…" is ${Buffer.byteLength(k, 'utf8')} bytes long; list keys may have at most ${maxBytes} bytes`,
-      }));
-    }
+    p.initial.forEach((k) => {
+      const problem = listKeyProblem(k, keyType, col.type);
+      if (problem) issues.push({ path: [...at, 'initial'], message: `key ${shownKey(k)} ${problem}` });
+    });
     return { kind: 'list', column: col.name, keyType, initial, default: p.default };
   }
   const premake = p.premake ?? config.premake;
@@ -300,6 +309,18 @@ function linkTo(name: string, m: ModelConfig, parent: Model, columns: Column[], 
   }
   const keyAt = refColumns.indexOf(parent.strategy.column);
   const keyColumn = keyAt >= 0 ? fkColumns[keyAt]! : fk.keyColumn ?? `${parent.name}_${parent.strategy.column}`;
+  // The default name is derived, and PostgreSQL would cut one past 63 bytes short without a
+  // word: the table would get another column than the config names, and every later install
+  // would refuse the difference. Refused rather than shortened by the hash rule (as index
+  // names are), because the application writes this column and should know its name.
+  if (byteLength(keyColumn) > MAX_IDENTIFIER_BYTES) {
+    issues.push({
+      path: [...at, 'keyColumn'],
+      message: `the key column's default name ${keyColumn} (<references>_<its partition column>) is ${byteLength(keyColumn)} bytes long, `
+        + `and PostgreSQL cuts names past ${MAX_IDENTIFIER_BYTES} bytes short: set partitionForeignKey.keyColumn to a name of at most ${MAX_IDENTIFIER_BYTES} bytes`,
+    });
+    return null;
+  }
   const nullable = fk.onDelete === 'set null';
   const wanted: [string, Column][] = fkColumns.map((c, i) => [c, typed(parent, refColumns[i]!, !nullable || c === keyColumn)]);
   if (keyAt < 0) wanted.push([keyColumn, typed(parent, parent.strategy.column, true)]);
