@@ -220,7 +220,7 @@ export async function connect(url?: string): Promise<pg.Client> {
       // Node's AggregateError (IPv6 and IPv4 both refused) has an empty message; its code does not.
       let why = (err as Error).message || String((err as { code?: unknown }).code ?? err);
       if (/does not support SSL/i.test(why)) why = `the server does not support SSL, and sslmode=${target.sslmode} requires it (sslmode=prefer falls back to a plain connection)`;
-      throw Object.assign(new Error(`cannot connect to ${where} (sslmode=${target.sslmode}): ${why}`), { code: '08001' });
+      throw Object.assign(new Error(`cannot connect to ${where}: ${why}`), { code: '08001' });
     }
   }
 }

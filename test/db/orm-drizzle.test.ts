@@ -13,7 +13,8 @@ import pg from 'pg';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { FreshDatabase } from '../harness/db.js';
-import { generated, ormDatabase, partitionOf, scratchProject } from '../harness/orm.js';
+import { runCli } from '../harness/cli.js';
+import { generated, ormConfigFile, ormDatabase, partitionOf, scratchProject } from '../harness/orm.js';
 import { logged, month } from './helpers.js';
 
 const m = month(-1);
@@ -70,6 +71,13 @@ Drizzle('drizzle-kit with the generated tablesFilter sees none of pgpart\'s tabl
   assert.match(everything, new RegExp(`pgTable\\("star_${m.suffix}"`), 'without a filter drizzle-kit sees the partitions');
   const filtered = pull(pgpartTablesFilter, 'filtered');
   assert.not.match(filtered, /pgTable\("(tweet|star|tenant_event)/, 'with the filter it sees none of pgpart\'s tables');
+});
+
+Drizzle('pgpart generate: an unknown ORM, or django without its app directory, is exit 1 with what to do', async () => {
+  const unknown = await runCli(['generate', 'sequelize', '--config', ormConfigFile]);
+  assert.equal([unknown.code, unknown.stderr], [1, 'unknown ORM "sequelize": give one of drizzle, prisma, kysely, django\n']);
+  const django = await runCli(['generate', 'django', '--config', ormConfigFile]);
+  assert.equal([django.code, django.stderr], [1, 'pgpart generate django writes into your app: give its directory with --out (e.g. --out myapp)\n']);
 });
 
 Drizzle.run();
