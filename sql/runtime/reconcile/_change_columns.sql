@@ -94,9 +94,11 @@ BEGIN
           ARRAY(SELECT format('ALTER TABLE %s DROP COLUMN %I', t, v_c.name) FROM unnest(v_targets) AS t));
       ELSE
         RETURN NEXT parting._refusal(p_cfg.model, 'drop column', v_c.name,
-          format('column %s.%s is in the database but not in %s: add it to the config (%s), or, to drop it with its data from %s '
-                 'and every partition, detached and archived table, list it in drop.columns.%s',
-                 p_parent, v_c.name, v_at, v_c.have_type, p_parent, p_cfg.model));
+          format('column %s.%s is in the database but not in %s: a column made outside pgpart (a hand-written migration, an '
+                 'ALTER TABLE by hand) must be in the config too: add it to %s with the type the database has (%s), then build '
+                 'again (or make the pgpart migration again); or, to drop it with its data from %s and every partition, detached '
+                 'and archived table, list it in drop.columns.%s',
+                 p_parent, v_c.name, v_at, v_at, v_c.have_type, p_parent, p_cfg.model));
       END IF;
     ELSE
       -- In both: compare what PostgreSQL made of each.
