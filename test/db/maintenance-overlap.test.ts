@@ -31,8 +31,9 @@ const Overlap = dbSuite('run_maintenance: a second run while one is under way do
 Overlap("A's retire backs off from B's lock; C returns at once with the NOTICE; A logs the retire 'skipped'", async (ctx) => {
   const url = ctx.db!.url;
   const main = ctx.db!.client;
-  // Older than historyKeep (30 days): A's pruning deletes it, last of all it does.
-  await main.query(`INSERT INTO parting.history (at, model, action) VALUES (now() - interval '40 days', 'tweet', 'planted')`);
+  // Older than historyKeep (30 days): A's pruning deletes it, last of all it does. Logged as
+  // 'quarantined', an action nothing else in this test writes.
+  await main.query(`INSERT INTO parting.history (at, model, action) VALUES (now() - interval '40 days', 'tweet', 'quarantined')`);
   const since = await lastHistoryId(main);
   await withClients(url, 5, async ([a, b, cc, gate, observer]) => {
     const aPid = await pidOf(a!);
@@ -47,7 +48,7 @@ Overlap("A's retire backs off from B's lock; C returns at once with the NOTICE; 
     let aRun: Promise<void> | undefined;
     try {
       await b!.query(`SELECT count(*) FROM tweet_${OLDEST.suffix}`); // ACCESS SHARE until B ends
-      await gate!.query(`SELECT FROM parting.history WHERE action = 'planted' FOR UPDATE`);
+      await gate!.query(`SELECT FROM parting.history WHERE action = 'quarantined' FOR UPDATE`);
       aRun = call(a!).finally(() => { aDone = true; });
       aRun.catch(() => {});
       // A has done its steps and waits, guard held, to prune the row the gate holds.
@@ -64,7 +65,7 @@ Overlap("A's retire backs off from B's lock; C returns at once with the NOTICE; 
       await aRun?.catch(() => {});
       await b!.query('COMMIT');
     }
-    assert.equal(await column(observer!, `SELECT count(*)::int FROM parting.history WHERE action = 'planted'`), [0], 'A pruned the old row');
+    assert.equal(await column(observer!, `SELECT count(*)::int FROM parting.history WHERE action = 'quarantined'`), [0], 'A pruned the old row');
 
     const h = await historySince(observer!, since);
     assert.equal(lines(h), [...createdLines(months(0, 2)), ...createdLines([month(-2), month(-1)]), `skipped tweet tweet_${OLDEST.suffix}`, 'maintained tweet']);
