@@ -7,6 +7,7 @@
 import { configSchema, type Config, type ModelConfig } from '../config/schema.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { definitionProblem, parseColumn, readColumn } from './columns.js';
+import { INSTALL_LOCK_BUDGET, familyLoads } from './install-size.js';
 import { listKeyProblem, shownKey } from './keys.js';
 import { MAX_IDENTIFIER_BYTES, byteLength, indexTag, pgName } from './names.js';
 import {
@@ -43,6 +44,7 @@ export function validate(input: unknown): Project {
     }
     checkTableNames(config, issues);
     checkDrop(config, issues);
+    if (!issues.length) checkInstallSize([...models.values()], issues);
   }
   if (issues.length) throw new ConfigError(issues);
   return {
@@ -390,5 +392,32 @@ function checkTableNames(config: Config, issues: Issues): void {
     const other = seen.get(table);
     if (other) issues.push({ path: ['models', name, 'table'], message: `models ${other} and ${name} would both use the table name ${config.schema}.${table}` });
     seen.set(table, name);
+  }
+}
+
+/**
+ * The initial partitions of every family are made in install.sql's one transaction, each
+ * table and index locked until it commits: refuse more than PostgreSQL's default lock table
+ * holds (see install-size.ts), at the family that asks for the most, with what would fit.
+ */
+function checkInstallSize(models: Model[], issues: Issues): void {
+  const loads = familyLoads(models);
+  const total = loads.reduce((n, f) => n + f.objects, 0);
+  if (total <= INSTALL_LOCK_BUDGET) return;
+  const big = loads.reduce((a, b) => (b.objects > a.objects ? b : a));
+  const s = big.root.strategy;
+  const others = total - big.objects;
+  const fits = Math.max(0, Math.floor((INSTALL_LOCK_BUDGET - others) / big.perPartition));
+  const family = big.members.length > 1 ? `${big.root.name}'s family (${big.members.map((m) => m.name).join(', ')})` : big.root.name;
+  const what = `install.sql would make ${big.partitions} partition(s) of ${family} in its one transaction`
+    + `${loads.length > 1 && others > 0 ? ', with the other families\' initial partitions' : ''}, locking about ${total} tables and indexes until it commits; `
+    + `PostgreSQL's lock table holds ${INSTALL_LOCK_BUDGET} or so with its default settings (max_locks_per_transaction 64 × max_connections 100), `
+    + 'and the install would fail with "out of shared memory"';
+  const at = ['models', big.root.name, 'partition'];
+  if (s.kind === 'list') {
+    issues.push({ path: [...at, 'initial'], message: `${what}: list at most ${Math.max(0, fits - (s.default ? 1 : 0))} keys here, and make the others with parting.ensure_partition after the install` });
+  } else {
+    issues.push({ path: [...at, 'premake'], message: `${what}: premake at most ${Math.max(0, fits - 1 - (s.default ? 1 : 0))} for this family, `
+      + 'or initial: false, and run_maintenance makes them, one transaction each' });
   }
 }

@@ -88,4 +88,35 @@ Limits("a dependent's derived key column past 63 bytes is refused, naming the mo
   assert.is(star.link!.keyColumn, 'event_at');
 });
 
+// install.sql makes every family's initial partitions in one transaction, each table and
+// index locked until it commits. Measured on PostgreSQL 15 with the default lock table
+// (max_locks_per_transaction 64 × max_connections 100), tweet + star installs premake 748
+// and fails at 749 with "out of shared memory"; the build refuses from 500 on.
+Limits('premake 1000 for a family of two (tweet, star) is refused at build, naming the family, the limit and initial: false', () => {
+  const issue = expectIssue(tweetStar((c) => (c.models.tweet.partition.premake = 1000)), 'models.tweet.partition.premake', /out of shared memory/);
+  assert.match(issue.message, "install.sql would make 1001 partition(s) of tweet's family (tweet, star) in its one transaction");
+  assert.match(issue.message, 'max_locks_per_transaction 64 × max_connections 100');
+  assert.match(issue.message, 'premake at most 544 for this family, or initial: false');
+  validate(tweetStar((c) => (c.models.tweet.partition.premake = 544)));
+  // Without initial partitions, run_maintenance makes them, one transaction each.
+  validate(tweetStar((c) => Object.assign(c.models.tweet.partition, { premake: 1000, initial: false })));
+  // One model alone locks less per partition: 1000 ahead fits.
+  validate({ models: { tweet: { ...tweet(), partition: { ...tweet().partition, premake: 1000 } } } });
+});
+
+Limits("families add up: two families of premake 300 are refused at the larger one's premake", () => {
+  const two = tweetStar((c) => {
+    c.models.tweet.partition.premake = 300;
+    c.models.other = { ...tweet(), partition: { ...tweet().partition, premake: 400 } };
+    c.models.other_star = { ...c.models.star, partitionForeignKey: { column: 'other_id', references: 'other' } };
+  });
+  const issue = expectIssue(two, 'models.other.partition.premake', /with the other families' initial partitions/);
+  assert.match(issue.message, 'premake at most 243 for this family');
+});
+
+Limits('a list model with more initial keys than one install can lock is refused at partition.initial', () => {
+  const keys = Array.from({ length: 2000 }, (_, i) => `k${i}`);
+  expectIssue(listOf('text', keys), INITIAL, /list at most 1200 keys here, and make the others with parting\.ensure_partition/);
+});
+
 Limits.run();
