@@ -94,10 +94,10 @@ Plan('schedule and drop are the project\'s, null and empty when not given', () =
   assert.equal(d.drop, { models: ['old'], columns: { tweet: ['gone'] } });
 });
 
-Plan('install.sql ends with one CALL parting._install carrying the document, then COMMIT', async () => {
+Plan('install.sql ends with one CALL parting._install carrying the document, then the session search_path back, then COMMIT', async () => {
   const sql = build({ ...config, schedule: '*/15 * * * *' });
   const stmts = (await parseSql(sql)).stmts;
-  assert.equal(stmts.slice(-3).map(kindOf), ['VariableSetStmt', 'CallStmt', 'TransactionStmt']);
+  assert.equal(stmts.slice(-3).map(kindOf), ['CallStmt', 'DoStmt', 'TransactionStmt']);
   const call = sql.slice(sql.lastIndexOf('CALL parting._install('));
   const doc = /^CALL parting\._install\('([\s\S]*?)'::jsonb, /.exec(call)?.[1];
   assert.ok(doc, 'the document is a jsonb literal');
