@@ -17,6 +17,8 @@ export const SQLSTATE = {
   lockNotAvailable: '55P03',
   /** A cancel or statement_timeout. */
   queryCanceled: '57014',
+  /** A parent's key UPDATE refused by the key guard: the row has dependents and would leave their partition. */
+  keyGuard: '23001',
 } as const;
 
 /**
@@ -79,6 +81,7 @@ export const CHANGE_KINDS = {
   'build index': { phase: 42, lock: 'SHARE' },
   'alter foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
   'validate foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
+  'add key guard': { phase: 55, lock: 'SHARE ROW EXCLUSIVE' },
   'add config': { phase: 60, lock: 'none' },
   'update config': { phase: 60, lock: 'none' },
   'add member partitions': { phase: 70, lock: 'ACCESS EXCLUSIVE' },

@@ -88,6 +88,8 @@ BEGIN
       v_out := v_out || ARRAY(SELECT x FROM parting._change_indexes(v_m, v_cfg, v_old, v_parent) x);
       v_out := v_out || ARRAY(SELECT x FROM parting._change_foreign_keys(v_cfg) x);
     END IF;
+    v_out := v_out || ARRAY(SELECT x FROM parting._change_key_guard(v_cfg,
+                 EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') d WHERE d #>> '{config,parent_model}' = v_cfg.model)) x);
 
     IF v_old IS DISTINCT FROM v_cfg THEN
       -- Short values in full (premake: 2 → 6), long ones (the index list) by name only.
