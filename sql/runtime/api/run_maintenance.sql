@@ -27,6 +27,7 @@ DECLARE
   v_status text;
   v_batches integer;
   v_failed text[];
+  v_held jsonb;
   v_cfg parting.config;
   v_started timestamptz;
   v_done jsonb;
@@ -69,6 +70,7 @@ BEGIN
   LOOP
     v_started := clock_timestamp();
     v_failed := ARRAY[]::text[];
+    v_held := '{}';
     v_done := '{}';
     FOR v_step IN SELECT s.step, s.arg FROM parting._due_steps(v_root) s LOOP
       IF v_step.step = 'cancelled' THEN
@@ -83,7 +85,9 @@ BEGIN
         CONTINUE;
       END IF;
       IF v_step.step = ANY (v_failed) THEN
-        v_done := v_done || jsonb_build_object(v_step.step || ':held', coalesce((v_done ->> (v_step.step || ':held'))::integer, 0) + 1);
+        -- Said in the run's row: how many were held, and behind which step's failure.
+        v_done := v_done || jsonb_build_object(v_step.step || ':held', coalesce((v_done ->> (v_step.step || ':held'))::integer, 0) + 1,
+                                               v_step.step || ':held behind', v_held ->> v_step.step);
         CONTINUE;
       END IF;
       v_batches := 0;
@@ -97,6 +101,7 @@ BEGIN
       END LOOP;
       IF v_step.step IN ('create', 'retire', 'tablespace') AND v_status IN ('failed', 'skipped', 'cancelled') THEN
         v_failed := v_failed || v_step.step;
+        v_held := v_held || jsonb_build_object(v_step.step, format('%s %s (%s)', v_step.step, v_step.arg, v_status));
       END IF;
       v_done := v_done || jsonb_build_object(
                   v_step.step || ':' || v_status,

@@ -22,6 +22,9 @@ SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
   v_cur text;
+  v_default regclass;
+  v_top text;
+  v_next text;
   v_cutoff text;
   v_retire text[];
   v_retire_values text[];
@@ -32,6 +35,27 @@ DECLARE
 BEGIN
   IF p_root.strategy = 'range' THEN
     v_cur := parting._current(p_root);
+    -- An integer key's current value is the largest key attached; this run's drain moves the
+    -- rows waiting in the default partition within premake of it into their partitions,
+    -- which makes a larger key current, whose premake window the run must make too: else
+    -- each run would end a partition short (check() finding it missing) and make it the next.
+    -- So the current value is the one the drain will leave: followed up through the default
+    -- partition's keys (one probe of its key index per step), as far as they reach.
+    v_default := to_regclass(format('%I.%I', p_root.schema_name, parting._name(p_root.table_name, 'default')));
+    IF p_root.key_type = 'integer' AND v_default IS NOT NULL THEN
+      FOR i IN 1 .. 1000 LOOP
+        v_top := (parting._bound(p_root, v_cur)).lower;
+        FOR j IN 1 .. p_root.premake + 1 LOOP
+          v_top := (parting._bound(p_root, v_top)).upper;
+          EXIT WHEN v_top = 'MAXVALUE';
+        END LOOP;
+        EXECUTE format('SELECT max(%I)::text FROM %s WHERE %I > %s%s', p_root.key_column, v_default, p_root.key_column, v_cur,
+                       CASE WHEN v_top <> 'MAXVALUE' THEN format(' AND %I < %s', p_root.key_column, v_top) ELSE '' END)
+           INTO v_next;
+        EXIT WHEN v_next IS NULL;
+        v_cur := v_next;
+      END LOOP;
+    END IF;
     v_cutoff := parting._cutoff(p_root, v_cur, p_root.retention_keep);
   END IF;
 

@@ -1,10 +1,6 @@
 -- Partitions of a range family past retention, for parting._due, as (suffix, lower, n), oldest
--- first: every attached partition whose upper bound is at or below the cutoff (p_cutoff)
--- and newer than the newest family already retired below it. Retention goes oldest first
--- and run_maintenance holds a family's later retires when one fails, so nothing older than
--- that family is still attached: the partitions read are the ones due, however many have
--- been retired before. Then the families a `pgpart maintain` left half detached, finished
--- as retired.
+-- first: every attached partition whose upper bound is at or below the cutoff (p_cutoff).
+-- Then the families a `pgpart maintain` left half detached, finished as retired.
 CREATE OR REPLACE FUNCTION parting._due_retire(p_root parting.config, p_cutoff text)
 RETURNS TABLE (suffix text, lower text, n integer)
 LANGUAGE plpgsql STABLE
@@ -14,27 +10,17 @@ SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
   v_edge record;
-  v_floor text;
 BEGIN
   IF p_cutoff IS NOT NULL THEN
     v_edge := parting._bound(p_root, p_cutoff);
-    IF parting._sorted_names(p_root) THEN
-      SELECT o.lower INTO v_floor
-        FROM parting.offline o
-       WHERE o.model = p_root.model AND o.state IN ('detached', 'archived') AND o.suffix < v_edge.suffix
-       ORDER BY o.suffix DESC
-       LIMIT 1;
-    ELSE
-      SELECT o.lower INTO v_floor
-        FROM parting.offline o
-       WHERE o.model = p_root.model AND o.state IN ('detached', 'archived')
-         AND parting._ord(p_root, o.lower) < parting._ord(p_root, v_edge.lower)
-       ORDER BY parting._ord(p_root, o.lower) DESC
-       LIMIT 1;
-    END IF;
+    -- Every attached partition below the cutoff, from the oldest: not from the newest family
+    -- retired below it, since a family detached or archived by hand may be younger than
+    -- partitions still attached, which would then never be read again. The partitions read
+    -- are attached ones, all of them due; by name (parting._attached_between), only
+    -- detached tables kept in the models' schema are passed over besides.
     RETURN QUERY
     SELECT a.suffix, a.lower, (row_number() OVER ())::integer
-      FROM parting._attached_between(p_root, v_floor, v_edge.lower) a;
+      FROM parting._attached_between(p_root, NULL, v_edge.lower) a;
   END IF;
   RETURN QUERY
   SELECT d.suffix, d.lower, (1000000 + row_number() OVER (ORDER BY d.suffix))::integer
