@@ -190,7 +190,7 @@ Elsewhere('over a database without pgpart: every change a first install makes; n
     const plan = JSON.parse(r.stdout) as PlanJson;
     assert.is(plan.installed, null);
     assert.equal(plan.changes.map((c) => `${c.change} ${c.model ?? ''} ${c.target}`),
-      ['create schema  archive', 'create model orders orders', 'create model items items', 'add config orders orders', 'add config items items', 'create partitions orders orders']);
+      ['create schema  archive', 'create model orders orders', 'create model items items', 'add key guard orders pgpart_key_guard', 'add config orders orders', 'add config items items', 'create partitions orders orders']);
     assert.is(await scalar(db.client, `SELECT to_regnamespace('parting')`), null, 'the runtime it planned with is gone');
   } finally {
     await db.drop();
@@ -217,10 +217,10 @@ Elsewhere('over an older pgpart (schema revision 2): planned with this build\'s 
     assert.is(r.code, 0, r.stderr);
     const plan = JSON.parse(r.stdout) as PlanJson;
     assert.is(plan.installed?.revision, 2);
-    // The schema revision 2 made no archive schema, and gave star_default a foreign key without
-    // the key column; its config rows have lockTimeout's old default, 2s (now 300ms).
+    // The schema revision 2 made no archive schema, gave star's partitions foreign keys without
+    // the key column (and without ON UPDATE CASCADE) and tweet no key guard; its config rows have lockTimeout's old default, 2s (now 300ms).
     assert.equal(plan.changes.map((c) => `${c.change} ${c.model ?? ''} ${c.target}`),
-      ['create schema  archive', 'add column tweet lang', 'alter foreign key star tweet_id_fkey', 'update config tweet tweet', 'update config star star']);
+      ['create schema  archive', 'add column tweet lang', 'alter foreign key star tweet_id_fkey', 'add key guard tweet pgpart_key_guard', 'update config tweet tweet', 'update config star star']);
     assert.equal(await catalog(db.client), before);
     assert.is(await scalar(db.client, 'SELECT schema_revision FROM parting.meta'), 2);
   } finally {

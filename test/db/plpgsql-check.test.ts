@@ -43,9 +43,11 @@ Check.after(async (ctx) => ctx.db?.drop());
 
 Check('every parting function and procedure in PL/pgSQL has no plpgsql_check error', async (ctx) => {
   const c = ctx.db!.client;
-  const fns = await rows<{ oid: number; name: string; polymorphic: boolean }>(c, `
+  // A trigger function is checked against a table it is a trigger of (the key guard: tweet).
+  const fns = await rows<{ oid: number; name: string; polymorphic: boolean; relid: number }>(c, `
     SELECT p.oid::int AS oid, p.oid::regprocedure::text AS name,
-           'anyelement'::regtype = ANY (p.proargtypes::oid[]::regtype[]) OR p.prorettype = 'anyelement'::regtype AS polymorphic
+           'anyelement'::regtype = ANY (p.proargtypes::oid[]::regtype[]) OR p.prorettype = 'anyelement'::regtype AS polymorphic,
+           coalesce((SELECT g.tgrelid FROM pg_trigger g WHERE g.tgfoid = p.oid ORDER BY g.tgrelid::regclass::text LIMIT 1), 0)::int AS relid
       FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
      WHERE p.pronamespace = 'parting'::regnamespace AND l.lanname = 'plpgsql'
      ORDER BY 2`);
@@ -58,8 +60,8 @@ Check('every parting function and procedure in PL/pgSQL has no plpgsql_check err
     for (const as of fn.polymorphic ? ANYELEMENT_TYPES : [null]) {
       const found = await rows<Omit<Finding, 'fn' | 'as'>>(c, `
         SELECT level, lineno, sqlstate, message, detail, hint, query
-          FROM plpgsql_check_function_tb($1::oid::regprocedure, fatal_errors => false, all_warnings => true,
-                                         anyelememttype => coalesce($2, 'integer')::regtype)`, [fn.oid, as]);
+          FROM plpgsql_check_function_tb($1::oid::regprocedure, $3::oid::regclass, fatal_errors => false, all_warnings => true,
+                                         anyelememttype => coalesce($2, 'integer')::regtype)`, [fn.oid, as, fn.relid]);
       findings.push(...found.map((f) => ({ fn: fn.name, as, ...f })));
     }
   }
