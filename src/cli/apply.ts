@@ -9,7 +9,12 @@
  * When the install cannot have its locks (a long transaction holds one), it changes nothing
  * and apply tries it again, --lock-retries times.
  * An interrupted apply leaves the parent index invalid and the rest to do: the next apply,
- * or psql -f install.sql (in its transaction), finishes it.
+ * or psql -f install.sql (in its transaction), finishes it (an index an interrupted
+ * CREATE INDEX CONCURRENTLY left INVALID is dropped and built again).
+ * Interruptions: a reader that goes away (`pgpart apply | head -3`) does not stop it: it
+ * finishes, silently, and exits 0. SIGINT, SIGTERM or SIGHUP stop it after the statement
+ * running then (a second one at once): it exits 2 saying how many statements are left and
+ * that the next apply finishes them.
  */
 import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
@@ -18,12 +23,35 @@ import { deferred } from '../db/install.js';
 import { userSqlPath, withSearchPath } from '../db/session.js';
 import { literal } from '../emit/quote.js';
 import { compileFile } from './build.js';
+import { DatabaseWorkError } from './errors.js';
+import { out, stdoutState } from './output.js';
 import { Progress } from './progress.js';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function applyCommand(opts: { config?: string; databaseUrl?: string; lockRetries?: number }): Promise<void> {
   const compiled = await compileFile(opts.config);
+  stdoutState.keepGoing = true;
   const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
-  const say = (line: string): void => { process.stdout.write(`${line}\n`); };
+  const say = (line: string): void => { out.write(`${line}\n`); };
+  // A signal stops the work between two statements, never inside the install's transaction
+  // (which PostgreSQL would roll back whole anyway) nor by cutting a build short.
+  let stopping: string | null = null;
+  const onSignal = (signal: string): void => {
+    if (stopping) {
+      process.stderr.write(`pgpart apply: ${signal} again: stopping now; the next pgpart apply finishes the work (an index left INVALID is built again)\n`);
+      process.exit(2);
+    }
+    stopping = signal;
+    process.stderr.write(`pgpart apply: ${signal}: stopping after the statement running now (${signal} again to stop at once)\n`);
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  const stopIfAsked = (left: number, what: string): void => {
+    if (stopping) {
+      throw new DatabaseWorkError(`pgpart apply stopped by ${stopping}: ${what}${left > 0 ? `, ${left} statement(s) after the install not run` : ''}; `
+        + 'run pgpart apply again to finish (pgpart plan shows what is left)');
+    }
+  };
   let changed = 0;
   client.on('notice', (n) => {
     if (n.message?.startsWith(NOTICE_PREFIX)) {
@@ -51,10 +79,12 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
     if (changed === 0) say('  nothing to change');
 
     const work = await deferred(client, compiled.desired);
+    stopIfAsked(work.length, 'the install is committed');
     if (work.length > 0) {
       say(`building after the transaction: ${work.length} statement(s)`);
-      const progress = new Progress(work.length, process.stdout);
-      for (const w of work) {
+      const progress = new Progress(work.length, out);
+      for (const [i, w] of work.entries()) {
+        stopIfAsked(work.length - i, `${i} of ${work.length} statement(s) after the install done`);
         progress.step(`${w.change} ${w.target}: ${w.verb} ${w.object}`);
         // The config's index definitions are the user's SQL: read as the install reads them.
         await withSearchPath(client, () => runLater(client, w.statement, w.waits ? '0' : compiled.desired.lock_timeout), userSqlPath(client));
@@ -62,13 +92,18 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
       progress.done();
     }
 
+    stopIfAsked(0, 'every statement after the install done, the config hash not yet recorded');
     changed = 0;
     await withSearchPath(client, () => client.query(compiled.sql));
     const [meta] = (await client.query<{ config_hash: string }>('SELECT config_hash FROM parting.meta')).rows;
-    say(meta?.config_hash === compiled.hash
+    const last = meta?.config_hash === compiled.hash
       ? `done: the database matches ${compiled.source} (config ${compiled.hash.replace(/^sha256:/, '').slice(0, 12)})`
-      : `done, but the database does not match ${compiled.source} yet: run pgpart plan`);
+      : `done, but the database does not match ${compiled.source} yet: run pgpart plan`;
+    say(last);
+    // Its reader gone, the outcome still goes somewhere.
+    if (stdoutState.closed) process.stderr.write(`pgpart apply (its output's reader went away early): ${last}\n`);
   } finally {
+    for (const signal of SIGNALS) process.off(signal, onSignal);
     await client.end();
   }
 }

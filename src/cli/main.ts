@@ -7,14 +7,22 @@
 import { Command, CommanderError } from 'commander';
 import { packageVersion } from '../emit/package.js';
 import { EXIT, explain, UserError } from './errors.js';
+import { stdoutState } from './output.js';
 
 // Each command's module is imported when the command runs, not before: `pgpart build` then
 // loads the compiler alone, not node-postgres, the embedded PostgreSQL or the others.
 
-// A reader that stops early (`pgpart build | head`) is not an error.
+// A reader that stops early (`pgpart build | head`) is not an error. A command whose work
+// must not stop half way (apply) goes on without its stdout (output.ts).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.ok);
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+      if (stream === process.stdout && stdoutState.keepGoing) {
+        stdoutState.closed = true;
+        return;
+      }
+      process.exit(process.exitCode ?? EXIT.ok);
+    }
     throw err;
   });
 }

@@ -36,7 +36,7 @@ BEGIN
                    WHERE i.inhparent = v_parent AND i.inhrelid IS DISTINCT FROM v_default::oid);
   -- FOR VALUES FROM (<low>) TO (<high>); a bottom partition may start at MINVALUE.
   v_bound := btrim(substr(v_bound, 18, position(') TO (' IN v_bound) - 18), '''');
-  IF v_bound !~ '^-?\d+$' THEN
+  IF v_bound IS NULL OR v_bound !~ '^-?\d+$' THEN
     -- No partition, or one from the type's minimum: the whole table, as it is.
     EXECUTE format('SELECT coalesce(max(%I), 0)::text FROM %s WHERE true%s', p_cfg.key_column, v_parent, v_not_default)
        INTO v_max;
