@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { qualified } from '../emit/quote.js';
 import { colours, humanBytes, printTable } from './table.js';
+import { printableDeep } from './printable.js';
 
 export type Outcome = 'ok' | 'user' | 'database';
 
@@ -81,7 +82,8 @@ export async function statusCommand(opts: { databaseUrl?: string; model?: string
     await client.end();
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printStatus(report, ages);
+  // Names and list keys are other roles' choosing: printed with control characters escaped.
+  else printStatus(printableDeep(report), ages);
   return 'ok';
 }
 

@@ -65,6 +65,10 @@ BEGIN
       CONTINUE;
     END IF;
 
+    IF v_parent IS NOT NULL AND v_old.model IS NULL AND EXISTS (SELECT FROM parting._table_taken(v_cfg, v_parent)) THEN
+      v_out := v_out || ARRAY(SELECT x FROM parting._table_taken(v_cfg, v_parent) x);
+      CONTINUE;
+    END IF;
     IF v_parent IS NOT NULL THEN
       v_struct := ARRAY(SELECT x FROM parting._change_structure(v_m, v_cfg, v_old, v_parent) x);
       v_out := v_out || v_struct;
