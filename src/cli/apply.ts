@@ -15,6 +15,7 @@ import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { NOTICE_PREFIX, SQLSTATE } from '../contract.js';
 import { deferred } from '../db/install.js';
+import { userSqlPath, withSearchPath } from '../db/session.js';
 import { literal } from '../emit/quote.js';
 import { compileFile } from './build.js';
 import { Progress } from './progress.js';
@@ -38,7 +39,9 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
   try {
     say(`installing ${compiled.source} (index builds deferred)`);
     await client.query(`SET pgpart.defer_builds = 'on'`);
-    await withLockRetries(opts.lockRetries ?? 3, say, async () => {
+    // install.sql runs as with psql -f, in the user's search_path (it pins itself, and reads
+    // the config's column definitions in that path); pgpart's own queries here stay pinned.
+    await withLockRetries(opts.lockRetries ?? 3, say, () => withSearchPath(client, async () => {
       try {
         await client.query(compiled.sql);
       } catch (err) {
@@ -46,7 +49,7 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
         await client.query('ROLLBACK');
         throw err;
       }
-    });
+    }));
     await client.query(`RESET pgpart.defer_builds`);
     if (changed === 0) say('  nothing to change');
 
@@ -57,18 +60,16 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
       const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       for (const w of work) {
         progress.step(printable(`${w.change} ${w.target}: ${w.verb} ${w.object}`));
-        if (w.waits) {
-          await watched(url, pid, `${w.verb} ${w.object}`, opts.waitLimit ?? DEFAULT_WAIT_LIMIT_S, say,
-            () => runLater(client, w.statement, '0'));
-        } else {
-          await runLater(client, w.statement, compiled.desired.lock_timeout);
-        }
+        // The config's index definitions are the user's SQL: read as the install reads them.
+        const run = () => withSearchPath(client, () => runLater(client, w.statement, w.waits ? '0' : compiled.desired.lock_timeout), userSqlPath(client));
+        if (w.waits) await watched(url, pid, `${w.verb} ${w.object}`, opts.waitLimit ?? DEFAULT_WAIT_LIMIT_S, say, run);
+        else await run();
       }
       progress.done();
     }
 
     changed = 0;
-    await client.query(compiled.sql);
+    await withSearchPath(client, () => client.query(compiled.sql));
     const [meta] = (await client.query<{ config_hash: string }>('SELECT config_hash FROM parting.meta')).rows;
     say(meta?.config_hash === compiled.hash
       ? `done: the database matches ${compiled.source} (config ${compiled.hash.replace(/^sha256:/, '').slice(0, 12)})`
