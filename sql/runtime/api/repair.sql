@@ -52,7 +52,7 @@ BEGIN
           v_rel := v_p.partition::regclass;
           PERFORM parting._lock_all(v_cfg.lock_timeout, v_cfg.lock_tries, ARRAY[v_rel], ARRAY['ACCESS EXCLUSIVE']);
           IF NOT parting._distribute(v_cfg, v_rel) THEN
-            EXECUTE 'SELECT pg_catalog.update_distributed_table_colocation($1, colocate_with => $2)'
+            EXECUTE format('SELECT %s($1, colocate_with => $2)', parting._citus_name('update_distributed_table_colocation'))
               USING v_rel, (SELECT format('%I.%I', c.schema_name, c.table_name) FROM parting.config c
                              WHERE c.model = v_cfg.distribution ->> 'colocate_with');
           END IF;

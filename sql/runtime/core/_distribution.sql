@@ -10,8 +10,8 @@ BEGIN
   IF p_rel IS NULL OR NOT parting._citus() THEN
     RETURN;
   END IF;
-  RETURN QUERY EXECUTE 'SELECT pg_catalog.column_to_column_name(d.logicalrelid, d.partkey)::text, d.colocationid::integer '
-                       'FROM pg_catalog.pg_dist_partition d WHERE d.logicalrelid = $1'
+  RETURN QUERY EXECUTE format('SELECT %s(d.logicalrelid, d.partkey)::text, d.colocationid::integer FROM %s d WHERE d.logicalrelid = $1',
+                              parting._citus_name('column_to_column_name'), parting._citus_name('pg_dist_partition'))
     USING p_rel;
 END;
 $$;

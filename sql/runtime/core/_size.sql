@@ -9,7 +9,7 @@ DECLARE
   v_bytes bigint;
 BEGIN
   IF EXISTS (SELECT FROM parting._distribution(p_rel)) THEN
-    EXECUTE 'SELECT pg_catalog.citus_total_relation_size($1)' INTO v_bytes USING p_rel;
+    EXECUTE format('SELECT %s($1)', parting._citus_name('citus_total_relation_size')) INTO v_bytes USING p_rel;
     RETURN v_bytes;
   END IF;
   RETURN pg_total_relation_size(p_rel);

@@ -24,7 +24,7 @@ BEGIN
   END IF;
   SELECT * INTO v_root FROM parting.config c WHERE c.model = p_cfg.distribution ->> 'colocate_with';
   v_with := to_regclass(format('%I.%I', v_root.schema_name, v_root.table_name));
-  EXECUTE 'SELECT pg_catalog.create_distributed_table($1, $2, colocate_with => $3)'
+  EXECUTE format('SELECT %s($1, $2, colocate_with => $3)', parting._citus_name('create_distributed_table'))
     USING p_rel, p_cfg.distribution ->> 'column', CASE WHEN v_with IS NULL OR v_with = p_rel THEN 'default' ELSE v_with::text END;
   RETURN true;
 END;

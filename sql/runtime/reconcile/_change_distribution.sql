@@ -29,7 +29,7 @@ BEGIN
              'and run install.sql on the coordinator, or remove distribution from the config', p_cfg.model));
     RETURN;
   END IF;
-  EXECUTE 'SELECT pg_catalog.citus_is_coordinator()' INTO v_coordinator;
+  EXECUTE format('SELECT %s()', parting._citus_name('citus_is_coordinator')) INTO v_coordinator;
   IF NOT v_coordinator THEN
     RETURN NEXT parting._refusal(p_cfg.model, 'distribute', p_cfg.table_name,
       format('models.%s.distribution: this database is a Citus worker; run install.sql on the coordinator, which makes the tables on the workers',
