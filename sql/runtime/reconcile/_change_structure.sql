@@ -4,18 +4,21 @@
 -- keys follow from them), so while the model has any partition, attached or not, a change
 -- is refused, naming the config field, what it would break, and what to do instead. A
 -- model without partitions has no rows: its parent table is dropped and made again
--- ('recreate model'), which loses nothing.
-CREATE OR REPLACE FUNCTION parting._change_structure(p_m jsonb, p_cfg parting.config, p_old parting.config, p_parent regclass)
+-- ('recreate model'), which loses nothing. A plain table is adopted by `pgpart adopt`
+-- (sql/runtime/adopt/), never converted by an install.
+-- p_kinds: the kinds of the family's tables (parting._model_tables, read once per model).
+CREATE OR REPLACE FUNCTION parting._change_structure(p_m jsonb, p_cfg parting.config, p_old parting.config, p_parent regclass,
+                                                     p_kinds text[])
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_at text := format('models.%s', p_cfg.model);
-  v_count integer := (SELECT count(*) FROM parting._model_tables(p_cfg) t WHERE t.kind <> 'archive');
+  v_count integer := (SELECT count(*) FROM unnest(p_kinds) AS t(kind) WHERE t.kind <> 'archive');
   v_has text := (SELECT format('%s has %s partition(s) (%s attached, %s detached or archived)', p_parent, count(*),
                                count(*) FILTER (WHERE t.kind = 'partition'), count(*) FILTER (WHERE t.kind <> 'partition'))
-                   FROM parting._model_tables(p_cfg) t WHERE t.kind <> 'archive');
+                   FROM unnest(p_kinds) AS t(kind) WHERE t.kind <> 'archive');
   v_kind "char";
   v_strategy text;
   v_key text;
@@ -30,8 +33,13 @@ BEGIN
    WHERE r.oid = p_parent;
   IF v_kind <> 'p' THEN
     RETURN NEXT parting._refusal(p_cfg.model, 'create model', p_parent::text,
-      format('%s: table %s exists and is not partitioned; pgpart does not convert a table in place. Rename it (and move its rows '
-             'into the model once it is made), or give the model another table (%s.table)', v_at, p_parent, v_at));
+      CASE WHEN v_kind = 'r' THEN
+        format('%s: table %s exists and is not partitioned: adopt it online, with its family''s tables, by `pgpart adopt %s` '
+               '(the install does not convert tables; `pgpart plan` lists what adoption would do and what it refuses), '
+               'or give the model another table (%s.table)', v_at, p_parent, p_cfg.root_model, v_at)
+      ELSE
+        format('%s: %s exists and is not a table pgpart can partition; give the model another table (%s.table)', v_at, p_parent, v_at)
+      END);
     RETURN;
   END IF;
 
