@@ -19,10 +19,12 @@ BEGIN
         USING ERRCODE = 'invalid_schema_name',
               HINT = 'the install makes it for models whose retention action is ''archive'': set that in the config and install, or CREATE SCHEMA it yourself';
     END IF;
-    IF NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = p_cfg.archive_schema), 'MEMBER') THEN
-      RAISE EXCEPTION 'schema % is owned by role %, not by %: pgpart does not archive into a schema another role made', p_cfg.archive_schema,
-                      (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = p_cfg.archive_schema), current_user
-        USING ERRCODE = 'insufficient_privilege', HINT = 'its owner could drop the archived partitions: drop or rename it, or choose another archiveSchema';
+    IF parting._foreign_owner(p_cfg.archive_schema) IS NOT NULL THEN
+      RAISE EXCEPTION 'schema % is owned by role %, not by % (pgpart''s owner): pgpart does not archive into a schema another role made', p_cfg.archive_schema,
+                      parting._foreign_owner(p_cfg.archive_schema), parting._owner()
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = format('its owner could drop the archived partitions: as %s or a superuser, ALTER SCHEMA %I OWNER TO %s, or drop or rename it; or choose another archiveSchema',
+                            parting._foreign_owner(p_cfg.archive_schema), p_cfg.archive_schema, parting._owner());
     END IF;
     EXECUTE format('CREATE TABLE %s (LIKE %I.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
                    'INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY %s (%I)%s',

@@ -19,30 +19,12 @@ DECLARE
   v_old parting.config;
   v_parent regclass;
   v_struct parting.change[];
-  v_schema text;
   v_fields text;
   v_rels regclass[];
   v_kinds text[];
 BEGIN
-  -- The models' schema, and the archive schema: made here, by the install, so that no other
-  -- role can make it first and own what is archived into it (parting._archive_parent never
-  -- makes it). One that exists is used only if it is this role's, or when nothing archives.
-  FOR v_schema IN SELECT DISTINCT s FROM (VALUES (p_desired ->> 'schema'), (p_desired ->> 'archive_schema')) AS x(s) ORDER BY 1 LOOP
-    IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
-      v_out := v_out || parting._change(NULL, 'create schema', v_schema, format('schema %I', v_schema), NULL, 'none',
-                                        ARRAY[format('CREATE SCHEMA %I', v_schema)]);
-    ELSIF v_schema = p_desired ->> 'archive_schema' AND v_schema <> p_desired ->> 'schema'
-          AND NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = v_schema), 'MEMBER')
-          AND (EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') m WHERE m #>> '{config,retention_action}' = 'archive')
-               OR (to_regclass('parting.offline') IS NOT NULL AND EXISTS (SELECT FROM parting.offline o WHERE o.schema_name = v_schema))) THEN
-      -- Archived partitions live there, and its owner could drop them.
-      v_out := v_out || parting._refusal(NULL, 'create schema', v_schema,
-        format('archiveSchema: schema %I is owned by role %s, not by %s: pgpart does not archive into a schema another role made '
-               '(its owner could drop the archived partitions). Drop or rename it (as %s or a superuser), or choose another archiveSchema',
-               v_schema, (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema), current_user,
-               (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema)));
-    END IF;
-  END LOOP;
+  -- The models' schema and the archive schema: made here, or refused when another role owns them.
+  v_out := v_out || ARRAY(SELECT x FROM parting._change_schemas(p_desired) x);
 
   FOR v_m IN SELECT m FROM jsonb_array_elements(p_desired -> 'models') AS m LOOP
     v_cfg := parting._config_row(v_m -> 'config');
