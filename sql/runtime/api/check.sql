@@ -85,6 +85,7 @@ BEGIN
     RETURN QUERY SELECT * FROM parting._check_ownership(v_cfg, v_tables, v_parent);
     RETURN QUERY SELECT * FROM parting._check_tablespaces(v_cfg, v_tables);
     RETURN QUERY SELECT * FROM parting._check_waiting_rows(v_cfg, v_tables);
+    RETURN QUERY SELECT * FROM parting._check_distribution(v_cfg, v_tables, v_parent);
   END LOOP;
   RETURN QUERY SELECT * FROM parting._check_records();
 END;
