@@ -13,15 +13,31 @@ CREATE TABLE parting.adoption (
   members        jsonb NOT NULL,
   -- Per member: rows copied, rows to copy (statistics), the last primary key copied, done.
   progress       jsonb NOT NULL DEFAULT '{}',
-  -- Every partition the shadow family has: suffix, lower, upper (verify groups rows by them).
-  partitions     jsonb NOT NULL DEFAULT '[]',
-  -- The shadow partitions' lockstep foreign keys, held back until the swap (the old tables
-  -- allow what they would refuse while writers run: a parent's key moved under its dependents).
-  foreign_keys   jsonb NOT NULL DEFAULT '[]',
   -- Foreign keys re-pointed at the swap, NOT VALID, to validate after it.
   to_validate    jsonb NOT NULL DEFAULT '[]',
   started_at     timestamptz NOT NULL DEFAULT now(),
   updated_at     timestamptz NOT NULL DEFAULT now()
+);
+
+-- Every partition of an adoption's shadow family, by its suffix and bounds (adopt_verify
+-- groups rows by them), and each dependent partition's lockstep foreign key, held back
+-- until the swap (on the old tables a parent's key may move under its dependents while
+-- writers run, and the shadow, which follows every write, must take that too). Rows only
+-- added, by whichever transaction makes a partition (a capture trigger's too), so they
+-- never wait for each other or for the adoption's row.
+CREATE TABLE parting.adoption_partition (
+  model  text NOT NULL REFERENCES parting.adoption (model) ON DELETE CASCADE,
+  suffix text NOT NULL,
+  lower  text,
+  upper  text,
+  PRIMARY KEY (model, suffix)
+);
+CREATE TABLE parting.adoption_foreign_key (
+  model      text NOT NULL REFERENCES parting.adoption (model) ON DELETE CASCADE,
+  table_name text NOT NULL,
+  name       text NOT NULL,
+  definition text NOT NULL,
+  PRIMARY KEY (model, table_name, name)
 );
 
 -- 'adopted': a step of an adoption (start, swap, finish, abort; its detail says which).

@@ -9,12 +9,11 @@
 import type pg from 'pg';
 import { SQLSTATE } from '../contract.js';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
-import { literal } from '../emit/quote.js';
 import { compileFile } from './build.js';
 import { DatabaseWorkError, sqlstateOf } from './errors.js';
 import { adoptionLines } from './plan.js';
 import type { Compiled } from '../build.js';
-import type { AdoptionFact } from '../db/install.js';
+import { loadRuntime, type AdoptionFact } from '../db/install.js';
 
 export interface AdoptOptions {
   config?: string;
@@ -47,23 +46,6 @@ export async function adoptCommand(model: string, opts: AdoptOptions): Promise<v
     await adopt(client, compiled, model, opts, say);
   } finally {
     await client.end();
-  }
-}
-
-/** This build's parting schema and routines, committed (the install's first part, without the models). */
-async function loadRuntime(client: pg.Client, compiled: Compiled): Promise<void> {
-  await client.query('BEGIN');
-  try {
-    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.lock_timeout)}`);
-    await client.query(compiled.runtimeSql);
-    // A database with no pgpart yet: the schema's revision recorded, with no config installed
-    // (the install records it after the swap), so the next install or adopt knows what it has.
-    await client.query(`INSERT INTO parting.meta (schema_revision, version, config_hash)
-                        SELECT $1, $2, '' WHERE NOT EXISTS (SELECT FROM parting.meta)`, [compiled.revision, compiled.version]);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK');
-    throw err;
   }
 }
 

@@ -48,9 +48,13 @@ BEGIN
       v_old_key_of := format('OLD.%I', v_m #>> '{config,key_column}');
     ELSE
       -- The key through the parents, from the new row's and the old row's foreign key.
-      v_key_of := format('(SELECT %s FROM (VALUES (%s)) s(%s)%s)', v_c.key_expr,
+      -- FOR SHARE of the parents' rows: a writer moving a parent's key now waits for this
+      -- one (or this one for it, then reads the key it moved to), so the key read here is
+      -- never one the parent is being moved away from.
+      v_key_of := format('(SELECT %s FROM (VALUES (%s)) s(%s)%s FOR SHARE OF %s)', v_c.key_expr,
                          (SELECT string_agg(format('NEW.%I', f), ', ') FROM unnest(v_c.fk) f),
-                         (SELECT string_agg(format('%I', f), ', ') FROM unnest(v_c.fk) f), v_c.joins);
+                         (SELECT string_agg(format('%I', f), ', ') FROM unnest(v_c.fk) f), v_c.joins,
+                         array_to_string(v_c.aliases[2:], ', '));
       v_old_key_of := format('(SELECT %s FROM (VALUES (%s)) s(%s)%s)', v_c.key_expr,
                              (SELECT string_agg(format('OLD.%I', f), ', ') FROM unnest(v_c.fk) f),
                              (SELECT string_agg(format('%I', f), ', ') FROM unnest(v_c.fk) f), v_c.joins);

@@ -22,6 +22,9 @@ DECLARE
   v_sql text;
   v_n bigint;
   v_last jsonb;
+  v_detail text;
+  v_key text;
+  v_cfg parting.config := parting._model(p_model);
 BEGIN
   SELECT * INTO v_a FROM parting.adoption a WHERE a.model = p_model FOR UPDATE;
   IF NOT FOUND THEN
@@ -53,7 +56,22 @@ BEGIN
         (SELECT string_agg(format('%I', c), ', ' ORDER BY n) FROM unnest(v_c.cols) WITH ORDINALITY x(c, n)),
         (SELECT string_agg(format('src.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY x(p, n)),
         (SELECT string_agg(format('src.%I DESC', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY x(p, n)));
-      EXECUTE v_sql INTO v_n, v_last USING nullif(v_p -> 'last', 'null'::jsonb);
+      FOR i IN 1 .. 1000 LOOP
+        BEGIN
+          EXECUTE v_sql INTO v_n, v_last USING nullif(v_p -> 'last', 'null'::jsonb);
+          EXIT;
+        EXCEPTION WHEN check_violation THEN
+          -- A row a writer moved to a key no partition held when this statement began (the
+          -- writer made that partition, after this statement's partitions were fixed): make
+          -- sure it is there, and copy the batch again (a new statement sees it).
+          GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
+          v_key := substring(v_detail from '^Partition key of the failing row contains \(.*\) = \((.*)\)\.$');
+          IF v_key IS NULL OR i = 1000 THEN
+            RAISE;
+          END IF;
+          PERFORM parting._adopt_partition(p_model, parting._canonical(v_cfg, v_key));
+        END;
+      END LOOP;
       UPDATE parting.adoption a
          SET progress = jsonb_set(a.progress, ARRAY[v_m #>> '{config,model}'],
                                   jsonb_build_object('copied', (v_p ->> 'copied')::bigint + v_n,

@@ -68,8 +68,6 @@ BEGIN
       'last', NULL, 'done', v_rel IS NULL));
   END LOOP;
   v_a.progress := v_progress;
-  v_a.partitions := '[]';
-  v_a.foreign_keys := '[]';
   v_a.to_validate := '[]';
   v_a.started_at := now();
   v_a.updated_at := now();
@@ -129,7 +127,7 @@ BEGIN
   PERFORM parting._adopt_capture(p_model);
   PERFORM parting._log(p_model, NULL, 'adopted',
                        jsonb_build_object('step', 'start', 'shadow_schema', v_a.shadow_schema,
-                                          'partitions', (SELECT jsonb_array_length(a.partitions) FROM parting.adoption a WHERE a.model = p_model)));
+                                          'partitions', (SELECT count(*) FROM parting.adoption_partition p WHERE p.model = p_model)));
   RETURN 'copying';
 END;
 $$;

@@ -104,7 +104,8 @@ BEGIN
   EXECUTE format('DROP SCHEMA %I', v_a.shadow_schema);
 
   -- The lockstep foreign keys, NOT VALID: no row is read under these locks.
-  FOR v_x IN SELECT f ->> 'table' AS tbl, f ->> 'name' AS name, f ->> 'definition' AS def FROM jsonb_array_elements(v_a.foreign_keys) f LOOP
+  FOR v_x IN SELECT f.table_name AS tbl, f.name, f.definition AS def FROM parting.adoption_foreign_key f WHERE f.model = p_model
+              ORDER BY f.table_name, f.name LOOP
     EXECUTE format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s NOT VALID', v_a.schema_name, v_x.tbl, v_x.name,
                    replace(v_x.def, format('REFERENCES %s.', quote_ident(v_a.shadow_schema)), format('REFERENCES %s.', quote_ident(v_a.schema_name))));
     v_validate := v_validate || jsonb_build_object('table', format('%I.%I', v_a.schema_name, v_x.tbl), 'name', v_x.name);

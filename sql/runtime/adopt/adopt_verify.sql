@@ -32,8 +32,8 @@ BEGIN
   v_cfg := parting._model(p_model);
   SELECT format_type(a.atttypid, a.atttypmod) INTO v_keytype FROM pg_attribute a
    WHERE a.attrelid = format('%I.%I', v_a.schema_name, v_cfg.table_name)::regclass AND a.attname = v_cfg.key_column AND NOT a.attisdropped;
-  SELECT array_agg(p ->> 'lower' ORDER BY n), array_agg(p ->> 'suffix' ORDER BY n) INTO v_lowers, v_suffixes
-    FROM (SELECT p, row_number() OVER () AS n FROM jsonb_array_elements(v_a.partitions) p) x;
+  SELECT array_agg(p.lower ORDER BY p.suffix), array_agg(p.suffix ORDER BY p.suffix) INTO v_lowers, v_suffixes
+    FROM parting.adoption_partition p WHERE p.model = p_model;
   -- Range partitions in key order: a row's bucket is its partition.
   IF v_cfg.strategy = 'range' THEN
     EXECUTE format('SELECT array_agg(l ORDER BY l::%1$s), array_agg(s ORDER BY l::%1$s) FROM unnest($1, $2) x(l, s)', v_keytype)
