@@ -82,6 +82,8 @@ export const CHANGE_KINDS = {
   'validate foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
   'add config': { phase: 60, lock: 'none' },
   'update config': { phase: 60, lock: 'none' },
+  // Citus: create_distributed_table on a distributed model's parent and archive table.
+  'distribute': { phase: 65, lock: 'ACCESS EXCLUSIVE' },
   'add member partitions': { phase: 70, lock: 'ACCESS EXCLUSIVE' },
   'create partitions': { phase: 80, lock: 'ACCESS EXCLUSIVE' },
   'drop default partition': { phase: 85, lock: 'ACCESS EXCLUSIVE' },
@@ -102,6 +104,7 @@ export const PROBLEM_KINDS = [
   'orphan table',
   'missing foreign key',
   'foreign key',
+  'mismatched keys',
   'missing index',
   'missing bound check',
   'owner',
@@ -112,5 +115,6 @@ export const PROBLEM_KINDS = [
   'forgotten table',
   'config changed',
   'builds pending',
+  'distribution', // Citus: a table of a distributed model not distributed, or not colocated with its root
 ] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];

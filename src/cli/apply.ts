@@ -15,6 +15,7 @@ import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { NOTICE_PREFIX, SQLSTATE } from '../contract.js';
 import { deferred } from '../db/install.js';
+import { userSqlPath, withSearchPath } from '../db/session.js';
 import { literal } from '../emit/quote.js';
 import { compileFile } from './build.js';
 import { Progress } from './progress.js';
@@ -35,7 +36,9 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
   try {
     say(`installing ${compiled.source} (index builds deferred)`);
     await client.query(`SET pgpart.defer_builds = 'on'`);
-    await withLockRetries(opts.lockRetries ?? 3, say, async () => {
+    // install.sql runs as with psql -f, in the user's search_path (it pins itself, and reads
+    // the config's column definitions in that path); pgpart's own queries here stay pinned.
+    await withLockRetries(opts.lockRetries ?? 3, say, () => withSearchPath(client, async () => {
       try {
         await client.query(compiled.sql);
       } catch (err) {
@@ -43,7 +46,7 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
         await client.query('ROLLBACK');
         throw err;
       }
-    });
+    }));
     await client.query(`RESET pgpart.defer_builds`);
     if (changed === 0) say('  nothing to change');
 
@@ -53,13 +56,14 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
       const progress = new Progress(work.length, process.stdout);
       for (const w of work) {
         progress.step(`${w.change} ${w.target}: ${w.verb} ${w.object}`);
-        await runLater(client, w.statement, w.waits ? '0' : compiled.desired.lock_timeout);
+        // The config's index definitions are the user's SQL: read as the install reads them.
+        await withSearchPath(client, () => runLater(client, w.statement, w.waits ? '0' : compiled.desired.lock_timeout), userSqlPath(client));
       }
       progress.done();
     }
 
     changed = 0;
-    await client.query(compiled.sql);
+    await withSearchPath(client, () => client.query(compiled.sql));
     const [meta] = (await client.query<{ config_hash: string }>('SELECT config_hash FROM parting.meta')).rows;
     say(meta?.config_hash === compiled.hash
       ? `done: the database matches ${compiled.source} (config ${compiled.hash.replace(/^sha256:/, '').slice(0, 12)})`

@@ -16,6 +16,9 @@
 -- to the end of it, while pg_locks is read live: without a fresh snapshot at each try, a
 -- writer seen in a transaction at the first try would look, at every later try, as old as
 -- that snapshot, whatever transaction it holds its lock in now, and no retry would ask.
+-- Where this role may not read a holder's start at all, the transactions open at each try
+-- are remembered (parting._first_seen): a holder begun since an earlier try is young, one
+-- open since the first is of unknown age, never asked behind.
 CREATE OR REPLACE FUNCTION parting._lock_all(p_timeout text, p_tries integer, p_rels regclass[], p_modes text[])
 RETURNS integer
 LANGUAGE plpgsql
@@ -25,23 +28,30 @@ DECLARE
   v_try integer := 1;
   v_old text := current_setting('lock_timeout');
   v_why text;
-  v_sql text;
+  v_sql text[];
+  v_one text;
   v_deadline timestamptz := CASE WHEN current_setting('statement_timeout') NOT IN ('0', '0ms')
                                  THEN statement_timestamp() + current_setting('statement_timeout')::interval END;
   v_pause double precision;
+  v_seen jsonb;
 BEGIN
   IF coalesce(cardinality(p_rels), 0) = 0 THEN
     RETURN 0;
   END IF;
-  SELECT string_agg(format('LOCK TABLE ONLY %s IN %s MODE', r, m), '; ' ORDER BY i) INTO v_sql
-    FROM unnest(p_rels, p_modes) WITH ORDINALITY AS u(r, m, i);
+  -- One LOCK per statement: Citus takes each on the workers' shards too, and a string of
+  -- several statements is one EXECUTE it does not take apart.
+  v_sql := ARRAY(SELECT format('LOCK TABLE ONLY %s IN %s MODE', r, m)
+                   FROM unnest(p_rels, p_modes) WITH ORDINALITY AS u(r, m, i) ORDER BY i);
   LOOP
     PERFORM pg_stat_clear_snapshot();
-    v_why := parting._blocker(p_rels, p_modes, p_timeout::interval);
+    v_seen := parting._first_seen(v_seen);
+    v_why := parting._blocker(p_rels, p_modes, p_timeout::interval, v_seen);
     IF v_why IS NULL THEN
       BEGIN
         PERFORM set_config('lock_timeout', p_timeout, true);
-        EXECUTE v_sql;
+        FOREACH v_one IN ARRAY v_sql LOOP
+          EXECUTE v_one;
+        END LOOP;
         PERFORM set_config('lock_timeout', v_old, true);
         RETURN v_try;
       EXCEPTION WHEN lock_not_available OR deadlock_detected THEN
