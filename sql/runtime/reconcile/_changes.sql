@@ -58,6 +58,10 @@ BEGIN
       CONTINUE;
     END IF;
 
+    IF v_parent IS NOT NULL AND v_old.model IS NULL AND EXISTS (SELECT FROM parting._table_taken(v_cfg, v_parent)) THEN
+      v_out := v_out || ARRAY(SELECT x FROM parting._table_taken(v_cfg, v_parent) x);
+      CONTINUE;
+    END IF;
     -- The family's tables, listed once for every comparison below that reaches them.
     SELECT coalesce(array_agg(t.rel ORDER BY t.n), '{}'), coalesce(array_agg(t.kind ORDER BY t.n), '{}')
       INTO v_rels, v_kinds
