@@ -79,6 +79,7 @@ export const CHANGE_KINDS = {
   'build index': { phase: 42, lock: 'SHARE' },
   'alter foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
   'validate foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
+  'update settings': { phase: 60, lock: 'none' },
   'add config': { phase: 60, lock: 'none' },
   'update config': { phase: 60, lock: 'none' },
   'add member partitions': { phase: 70, lock: 'ACCESS EXCLUSIVE' },

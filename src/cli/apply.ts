@@ -53,7 +53,7 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
       const progress = new Progress(work.length, process.stdout);
       for (const w of work) {
         progress.step(`${w.change} ${w.target}: ${w.verb} ${w.object}`);
-        await runLater(client, w.statement, w.waits ? '0' : compiled.desired.lock_timeout);
+        await runLater(client, w.statement, w.waits ? '0' : compiled.desired.settings.lock_timeout);
       }
       progress.done();
     }

@@ -55,7 +55,7 @@ export async function planChanges(client: pg.Client, compiled: Compiled): Promis
   await client.query('BEGIN');
   try {
     // Never queue behind another session for pgpart's own objects: give up instead.
-    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.lock_timeout)}`);
+    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.settings.lock_timeout)}`);
     await client.query(compiled.runtimeSql);
     return await changes(client, compiled.desired);
   } finally {

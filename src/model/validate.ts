@@ -51,9 +51,15 @@ export function validate(input: unknown): Project {
     schema: config.schema,
     models: order.map((n) => models.get(n)!),
     schedule: config.schedule ?? null,
-    lockTimeout: config.lockTimeout,
-    lockTries: config.lockTries,
-    archiveSchema: config.archiveSchema,
+    settings: {
+      lockTimeout: config.lockTimeout,
+      lockTries: config.lockTries,
+      archiveSchema: config.archiveSchema,
+      drainBatch: config.drainBatch,
+      catchUp: config.catchUp,
+      historyKeep: parseKeep(config.historyKeep)!.interval,
+      analyze: config.analyze,
+    },
     drop: { models: config.drop.models, columns: config.drop.columns },
   };
 }
@@ -176,13 +182,6 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
     tablespace: m.tablespace ?? null,
     archiveTablespace: m.archiveTablespace ?? null,
     detachTablespace: m.detachTablespace ?? null,
-    lockTimeout: config.lockTimeout,
-    lockTries: config.lockTries,
-    archiveSchema: config.archiveSchema,
-    drainBatch: config.drainBatch,
-    catchUp: config.catchUp,
-    historyKeep: parseKeep(config.historyKeep)!.interval,
-    analyze: config.analyze,
     notes,
   };
 }

@@ -8,19 +8,20 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_name text := format('%I.%I', p_cfg.archive_schema, p_cfg.table_name);
+  v_schema text := (parting._settings()).archive_schema;
+  v_name text := format('%I.%I', v_schema, p_cfg.table_name);
   v_col record;
 BEGIN
   IF to_regclass(v_name) IS NULL THEN
     -- Made by the install, whose owner check it passed; never made here into whatever exists.
-    IF to_regnamespace(quote_ident(p_cfg.archive_schema)) IS NULL THEN
-      RAISE EXCEPTION 'schema % does not exist: archived partitions of model "%" go there', p_cfg.archive_schema, p_cfg.model
+    IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
+      RAISE EXCEPTION 'schema % does not exist: archived partitions of model "%" go there', v_schema, p_cfg.model
         USING ERRCODE = 'invalid_schema_name',
               HINT = 'the install makes it for models whose retention action is ''archive'': set that in the config and install, or CREATE SCHEMA it yourself';
     END IF;
-    IF NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = p_cfg.archive_schema), 'MEMBER') THEN
-      RAISE EXCEPTION 'schema % is owned by role %, not by %: pgpart does not archive into a schema another role made', p_cfg.archive_schema,
-                      (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = p_cfg.archive_schema), current_user
+    IF NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = v_schema), 'MEMBER') THEN
+      RAISE EXCEPTION 'schema % is owned by role %, not by %: pgpart does not archive into a schema another role made', v_schema,
+                      (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema), current_user
         USING ERRCODE = 'insufficient_privilege', HINT = 'its owner could drop the archived partitions: drop or rename it, or choose another archiveSchema';
     END IF;
     EXECUTE format('CREATE TABLE %s (LIKE %I.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '

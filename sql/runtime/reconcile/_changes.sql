@@ -24,11 +24,11 @@ BEGIN
   -- The models' schema, and the archive schema: made here, by the install, so that no other
   -- role can make it first and own what is archived into it (parting._archive_parent never
   -- makes it). One that exists is used only if it is this role's, or when nothing archives.
-  FOR v_schema IN SELECT DISTINCT s FROM (VALUES (p_desired ->> 'schema'), (p_desired ->> 'archive_schema')) AS x(s) ORDER BY 1 LOOP
+  FOR v_schema IN SELECT DISTINCT s FROM (VALUES (p_desired ->> 'schema'), (p_desired #>> '{settings,archive_schema}')) AS x(s) ORDER BY 1 LOOP
     IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
       v_out := v_out || parting._change(NULL, 'create schema', v_schema, format('schema %I', v_schema), NULL, 'none',
                                         ARRAY[format('CREATE SCHEMA %I', v_schema)]);
-    ELSIF v_schema = p_desired ->> 'archive_schema' AND v_schema <> p_desired ->> 'schema'
+    ELSIF v_schema = p_desired #>> '{settings,archive_schema}' AND v_schema <> p_desired ->> 'schema'
           AND NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = v_schema), 'MEMBER')
           AND (EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') m WHERE m #>> '{config,retention_action}' = 'archive')
                OR (to_regclass('parting.offline') IS NOT NULL AND EXISTS (SELECT FROM parting.offline o WHERE o.schema_name = v_schema))) THEN
@@ -40,6 +40,8 @@ BEGIN
                (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema)));
     END IF;
   END LOOP;
+
+  v_out := v_out || ARRAY(SELECT x FROM parting._change_settings(p_desired) x);
 
   FOR v_m IN SELECT m FROM jsonb_array_elements(p_desired -> 'models') AS m LOOP
     v_cfg := parting._config_row(v_m -> 'config');
