@@ -102,6 +102,7 @@ export const PROBLEM_KINDS = [
   'orphan table',
   'missing foreign key',
   'foreign key',
+  'mismatched keys',
   'missing index',
   'missing bound check',
   'owner',

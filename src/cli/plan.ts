@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { Compiled } from '../build.js';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
-import { installed, planChanges, type Change, type Installed } from '../db/install.js';
+import { installed, planAll, type AdoptionFact, type Change, type Installed } from '../db/install.js';
 import { compileFile } from './build.js';
 import { UserError } from './errors.js';
 
@@ -17,6 +17,8 @@ export interface PlanReport {
   build: { revision: number; version: string; configHash: string };
   changes: Change[];
   refused: string[];
+  /** What `pgpart adopt` would do with each family whose root table exists unpartitioned. */
+  adoptions: AdoptionFact[];
 }
 
 export async function planCommand(opts: { config?: string; databaseUrl?: string; json: boolean; sql: boolean }): Promise<void> {
@@ -36,8 +38,9 @@ export async function planCommand(opts: { config?: string; databaseUrl?: string;
 /** What installing `compiled` would do in the client's database. Changes nothing. */
 export async function planReport(client: pg.Client, compiled: Compiled): Promise<PlanReport> {
   const server = (await client.query<{ v: string }>(`SELECT split_part(current_setting('server_version'), ' ', 1) AS v`)).rows[0]!.v;
-  const rows = await planChanges(client, compiled);
+  const { changes: rows, adoptions } = await planAll(client, compiled);
   return {
+    adoptions,
     server,
     installed: await installed(client),
     build: { revision: compiled.revision, version: compiled.version, configHash: compiled.hash },
@@ -75,9 +78,41 @@ export function planLines(r: PlanReport, source: string, withSql: boolean): stri
     out();
     out(`refused (the install would change nothing): ${r.refused.length}`);
     r.refused.forEach((why, i) => out(`  ${i + 1}. ${why}`));
+    if (r.adoptions.length) {
+      out();
+      for (const line of adoptionLines(r.adoptions)) out(line);
+    }
   } else {
     out();
     out('apply with `pgpart apply` (index builds CONCURRENTLY) or `psql -v ON_ERROR_STOP=1 -f install.sql`');
+  }
+  return lines;
+}
+
+/** The adoption facts as lines: per family, what adoption would do, then what it refuses. */
+export function adoptionLines(facts: AdoptionFact[]): string[] {
+  const lines: string[] = [];
+  for (const root of [...new Set(facts.map((f) => f.root))]) {
+    const mine = facts.filter((f) => f.root === root);
+    const refused = mine.filter((f) => f.refused !== null);
+    const parts = mine.filter((f) => f.item === 'partition');
+    lines.push(`adoption of ${root} (\`pgpart adopt ${root}\`, online: the tables stay readable and writable):`);
+    for (const f of mine) {
+      if (f.refused !== null) continue;
+      if (f.item === 'partition') {
+        // Many partitions: the first and last few, and how many between.
+        const i = parts.indexOf(f);
+        if (parts.length > 12 && i >= 5 && i < parts.length - 5) {
+          if (i === 5) lines.push(`  partition: … ${parts.length - 10} more …`);
+          continue;
+        }
+      }
+      lines.push(`  ${f.item}${f.model && f.model !== root ? ` (${f.model})` : ''}: ${f.detail}`);
+    }
+    if (refused.length) {
+      lines.push(`  refused (adoption would not start): ${refused.length}`);
+      refused.forEach((f, i) => lines.push(`    ${i + 1}. ${f.refused}`));
+    }
   }
   return lines;
 }

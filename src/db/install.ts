@@ -52,12 +52,39 @@ export async function installed(client: pg.Client): Promise<Installed | null> {
 
 /** The changes installing `compiled` would make here, in order, and what it would refuse. Changes nothing. */
 export async function planChanges(client: pg.Client, compiled: Compiled): Promise<Change[]> {
+  return (await planAll(client, compiled)).changes;
+}
+
+/**
+ * One fact of what adopting a family would do (a row of parting.adopt_plan): `root` is the
+ * family's root model, `item` what the fact is about ('table', 'add column', 'foreign key',
+ * 'outside reference', 'view', 'key range', 'partition', 'partitions', 'disk', …), and
+ * `refused` why adoption cannot start, or null.
+ */
+export interface AdoptionFact {
+  root: string;
+  model: string | null;
+  item: string;
+  detail: string | null;
+  refused: string | null;
+}
+
+/**
+ * The changes installing `compiled` would make, and what adopting each family whose root
+ * table exists unpartitioned would do (or, with `adopt`, that family): this build's runtime
+ * loaded once, in a transaction rolled back. Changes nothing.
+ */
+export async function planAll(client: pg.Client, compiled: Compiled, adopt?: string): Promise<{ changes: Change[]; adoptions: AdoptionFact[] }> {
   await client.query('BEGIN');
   try {
     // Never queue behind another session for pgpart's own objects: give up instead.
     await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.settings.lock_timeout)}`);
     await client.query(compiled.runtimeSql);
-    return await changes(client, compiled.desired);
+    const found = await changes(client, compiled.desired);
+    const { rows } = await client.query<AdoptionFact>(
+      `SELECT root, model, item, detail, refused FROM parting.adopt_plan($1::jsonb, $2, current_setting('search_path'))`,
+      [JSON.stringify(compiled.desired), adopt ?? null]);
+    return { changes: found, adoptions: rows };
   } finally {
     await client.query('ROLLBACK');
   }

@@ -58,7 +58,7 @@ SetNull('a star whose tweet was deleted keeps its month and moves into it when t
   assert.is(Number(await scalar(c, `SELECT count(*) FROM star_default`)), 0);
   if (serverVersionNum() >= 150000) {
     assert.match(String(await scalar(c, `SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'star_default_tweet_id_fkey'`)),
-      /^FOREIGN KEY \(tweet_id, tweet_created_at\) REFERENCES tweet_default\(id, created_at\) ON DELETE SET NULL \(tweet_id\)$/);
+      /^FOREIGN KEY \(tweet_id, tweet_created_at\) REFERENCES tweet_default\(id, created_at\) ON UPDATE CASCADE ON DELETE SET NULL \(tweet_id\)$/);
   }
 });
 

@@ -69,9 +69,9 @@ Monthly('both partitions are attached to their parents (pg_inherits)', async (ct
   assert.equal(bounds, [march, march]);
 });
 
-Monthly('star_2013_03 has exactly one foreign key: (tweet_id) REFERENCES tweet_2013_03 (id)', async (ctx) => {
+Monthly('star_2013_03 has exactly one foreign key: (tweet_id, tweet_created_at) REFERENCES tweet_2013_03 (id, created_at)', async (ctx) => {
   const fks = await foreignKeys(ctx.db!.client, 'star_2013_03');
-  assert.equal(fks, [{ conname: 'star_2013_03_tweet_id_fkey', target: 'tweet_2013_03', columns: ['tweet_id'], ref_columns: ['id'] }]);
+  assert.equal(fks, [{ conname: 'star_2013_03_tweet_id_fkey', target: 'tweet_2013_03', columns: ['tweet_id', 'tweet_created_at'], ref_columns: ['id', 'created_at'] }]);
   assert.equal(await foreignKeys(ctx.db!.client, 'tweet_2013_03'), [], 'the root partition references nothing');
 });
 
@@ -214,13 +214,13 @@ List.before(async (ctx) => {
 });
 List.after(async (ctx) => ctx.db?.drop());
 
-List("ensure_partition('tweet', 'baz') makes tweet_baz and star_baz (tweet_id) REFERENCES tweet_baz (id)", async (ctx) => {
+List("ensure_partition('tweet', 'baz') makes tweet_baz and star_baz (tweet_id, tweet_key) REFERENCES tweet_baz (id, key)", async (ctx) => {
   const c = ctx.db!.client;
   assert.equal(await ensure(c, 'tweet', 'baz'), ['tweet_baz', 'star_baz']);
   assert.equal(await parentOf(c, 'tweet_baz'), ['tweet']);
   assert.equal(await parentOf(c, 'star_baz'), ['star']);
   assert.equal(await foreignKeys(c, 'star_baz'),
-    [{ conname: 'star_baz_tweet_id_fkey', target: 'tweet_baz', columns: ['tweet_id'], ref_columns: ['id'] }]);
+    [{ conname: 'star_baz_tweet_id_fkey', target: 'tweet_baz', columns: ['tweet_id', 'tweet_key'], ref_columns: ['id', 'key'] }]);
   assert.equal(await column(c, `SELECT pg_get_expr(relpartbound, oid) FROM pg_class WHERE relname IN ('tweet_baz', 'star_baz')`),
     [`FOR VALUES IN ('baz')`, `FOR VALUES IN ('baz')`]);
   const star = await indexDefs(c, 'star_baz');
@@ -301,8 +301,8 @@ Chain.after(async (ctx) => ctx.db?.drop());
 Chain("one ensure on a creates a, b and c partitions, each FK one level up, and nothing of tweet's family", async (ctx) => {
   const c = ctx.db!.client;
   assert.equal(await ensure(c, 'a', '2013-03'), ['a_2013_03', 'b_2013_03', 'c_2013_03']);
-  assert.equal(await foreignKeys(c, 'b_2013_03'), [{ conname: 'b_2013_03_a_id_fkey', target: 'a_2013_03', columns: ['a_id'], ref_columns: ['id'] }]);
-  assert.equal(await foreignKeys(c, 'c_2013_03'), [{ conname: 'c_2013_03_b_id_fkey', target: 'b_2013_03', columns: ['b_id'], ref_columns: ['id'] }]);
+  assert.equal(await foreignKeys(c, 'b_2013_03'), [{ conname: 'b_2013_03_a_id_fkey', target: 'a_2013_03', columns: ['a_id', 'a_created_at'], ref_columns: ['id', 'created_at'] }]);
+  assert.equal(await foreignKeys(c, 'c_2013_03'), [{ conname: 'c_2013_03_b_id_fkey', target: 'b_2013_03', columns: ['b_id', 'b_a_created_at'], ref_columns: ['id', 'a_created_at'] }]);
   assert.equal(await foreignKeys(c, 'a_2013_03'), []);
   for (const t of ['a', 'b', 'c']) assert.equal(await parentOf(c, `${t}_2013_03`), [t]);
   assert.equal(await column(c, `SELECT partition::text FROM parting.partitions() WHERE model IN ('tweet', 'star', 'reply')`), []);
@@ -329,8 +329,8 @@ Chain('two dependents of one parent both get their FK to the same parent partiti
   const made = await ensure(c, 'tweet', '2013-03');
   assert.is(made[0], 'tweet_2013_03', 'the parent comes first');
   assert.equal([...made].sort(), ['reply_2013_03', 'star_2013_03', 'tweet_2013_03']);
-  assert.equal(await foreignKeys(c, 'star_2013_03'), [{ conname: 'star_2013_03_tweet_id_fkey', target: 'tweet_2013_03', columns: ['tweet_id'], ref_columns: ['id'] }]);
-  assert.equal(await foreignKeys(c, 'reply_2013_03'), [{ conname: 'reply_2013_03_tweet_id_fkey', target: 'tweet_2013_03', columns: ['tweet_id'], ref_columns: ['id'] }]);
+  assert.equal(await foreignKeys(c, 'star_2013_03'), [{ conname: 'star_2013_03_tweet_id_fkey', target: 'tweet_2013_03', columns: ['tweet_id', 'tweet_created_at'], ref_columns: ['id', 'created_at'] }]);
+  assert.equal(await foreignKeys(c, 'reply_2013_03'), [{ conname: 'reply_2013_03_tweet_id_fkey', target: 'tweet_2013_03', columns: ['tweet_id', 'tweet_created_at'], ref_columns: ['id', 'created_at'] }]);
   for (const t of ['star_2013_03', 'reply_2013_03']) {
     const defs = Object.values(await indexDefs(c, t));
     assert.ok(defs.some((d) => / USING btree \(tweet_id\)$/.test(d)), `${t}: ${JSON.stringify(defs)}`);

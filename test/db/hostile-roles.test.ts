@@ -118,8 +118,11 @@ LockOut('with every advisory lock held and pgpart\'s rows and tables refused to 
   assert.equal(await column(owner, `SELECT p::text FROM parting.ensure_partition('tweet', '2013-03') p`), ['tweet_2013_03', 'star_2013_03']);
   const again = await installAs(db, 'owner', monthlyTweetStar({ premake: 2, initial: false }));
   assert.is(again.code, 0, again.stderr);
-  // And no routine of pgpart's takes an advisory lock any more.
-  assert.equal(await column(owner, `SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'parting'::regnamespace AND prosrc ~ 'pg_advisory'`), []);
+  // And no routine of pgpart's waits for an advisory lock: the run guard's takes one only as
+  // its holder's proof of life (readable in pg_locks by every role), never waiting for it.
+  assert.equal(await column(owner, `SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'parting'::regnamespace AND prosrc ~ 'pg_(try_)?advisory' ORDER BY 1`),
+    ['parting._run_lock()', 'parting._run_release()']);
+  assert.equal(await column(owner, `SELECT oid::regprocedure::text FROM pg_proc WHERE pronamespace = 'parting'::regnamespace AND prosrc ~ 'pg_advisory_(xact_)?lock'`), []);
 });
 
 LockOut.run();

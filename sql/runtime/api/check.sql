@@ -12,7 +12,9 @@
 --   misnamed partition    an attached partition not named as pgpart names its bounds
 --   past retention        an attached partition all of whose rows are older than keep
 --   missing foreign key   a dependent partition without its partition foreign key, or with
---   / foreign key         one that is not valid or points at another table
+--   / foreign key         one that is not valid, points at another table or has not the
+--                         shape pgpart gives it (over the key column, ON UPDATE CASCADE)
+--   mismatched keys       a dependent's rows whose key column disagrees with their parent's
 --   missing index         a partition without an index of the model (or with an invalid one)
 --   missing bound check   a partition without the CHECK matching its bounds
 --   forgotten table       a parting.offline record whose table is gone
@@ -73,6 +75,7 @@ BEGIN
     RETURN QUERY SELECT * FROM parting._check_orphans(v_cfg, v_parent);
     IF v_cfg.parent_model IS NOT NULL THEN
       RETURN QUERY SELECT * FROM parting._check_foreign_keys(v_cfg, v_tables, coalesce(v_seen -> v_cfg.parent_model, '[]'));
+      RETURN QUERY SELECT * FROM parting._check_key_mismatches(v_cfg, v_tables);
     END IF;
     RETURN QUERY SELECT * FROM parting._check_indexes(v_cfg, v_tables);
     RETURN QUERY SELECT * FROM parting._check_bound_checks(v_cfg, v_tables);
@@ -85,4 +88,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION parting.check() IS
-$c$Every problem of pgpart's partitions, one row each, read from the catalog: missing partitions, gaps, missing family members, orphan tables, missing or invalid foreign keys, indexes and bound checks, forgotten records, rows in default partitions, stray rows, tablespaces, owners and grants, a config changed by hand, builds pending; with the fix parting.repair() would make, or why it will not.$c$;
+$c$Every problem of pgpart's partitions, one row each, read from the catalog: missing partitions, gaps, missing family members, orphan tables, missing, invalid or old-shaped foreign keys, dependents whose key disagrees with the key of their parent row, indexes and bound checks, forgotten records, rows in default partitions, stray rows, tablespaces, owners and grants, a config changed by hand, builds pending; with the fix parting.repair() would make, or why it will not.$c$;

@@ -23,7 +23,7 @@ DECLARE
   v_t record;
   v_started timestamptz;
   v_message text;
-  v_fk record;
+  v_con oid;
   v_target regclass;
 BEGIN
   -- Tables first, then what foreign keys need (the referenced partition's unique index), then them.
@@ -66,17 +66,15 @@ BEGIN
               INTO v_target
               FROM parting.config up LEFT JOIN parting.offline o ON o.model = up.model AND o.suffix = v_t.suffix
              WHERE up.model = v_cfg.parent_model;
-            SELECT * INTO v_fk FROM parting._fk(v_cfg, v_t.is_default);
             PERFORM parting._lock_all(v_settings.lock_timeout, v_settings.lock_tries, ARRAY[v_target, v_rel], ARRAY['SHARE ROW EXCLUSIVE', 'ACCESS EXCLUSIVE']);
-            IF NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = v_rel AND k.conname = parting._name(v_t.relname, v_cfg.fk_tag)
-                              AND k.confrelid = v_target) THEN
-              IF EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = v_rel AND k.conname = parting._name(v_t.relname, v_cfg.fk_tag)) THEN
+            SELECT k.oid INTO v_con FROM pg_constraint k WHERE k.conrelid = v_rel AND k.conname = parting._name(v_t.relname, v_cfg.fk_tag);
+            IF v_con IS NULL OR (SELECT k.confrelid FROM pg_constraint k WHERE k.oid = v_con) <> v_target
+               OR NOT parting._fk_matches(v_cfg, v_con) THEN
+              IF v_con IS NOT NULL THEN
                 EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', v_rel, parting._name(v_t.relname, v_cfg.fk_tag));
               END IF;
-              EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE %s NOT VALID',
-                             v_rel, parting._name(v_t.relname, v_cfg.fk_tag),
-                             (SELECT string_agg(format('%I', c), ', ') FROM unnest(v_fk.columns) AS c), v_target,
-                             (SELECT string_agg(format('%I', c), ', ') FROM unnest(v_fk.ref_columns) AS c), v_fk.on_delete);
+              EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s NOT VALID', v_rel, parting._name(v_t.relname, v_cfg.fk_tag),
+                             parting._fk_clause(v_cfg, v_target::text));
             END IF;
             EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', v_rel, parting._name(v_t.relname, v_cfg.fk_tag));
           ELSIF v_p.problem = 'missing index' THEN

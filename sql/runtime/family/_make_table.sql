@@ -3,7 +3,7 @@
 --   CREATE TABLE p (LIKE parent)          ACCESS SHARE on the parent
 --   CHECK matching the bounds             lets ATTACH skip scanning p
 --   indexes and constraints, named here   so PostgreSQL never names (or truncates) them
---   FOREIGN KEY to the parent model's     the partition foreign key
+--   FOREIGN KEY to the parent model's     the partition foreign key (parting._fk_clause)
 --     partition of the same suffix
 -- Attaching is the caller's job (parting._create_family), after the family's locks.
 CREATE OR REPLACE FUNCTION parting._make_table(p_cfg parting.config, p_suffix text, p_lower text, p_upper text,
@@ -21,7 +21,6 @@ DECLARE
   v_ix record;
   v_cols text;
   v_ref parting.config;
-  v_fk record;
 BEGIN
   -- No INCLUDING IDENTITY (see parting._identity_default).
   EXECUTE format('CREATE TABLE %s (LIKE %s INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
@@ -61,17 +60,13 @@ BEGIN
 
   IF p_cfg.parent_model IS NOT NULL THEN
     v_ref := parting._model(p_cfg.parent_model);
-    SELECT * INTO v_fk FROM parting._fk(p_cfg, p_default);
     -- The parent model's partition of the same key, wherever it is: in the archive schema
     -- when archived (a dependent added later gets partitions for archived keys too).
-    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I FOREIGN KEY (%s) REFERENCES %I.%I (%s) ON DELETE %s',
-                   v_part, parting._name(v_name, p_cfg.fk_tag),
-                   (SELECT string_agg(format('%I', c), ', ') FROM unnest(v_fk.columns) AS c),
-                   coalesce((SELECT o.schema_name FROM parting.offline o WHERE o.model = v_ref.model AND o.suffix = p_suffix),
-                            v_ref.schema_name),
-                   parting._name(v_ref.table_name, p_suffix),
-                   (SELECT string_agg(format('%I', c), ', ') FROM unnest(v_fk.ref_columns) AS c),
-                   v_fk.on_delete);
+    EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_part, parting._name(v_name, p_cfg.fk_tag),
+                   parting._fk_clause(p_cfg, format('%I.%I',
+                     coalesce((SELECT o.schema_name FROM parting.offline o WHERE o.model = v_ref.model AND o.suffix = p_suffix),
+                              v_ref.schema_name),
+                     parting._name(v_ref.table_name, p_suffix))::regclass::text));
   END IF;
 
   RETURN v_part::regclass;

@@ -16,6 +16,9 @@
 -- to the end of it, while pg_locks is read live: without a fresh snapshot at each try, a
 -- writer seen in a transaction at the first try would look, at every later try, as old as
 -- that snapshot, whatever transaction it holds its lock in now, and no retry would ask.
+-- Where this role may not read a holder's start at all, the transactions open at each try
+-- are remembered (parting._first_seen): a holder begun since an earlier try is young, one
+-- open since the first is of unknown age, never asked behind.
 CREATE OR REPLACE FUNCTION parting._lock_all(p_timeout text, p_tries integer, p_rels regclass[], p_modes text[])
 RETURNS integer
 LANGUAGE plpgsql
@@ -29,6 +32,7 @@ DECLARE
   v_deadline timestamptz := CASE WHEN current_setting('statement_timeout') NOT IN ('0', '0ms')
                                  THEN statement_timestamp() + current_setting('statement_timeout')::interval END;
   v_pause double precision;
+  v_seen jsonb;
 BEGIN
   IF coalesce(cardinality(p_rels), 0) = 0 THEN
     RETURN 0;
@@ -37,7 +41,8 @@ BEGIN
     FROM unnest(p_rels, p_modes) WITH ORDINALITY AS u(r, m, i);
   LOOP
     PERFORM pg_stat_clear_snapshot();
-    v_why := parting._blocker(p_rels, p_modes, p_timeout::interval);
+    v_seen := parting._first_seen(v_seen);
+    v_why := parting._blocker(p_rels, p_modes, p_timeout::interval, v_seen);
     IF v_why IS NULL THEN
       BEGIN
         PERFORM set_config('lock_timeout', p_timeout, true);

@@ -3,9 +3,18 @@
 -- detaches, then calls run_maintenance), and returns NULL; else returns a line naming the
 -- session that holds it. The guard is a row, committed by the caller, so it outlives the
 -- run's many transactions; only roles that may update parting.run_guard can take it, so a
--- role that can merely connect cannot keep maintenance from running. A holder is taken over
--- when its session is gone (or is another session on the same pid) or has been idle for
--- 5 s: a run in progress is never idle, so that holder is a run cancelled before it let go.
+-- role that can merely connect cannot keep maintenance from running.
+--
+-- Whether the holder still runs is read where this role may read it, and a holder this role
+-- cannot see is never taken for gone:
+-- - its session's activity, when visible (this role is a member of the holder's, or may read
+--   all statistics): gone, or another session on the same pid, or idle for 5 s (a run in
+--   progress is never idle: that holder is a run cancelled before it let go) → taken over;
+-- - else pg_locks, which every role may read: the holder's run holds a session advisory lock
+--   keyed by its guard's `since` (parting._run_key), taken here with the guard; while its
+--   session holds that lock the run is alive, as seen by any role. (A pg_cron run as a
+--   superuser and the owner's `pgpart maintain` see each other this way.) The lock is only
+--   the proof of life: the guard is the row, so holding some advisory lock stops nothing.
 CREATE OR REPLACE FUNCTION parting._run_lock()
 RETURNS text
 LANGUAGE plpgsql
@@ -15,26 +24,41 @@ DECLARE
   v_me record;
   v_g parting.run_guard;
   v_holder record;
+  v_since timestamptz;
+  v_key integer[];
 BEGIN
   SELECT a.pid, a.backend_start INTO v_me FROM pg_stat_activity a WHERE a.pid = pg_backend_pid();
   SELECT * INTO v_g FROM parting.run_guard FOR UPDATE;
   IF v_g.pid IS NOT NULL AND v_g.pid <> pg_backend_pid() THEN
-    -- Another session's row: is it still running? Its backend_start and state are visible to
-    -- pgpart's roles when they are the same user or may read all statistics; when hidden
-    -- (NULL), the holder is taken to be alive.
     SELECT a.pid, a.state, a.state_change, a.backend_start INTO v_holder
       FROM pg_stat_activity a WHERE a.pid = v_g.pid;
-    IF v_holder.pid IS NOT NULL
-       AND (v_holder.backend_start IS NULL OR v_holder.backend_start = v_g.backend_start)
-       AND NOT (v_holder.state LIKE 'idle%' AND v_holder.state_change < clock_timestamp() - interval '5 seconds') THEN
+    IF v_holder.backend_start IS NOT NULL THEN
+      -- Visible: the same session, and not idle.
+      IF v_holder.backend_start = v_g.backend_start
+         AND NOT (v_holder.state LIKE 'idle%' AND v_holder.state_change < clock_timestamp() - interval '5 seconds') THEN
+        RETURN format('pid %s, %s, since %s', v_g.pid, v_g.holder,
+                      to_char(v_g.since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'));
+      END IF;
+    ELSIF v_holder.pid IS NOT NULL AND v_g.since IS NOT NULL AND parting._run_held(v_g.pid, v_g.since) THEN
+      -- Hidden, but its run's lock is held under its pid: running.
       RETURN format('pid %s, %s, since %s', v_g.pid, v_g.holder,
                     to_char(v_g.since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'));
     END IF;
   ELSIF v_g.pid = pg_backend_pid() AND v_g.backend_start IS NOT DISTINCT FROM v_me.backend_start THEN
     RETURN NULL;
   END IF;
+  -- This session's locks of earlier runs, whose guard was taken over meanwhile, prove nothing now.
+  PERFORM parting._run_release();
+  -- A key some other session holds already (a role that guessed it) is passed over: the
+  -- proof must be this session's alone.
+  v_since := clock_timestamp();
+  LOOP
+    v_key := parting._run_key(v_since);
+    EXIT WHEN pg_try_advisory_lock(v_key[1], v_key[2]);
+    v_since := v_since + interval '1 microsecond';
+  END LOOP;
   UPDATE parting.run_guard
-     SET pid = pg_backend_pid(), backend_start = v_me.backend_start, holder = current_user::text, since = clock_timestamp();
+     SET pid = pg_backend_pid(), backend_start = v_me.backend_start, holder = current_user::text, since = v_since;
   RETURN NULL;
 END;
 $$;

@@ -1,10 +1,16 @@
--- A dependent's partition foreign keys that differ from what parting._fk says they are (ON
--- DELETE as the config asks; the default partition's with the key column), or that an
--- interrupted `pgpart apply` left NOT VALID, on every table of its family: each is made
--- again in one ALTER TABLE (DROP CONSTRAINT, ADD CONSTRAINT ... NOT VALID: catalog only,
--- ACCESS EXCLUSIVE on the partition and SHARE ROW EXCLUSIVE on the parent partition it
--- references), then validated, which scans the partition under SHARE UPDATE EXCLUSIVE
--- only: in the install's transaction with psql -f, after it with `pgpart apply`.
+-- A dependent's partition foreign keys that differ from what parting._fk_clause says they
+-- are (over the key column too, ON UPDATE CASCADE, ON DELETE as the config asks), or that an
+-- interrupted `pgpart apply` left NOT VALID, on every table of its family. One query finds
+-- them (parting._fk_matches per constraint); each is made again in one ALTER TABLE (DROP
+-- CONSTRAINT, ADD CONSTRAINT ... NOT VALID: catalog only, ACCESS EXCLUSIVE on the partition
+-- and SHARE ROW EXCLUSIVE on the parent partition it references), then validated, which
+-- scans the partition under SHARE UPDATE EXCLUSIVE only: in the install's transaction with
+-- psql -f, after it with `pgpart apply`.
+-- A foreign key that did not bind the key column (an older pgpart's) may have let in rows
+-- whose key disagrees with their parent's, which validating would refuse: those tables are
+-- read first (parting._key_mismatches), and each that holds such rows is a refusal naming
+-- the table, how many, one of them and the UPDATE that makes them agree. pgpart does not
+-- change the application's rows itself: which key is right is the application's to say.
 CREATE OR REPLACE FUNCTION parting._change_foreign_keys(p_cfg parting.config)
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
@@ -12,51 +18,66 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_fk record;
-  v_want "char" := CASE p_cfg.on_delete WHEN 'restrict' THEN 'r' WHEN 'cascade' THEN 'c' WHEN 'set null' THEN 'n' ELSE 'a' END;
+  v_bad record;
   v_sql text[] := '{}';
   v_validate text[] := '{}';
   v_later parting.statement[] := '{}';
   v_locks regclass[] := '{}';
   v_refs regclass[] := '{}';
   v_remade integer := 0;
+  v_refused boolean := false;
 BEGIN
-  IF p_cfg.parent_model IS NULL THEN
+  IF p_cfg.parent_model IS NULL OR to_regclass('parting.config') IS NULL
+     OR NOT EXISTS (SELECT FROM parting.config c WHERE c.model = p_cfg.parent_model)
+     -- a dependent given another parent or other columns: refused or made anew elsewhere
+     OR NOT EXISTS (SELECT FROM parting.config c WHERE c.model = p_cfg.model AND c.parent_model = p_cfg.parent_model
+                       AND c.fk_columns = p_cfg.fk_columns AND c.ref_columns = p_cfg.ref_columns AND c.key_column = p_cfg.key_column) THEN
     RETURN;
   END IF;
   FOR v_fk IN
-    SELECT t.rel, k.conname, k.confrelid::regclass AS target, k.confdeltype, k.convalidated, want.*,
-           ARRAY(SELECT a.attname::text FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, n)
-                   JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum ORDER BY u.n) AS have_columns,
-           pg_get_constraintdef(k.oid) AS def
+    SELECT t.rel, k.conname, k.confrelid::regclass AS target, k.convalidated, m.matches,
+           -- whether the constraint as it is binds the key column (then no row can disagree)
+           (k.convalidated AND EXISTS (SELECT FROM unnest(k.conkey) AS u(attnum)
+                                        JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
+                                       WHERE a.attname = p_cfg.key_column)) AS bound
       FROM parting._model_tables(p_cfg) t
-      JOIN pg_constraint k ON k.conrelid = t.rel AND k.contype = 'f'
-                          AND k.conname = parting._name((SELECT r.relname FROM pg_class r WHERE r.oid = t.rel), p_cfg.fk_tag)
-     CROSS JOIN LATERAL parting._fk(p_cfg, EXISTS (SELECT FROM pg_class r WHERE r.oid = t.rel
-                                                    AND r.relname = parting._name(p_cfg.table_name, 'default'))) AS want
+      JOIN pg_class r ON r.oid = t.rel
+      JOIN pg_constraint k ON k.conrelid = t.rel AND k.contype = 'f' AND k.conname = parting._name(r.relname::text, p_cfg.fk_tag)
+     CROSS JOIN LATERAL (SELECT parting._fk_matches(p_cfg, k.oid) AS matches) m
      WHERE t.kind IN ('partition', 'offline', 'archived')
+       AND NOT (m.matches AND k.convalidated)
      ORDER BY t.rel::text
   LOOP
-    IF v_fk.confdeltype <> v_want OR v_fk.have_columns <> v_fk.columns
-       OR (v_fk.on_delete LIKE 'SET NULL (%' AND v_fk.def NOT LIKE '%' || v_fk.on_delete) THEN
-      v_sql := v_sql || format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE %s NOT VALID',
-                               v_fk.rel, v_fk.conname, v_fk.conname,
-                               (SELECT string_agg(format('%I', c), ', ') FROM unnest(v_fk.columns) AS c), v_fk.target,
-                               (SELECT string_agg(format('%I', c), ', ') FROM unnest(v_fk.ref_columns) AS c), v_fk.on_delete);
+    IF NOT v_fk.bound THEN
+      SELECT * INTO v_bad FROM parting._key_mismatches(p_cfg, v_fk.rel, v_fk.target);
+      IF v_bad.n > 0 THEN
+        v_refused := true;
+        RETURN NEXT parting._refusal(p_cfg.model, 'alter foreign key', v_fk.rel::text,
+          format('models.%s.partitionForeignKey: %s row(s) of %s carry a %s their %s row does not have (e.g. %s). '
+                 'The partition foreign key now covers the key column too and would refuse them; make them agree '
+                 '(each gets its %s''s key and stays in its partition), then install again: %s',
+                 p_cfg.model, v_bad.n, v_fk.rel, p_cfg.key_column, p_cfg.parent_model, v_bad.sample,
+                 p_cfg.parent_model, v_bad.fix));
+        CONTINUE;
+      END IF;
+    END IF;
+    IF NOT v_fk.matches THEN
+      v_sql := v_sql || format('ALTER TABLE %s DROP CONSTRAINT %I, ADD CONSTRAINT %I %s NOT VALID',
+                               v_fk.rel, v_fk.conname, v_fk.conname, parting._fk_clause(p_cfg, v_fk.target::text));
       v_locks := v_locks || v_fk.rel;
       v_refs := v_refs || v_fk.target;
       v_remade := v_remade + 1;
-    ELSIF v_fk.convalidated THEN
-      CONTINUE;
     END IF;
     v_validate := v_validate || format('ALTER TABLE %s VALIDATE CONSTRAINT %I', v_fk.rel, v_fk.conname);
     v_later := v_later || ROW('validate', format('%s.%I', v_fk.rel, v_fk.conname), v_validate[cardinality(v_validate)], true)::parting.statement;
   END LOOP;
-  IF cardinality(v_validate) = 0 THEN
+  IF v_refused OR cardinality(v_validate) = 0 THEN
     RETURN;
   END IF;
   RETURN NEXT parting._change(p_cfg.model, CASE WHEN v_remade > 0 THEN 'alter foreign key' ELSE 'validate foreign key' END,
     p_cfg.fk_tag,
-    CASE WHEN v_remade > 0 THEN format('%s partition foreign key(s) re-made as the config asks (ON DELETE %s; the default partition''s with the key column), NOT VALID and then validated', v_remade, upper(p_cfg.on_delete))
+    CASE WHEN v_remade > 0 THEN format('%s partition foreign key(s) re-made as the config asks (%s), NOT VALID and then validated',
+                                       v_remade, parting._fk_clause(p_cfg, '<' || p_cfg.parent_model || '''s partition>'))
          ELSE format('%s partition foreign key(s) left NOT VALID, validated', cardinality(v_validate)) END,
     parting._locks(v_refs, 'SHARE ROW EXCLUSIVE') || parting._locks(v_locks, 'ACCESS EXCLUSIVE'),
     CASE WHEN v_remade > 0 THEN 'ACCESS EXCLUSIVE on each dependent partition and SHARE ROW EXCLUSIVE on the partition it references (catalog only); '

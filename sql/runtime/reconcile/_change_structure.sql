@@ -4,7 +4,8 @@
 -- keys follow from them), so while the model has any partition, attached or not, a change
 -- is refused, naming the config field, what it would break, and what to do instead. A
 -- model without partitions has no rows: its parent table is dropped and made again
--- ('recreate model'), which loses nothing.
+-- ('recreate model'), which loses nothing. A plain table is adopted by `pgpart adopt`
+-- (sql/runtime/adopt/), never converted by an install.
 CREATE OR REPLACE FUNCTION parting._change_structure(p_m jsonb, p_cfg parting.config, p_old parting.config, p_parent regclass)
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
@@ -30,8 +31,13 @@ BEGIN
    WHERE r.oid = p_parent;
   IF v_kind <> 'p' THEN
     RETURN NEXT parting._refusal(p_cfg.model, 'create model', p_parent::text,
-      format('%s: table %s exists and is not partitioned; pgpart does not convert a table in place. Rename it (and move its rows '
-             'into the model once it is made), or give the model another table (%s.table)', v_at, p_parent, v_at));
+      CASE WHEN v_kind = 'r' THEN
+        format('%s: table %s exists and is not partitioned: adopt it online, with its family''s tables, by `pgpart adopt %s` '
+               '(the install does not convert tables; `pgpart plan` lists what adoption would do and what it refuses), '
+               'or give the model another table (%s.table)', v_at, p_parent, p_cfg.root_model, v_at)
+      ELSE
+        format('%s: %s exists and is not a table pgpart can partition; give the model another table (%s.table)', v_at, p_parent, v_at)
+      END);
     RETURN;
   END IF;
 

@@ -1,0 +1,12 @@
+-- The session advisory lock that proves a run guard's holder is still running (see
+-- parting._run_lock): (pgpart's class, the guard's `since` in microseconds, cut to 31 bits).
+-- Keyed by `since`, a time no other session knows in advance, so it names one run; holding
+-- some other key, or this one from another session, proves nothing.
+CREATE OR REPLACE FUNCTION parting._run_key(p_since timestamptz)
+RETURNS integer[]
+LANGUAGE sql IMMUTABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+  -- 0x70617274: 'part'.
+  SELECT ARRAY[1885434484, ((extract(epoch FROM p_since) * 1000000)::bigint & 2147483647)::integer]
+$$;
