@@ -4,7 +4,9 @@
 --   'offline'    detached, filling or detaching tables no parent holds (parting.offline);
 --   'archive'    the model's archive table (archive.<table>), if it exists;
 --   'archived'   the archive table's partitions.
--- Ordered as writers reach them: attached partitions, then the rest.
+-- Ordered as writers reach them: attached partitions, then the rest; each kind by name as
+-- regclass prints it here (schema-qualified: no schema of the user is on this search_path),
+-- written out with format() so that the sort needs no catalog lookup per table.
 CREATE OR REPLACE FUNCTION parting._model_tables(p_cfg parting.config)
 RETURNS TABLE (rel regclass, kind text)
 LANGUAGE sql STABLE
@@ -26,5 +28,6 @@ AS $$
     UNION ALL
     SELECT i.inhrelid::regclass, 'archived', 4 FROM pg_inherits i, archive WHERE i.inhparent = archive.oid
   ) x
-  ORDER BY x.ord, x.rel::text
+  ORDER BY x.ord, (SELECT format('%I.%I', n.nspname, c.relname)
+                      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = x.rel)
 $$;

@@ -11,8 +11,10 @@
 -- partition) and one on each table no parent holds (detached, filling) and on the archive
 -- table (which applies it to the archived partitions): ACCESS EXCLUSIVE on all of them for
 -- a catalog-only change, except where noted as a rewrite.
+-- p_rels and p_kinds: the family's tables and their kinds (parting._model_tables, read once
+-- per model by parting._changes). The locks are listed only once a column differs.
 CREATE OR REPLACE FUNCTION parting._change_columns(p_m jsonb, p_cfg parting.config, p_parent regclass, p_temp regclass,
-                                                   p_drop text[], p_has_partitions boolean)
+                                                   p_drop text[], p_rels regclass[], p_kinds text[])
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -27,14 +29,14 @@ DECLARE
   v_def text;
   v_rewrite text;
   v_keys text[];
+  v_has_partitions boolean := coalesce(cardinality(p_rels), 0) > 0;
 BEGIN
   -- Where each change goes, and what it locks.
-  v_targets := ARRAY[p_parent] || ARRAY(SELECT t.rel FROM parting._model_tables(p_cfg) t WHERE t.kind IN ('offline', 'archive'));
-  v_locks := parting._locks(ARRAY[p_parent] || ARRAY(SELECT t.rel FROM parting._model_tables(p_cfg) t), 'ACCESS EXCLUSIVE');
+  v_targets := ARRAY[p_parent] || ARRAY(SELECT t.rel FROM unnest(p_rels, p_kinds) AS t(rel, kind) WHERE t.kind IN ('offline', 'archive'));
   SELECT format('%s partition(s)%s%s', count(*) FILTER (WHERE kind = 'partition'),
                 CASE WHEN count(*) FILTER (WHERE kind = 'offline') > 0 THEN format(', %s detached', count(*) FILTER (WHERE kind = 'offline')) ELSE '' END,
                 CASE WHEN count(*) FILTER (WHERE kind = 'archived') > 0 THEN format(', %s archived', count(*) FILTER (WHERE kind = 'archived')) ELSE '' END)
-    INTO v_counts FROM parting._model_tables(p_cfg);
+    INTO v_counts FROM unnest(p_kinds) AS t(kind);
   v_lock_text := format('ACCESS EXCLUSIVE on %s and its %s', p_parent, v_counts);
   -- Columns no change may touch while partitions exist: the key, the primary key and the
   -- partition foreign key (their partitions' constraints and bounds depend on them).
@@ -62,10 +64,19 @@ BEGIN
                           WHERE c ->> 'name' = coalesce(d.name, r.name)) AS x(col, n) ON true
      ORDER BY x.n NULLS LAST, r.attnum
   LOOP
+    -- A column the same in both: nothing to do (the cases below that return nothing).
+    CONTINUE WHEN v_c.wanted AND v_c.present AND v_c.want_type = v_c.have_type AND v_c.want_coll = v_c.have_coll
+                  AND v_c.want_ident = v_c.have_ident AND v_c.want_gen = v_c.have_gen AND v_c.want_notnull = v_c.have_notnull
+                  AND (v_c.want_expr IS NOT DISTINCT FROM v_c.have_expr
+                       OR (v_c.want_gen = '' AND (v_c.want_ident <> '' OR (v_c.col ->> 'serial')::boolean)));
+    -- Every table of the family, ACCESS EXCLUSIVE: listed once, when a change needs it.
+    IF v_locks IS NULL THEN
+      v_locks := parting._locks(ARRAY[p_parent] || p_rels, 'ACCESS EXCLUSIVE');
+    END IF;
     v_def := v_c.col ->> 'definition';
     IF v_c.wanted AND NOT v_c.present THEN
       -- Added to the config.
-      IF p_has_partitions AND ((v_c.col ->> 'identity')::boolean OR (v_c.col ->> 'serial')::boolean) THEN
+      IF v_has_partitions AND ((v_c.col ->> 'identity')::boolean OR (v_c.col ->> 'serial')::boolean) THEN
         RETURN NEXT parting._refusal(p_cfg.model, 'add column', v_c.name,
           format('%s.%s: an identity or serial column cannot be added to a model that has partitions (each detached or archived '
                  'table would get a sequence of its own); add it as a plain column (bigint) and fill it yourself', v_at, v_c.name));
@@ -103,7 +114,7 @@ BEGIN
     ELSE
       -- In both: compare what PostgreSQL made of each.
       IF v_c.want_type <> v_c.have_type OR v_c.want_coll <> v_c.have_coll THEN
-        IF p_has_partitions THEN
+        IF v_has_partitions THEN
           RETURN NEXT parting._refusal(p_cfg.model, 'alter column type', v_c.name,
             format('%s.%s is %s in the database, the config says %s: changing a column''s type rewrites every partition under '
                    'ACCESS EXCLUSIVE, and pgpart refuses it. Keep %s in the config; or add a new column, copy the values and drop '

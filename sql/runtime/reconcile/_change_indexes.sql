@@ -12,7 +12,12 @@
 --                made by hand are left alone): DROP INDEX on the parent, which drops the
 --                attached copies, and on the other tables (ACCESS EXCLUSIVE, catalog only).
 -- An index whose columns or method changed is dropped and made again.
-CREATE OR REPLACE FUNCTION parting._change_indexes(p_m jsonb, p_cfg parting.config, p_old parting.config, p_parent regclass)
+-- p_rels and p_kinds are the family's tables and their kinds (parting._model_tables, read
+-- once per model by parting._changes). Which tables lack a copy is one catalog query per
+-- index (parting._index_lacking): only those get statements, so an unchanged install costs
+-- a query per index, not a routine call per partition.
+CREATE OR REPLACE FUNCTION parting._change_indexes(p_m jsonb, p_cfg parting.config, p_old parting.config, p_parent regclass,
+                                                   p_rels regclass[], p_kinds text[])
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -27,11 +32,13 @@ DECLARE
   v_later parting.statement[];
   v_made boolean;
   v_drop boolean;
-  v_fresh boolean := NOT EXISTS (SELECT FROM parting._model_tables(p_cfg));
+  v_fresh boolean := coalesce(cardinality(p_rels), 0) = 0;
+  v_lacking regclass[];
+  v_lacking_others regclass[];
 BEGIN
   -- Attached partitions get attached copies; detached and archived tables plain ones.
-  v_tables := ARRAY(SELECT t.rel FROM parting._model_tables(p_cfg) t WHERE t.kind = 'partition');
-  v_others := ARRAY(SELECT t.rel FROM parting._model_tables(p_cfg) t WHERE t.kind IN ('offline', 'archived'));
+  v_tables := ARRAY(SELECT t.rel FROM unnest(p_rels, p_kinds) AS t(rel, kind) WHERE t.kind = 'partition');
+  v_others := ARRAY(SELECT t.rel FROM unnest(p_rels, p_kinds) AS t(rel, kind) WHERE t.kind IN ('offline', 'archived'));
 
   -- Indexes an earlier install made and the config dropped, or whose definition changed.
   FOR v_ix IN
@@ -75,14 +82,22 @@ BEGIN
     END IF;
     v_inline := '{}';
     v_later := '{}';
-    FOR i IN 1 .. coalesce(cardinality(v_tables), 0) LOOP
-      v_inline := v_inline || ARRAY(SELECT s.sql FROM unnest(parting._index_build(v_parent_ix, v_tables[i], v_ix.tag, v_ix.columns, v_ix.method, false)) s);
-      v_later := v_later || parting._index_build(v_parent_ix, v_tables[i], v_ix.tag, v_ix.columns, v_ix.method, true);
-    END LOOP;
-    FOR i IN 1 .. coalesce(cardinality(v_others), 0) LOOP
-      v_inline := v_inline || ARRAY(SELECT s.sql FROM unnest(parting._index_build(NULL, v_others[i], v_ix.tag, v_ix.columns, v_ix.method, false)) s);
-      v_later := v_later || parting._index_build(NULL, v_others[i], v_ix.tag, v_ix.columns, v_ix.method, true);
-    END LOOP;
+    v_lacking := ARRAY(SELECT parting._index_lacking(v_parent_ix, v_tables, v_ix.tag, v_ix.columns, v_ix.method));
+    v_lacking_others := ARRAY(SELECT parting._index_lacking(NULL, v_others, v_ix.tag, v_ix.columns, v_ix.method));
+    CONTINUE WHEN v_made AND cardinality(v_lacking) = 0 AND cardinality(v_lacking_others) = 0;
+    -- Attached partitions first, then the rest, each table's statements in order.
+    v_inline := ARRAY(SELECT s.sql
+                        FROM unnest(v_lacking || v_lacking_others) WITH ORDINALITY AS t(rel, n)
+                       CROSS JOIN LATERAL unnest(parting._index_build(CASE WHEN t.n <= cardinality(v_lacking) THEN v_parent_ix END,
+                                                                      t.rel, v_ix.tag, v_ix.columns, v_ix.method, false))
+                                          WITH ORDINALITY AS s(verb, object, sql, may_wait, k)
+                       ORDER BY t.n, s.k);
+    v_later := ARRAY(SELECT ROW(s.verb, s.object, s.sql, s.may_wait)::parting.statement
+                       FROM unnest(v_lacking || v_lacking_others) WITH ORDINALITY AS t(rel, n)
+                      CROSS JOIN LATERAL unnest(parting._index_build(CASE WHEN t.n <= cardinality(v_lacking) THEN v_parent_ix END,
+                                                                     t.rel, v_ix.tag, v_ix.columns, v_ix.method, true))
+                                         WITH ORDINALITY AS s(verb, object, sql, may_wait, k)
+                      ORDER BY t.n, s.k);
     CONTINUE WHEN v_made AND cardinality(v_inline) = 0;
     RETURN NEXT parting._change(p_cfg.model, CASE WHEN v_made THEN 'build index' ELSE 'add index' END,
       v_ix.name,
@@ -96,7 +111,7 @@ BEGIN
       CASE WHEN v_made THEN '{}'::text[]
            ELSE ARRAY[format('CREATE INDEX %I ON ONLY %s USING %I (%s)', v_ix.name, p_parent, v_ix.method,
                              (SELECT string_agg(format('%I', c), ', ') FROM unnest(v_ix.columns) AS c))] END,
-      v_inline, parting._locks(v_tables || v_others, 'SHARE'), v_later);
+      v_inline, parting._locks(v_lacking || v_lacking_others, 'SHARE'), v_later);
   END LOOP;
 END;
 $$;

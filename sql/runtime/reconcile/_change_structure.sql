@@ -6,17 +6,19 @@
 -- model without partitions has no rows: its parent table is dropped and made again
 -- ('recreate model'), which loses nothing. A plain table is adopted by `pgpart adopt`
 -- (sql/runtime/adopt/), never converted by an install.
-CREATE OR REPLACE FUNCTION parting._change_structure(p_m jsonb, p_cfg parting.config, p_old parting.config, p_parent regclass)
+-- p_kinds: the kinds of the family's tables (parting._model_tables, read once per model).
+CREATE OR REPLACE FUNCTION parting._change_structure(p_m jsonb, p_cfg parting.config, p_old parting.config, p_parent regclass,
+                                                     p_kinds text[])
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_at text := format('models.%s', p_cfg.model);
-  v_count integer := (SELECT count(*) FROM parting._model_tables(p_cfg) t WHERE t.kind <> 'archive');
+  v_count integer := (SELECT count(*) FROM unnest(p_kinds) AS t(kind) WHERE t.kind <> 'archive');
   v_has text := (SELECT format('%s has %s partition(s) (%s attached, %s detached or archived)', p_parent, count(*),
                                count(*) FILTER (WHERE t.kind = 'partition'), count(*) FILTER (WHERE t.kind <> 'partition'))
-                   FROM parting._model_tables(p_cfg) t WHERE t.kind <> 'archive');
+                   FROM unnest(p_kinds) AS t(kind) WHERE t.kind <> 'archive');
   v_kind "char";
   v_strategy text;
   v_key text;

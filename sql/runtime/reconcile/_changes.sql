@@ -20,6 +20,8 @@ DECLARE
   v_struct parting.change[];
   v_schema text;
   v_fields text;
+  v_rels regclass[];
+  v_kinds text[];
 BEGIN
   -- The models' schema, and the archive schema: made here, by the install, so that no other
   -- role can make it first and own what is archived into it (parting._archive_parent never
@@ -67,8 +69,12 @@ BEGIN
       CONTINUE;
     END IF;
 
+    -- The family's tables, listed once for every comparison below that reaches them.
+    SELECT coalesce(array_agg(t.rel ORDER BY t.n), '{}'), coalesce(array_agg(t.kind ORDER BY t.n), '{}')
+      INTO v_rels, v_kinds
+      FROM parting._model_tables(v_cfg) WITH ORDINALITY AS t(rel, kind, n);
     IF v_parent IS NOT NULL THEN
-      v_struct := ARRAY(SELECT x FROM parting._change_structure(v_m, v_cfg, v_old, v_parent) x);
+      v_struct := ARRAY(SELECT x FROM parting._change_structure(v_m, v_cfg, v_old, v_parent, v_kinds) x);
       v_out := v_out || v_struct;
       IF EXISTS (SELECT FROM unnest(v_struct) s WHERE s.change = 'recreate model') THEN
         v_parent := NULL;
@@ -86,8 +92,8 @@ BEGIN
       v_out := v_out || ARRAY(SELECT x FROM parting._change_columns(
                  v_m, v_cfg, v_parent, parting._desired_table(v_m, p_search_path),
                  ARRAY(SELECT jsonb_array_elements_text(p_desired -> 'drop' -> 'columns' -> v_cfg.model)),
-                 EXISTS (SELECT FROM parting._model_tables(v_cfg))) x);
-      v_out := v_out || ARRAY(SELECT x FROM parting._change_indexes(v_m, v_cfg, v_old, v_parent) x);
+                 v_rels, v_kinds) x);
+      v_out := v_out || ARRAY(SELECT x FROM parting._change_indexes(v_m, v_cfg, v_old, v_parent, v_rels, v_kinds) x);
       v_out := v_out || ARRAY(SELECT x FROM parting._change_foreign_keys(v_cfg) x);
     END IF;
 
