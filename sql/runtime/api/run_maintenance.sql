@@ -27,7 +27,6 @@ DECLARE
   v_status text;
   v_batches integer;
   v_failed text[];
-  v_cfg parting.config;
   v_started timestamptz;
   v_done jsonb;
   v_holder text;
@@ -107,7 +106,6 @@ BEGIN
       END IF;
     END LOOP;
     -- Statistics of the parents, once the family's partitions changed.
-    v_cfg := parting._model(v_root);
     IF v_cancelled IS NULL AND (parting._settings()).analyze_parents
        AND EXISTS (SELECT FROM jsonb_object_keys(v_done) k WHERE k IN ('create:done', 'drain:done', 'retire:done', 'expire:done')) THEN
       v_status := parting._run_step(v_root, 'analyze', NULL);
