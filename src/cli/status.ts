@@ -9,8 +9,10 @@
  */
 import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
+import { relationNames } from '../db/session.js';
 import { qualified } from '../emit/quote.js';
 import { colours, humanBytes, printTable } from './table.js';
+import { printableDeep } from './printable.js';
 
 export type Outcome = 'ok' | 'user' | 'database';
 
@@ -81,15 +83,16 @@ export async function statusCommand(opts: { databaseUrl?: string; model?: string
     await client.end();
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printStatus(report, ages);
+  // Names and list keys are other roles' choosing: printed with control characters escaped.
+  else printStatus(printableDeep(report), ages);
   return 'ok';
 }
 
 async function readStatus(client: pg.Client, model: string | null): Promise<{ report: StatusReport; ages: Map<string, number> }> {
   // First, so an unknown --model is the database's error (it lists the models).
   const parts = await client.query<PartitionRow & { ord: string; schema_name: string; table_name: string }>(`
-    SELECT p.model, p.partition::text AS partition, p.key, p.lower, p.upper, p.is_default,
-           p.parent_partition::text AS parent_partition, p.tablespace::text AS tablespace, p.total_bytes, p.state,
+    SELECT p.model, p.partition::oid::text AS partition, p.key, p.lower, p.upper, p.is_default,
+           p.parent_partition::oid::text AS parent_partition, p.tablespace::text AS tablespace, p.total_bytes, p.state,
            n.nspname::text AS schema_name, r.relname::text AS table_name, p.ord
       FROM parting.partitions($1) WITH ORDINALITY AS p(model, partition, key, lower, upper, is_default,
                                                       parent_partition, tablespace, total_bytes, state, ord)
@@ -101,6 +104,12 @@ async function readStatus(client: pg.Client, model: string | null): Promise<{ re
       FROM parting.config c
      WHERE $1::text IS NULL OR c.model = $1
      ORDER BY c.root_model, c.family_order, c.model`, [model]);
+  // Named as the user's own session names them (unqualified where their search_path finds them).
+  const names = await relationNames(client, parts.rows.flatMap((p) => [p.partition, ...(p.parent_partition ? [p.parent_partition] : [])]));
+  for (const p of parts.rows) {
+    p.partition = names.get(p.partition)!;
+    if (p.parent_partition) p.parent_partition = names.get(p.parent_partition)!;
+  }
   const partitions = parts.rows.map(({ ord: _o, schema_name: _s, table_name: _t, ...p }) => ({ ...p, total_bytes: Number(p.total_bytes) }));
 
   const report: StatusReport = { models: [], partitions };

@@ -3,6 +3,9 @@
  * changes come from parting.plan, the same computation install.sql's parting._install
  * carries out, so there is one diff and it lives in SQL.
  *
+ * The client is one of connect()'s, its search_path pinned (./session.ts): the user's path is
+ * passed to the runtime explicitly, for reading the config's column definitions.
+ *
  * plan loads this build's parting schema and functions in a transaction and rolls it back
  * (they touch only pgpart's own schema: no lock on a user table beyond ACCESS SHARE), so it
  * plans with the code the install would run even over an older pgpart.
@@ -11,6 +14,7 @@ import type pg from 'pg';
 import type { Compiled } from '../build.js';
 import type { Desired } from '../plan/plan.js';
 import { literal } from '../emit/quote.js';
+import { userSearchPath } from './session.js';
 
 /** The columns of parting.plan(), in order (a database test holds this list and the function together). */
 export const PLAN_COLUMNS = ['step', 'model', 'change', 'target', 'detail', 'locks', 'refused', 'statements', 'later'] as const;
@@ -106,15 +110,15 @@ export interface Deferred {
 /** What installing `desired` leaves for after its transaction here, in order (the runtime loaded in this session). */
 export async function deferred(client: pg.Client, desired: Desired): Promise<Deferred[]> {
   const { rows } = await client.query<Deferred>(
-    `SELECT model, change, target, verb, object, statement, waits FROM parting._deferred($1::jsonb, current_setting('search_path'))`,
-    [JSON.stringify(desired)]);
+    'SELECT model, change, target, verb, object, statement, waits FROM parting._deferred($1::jsonb, $2)',
+    [JSON.stringify(desired), userSearchPath(client)]);
   return rows;
 }
 
 /** parting.plan of the desired document, with the runtime that is loaded in this session. */
 export async function changes(client: pg.Client, desired: Desired): Promise<Change[]> {
   const { rows } = await client.query<Change>(
-    `SELECT ${PLAN_COLUMNS.join(', ')} FROM parting.plan($1::jsonb, current_setting('search_path')) ORDER BY step`,
-    [JSON.stringify(desired)]);
+    `SELECT ${PLAN_COLUMNS.join(', ')} FROM parting.plan($1::jsonb, $2) ORDER BY step`,
+    [JSON.stringify(desired), userSearchPath(client)]);
   return rows;
 }

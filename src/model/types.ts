@@ -86,6 +86,11 @@ export interface Model {
   detachTablespace: string | null;
   /** What pgpart changed or added, printed as comments in the build output. */
   notes: string[];
+  /**
+   * On Citus: the distribution column and the model whose table it is colocated with (the
+   * root's own for a root); null when the family is not distributed.
+   */
+  distribution: { column: string; colocateWith: string } | null;
 }
 
 /** What the runtime does the same way for every model: one row, parting.settings. */

@@ -40,6 +40,12 @@ export interface ConfigRow {
   /** Storage tiers, youngest first: move_after is an interval (time keys) or a partition count (integer keys). */
   tiers: { move_after: string; tablespace: string }[];
   retention_drop_after: string | null;
+  /**
+   * On Citus: the distribution column and the model whose table the model's is colocated
+   * with. Left out of the row when the model is not distributed (parting._config_row reads
+   * it as null), so a plain install's document is what it was before Citus.
+   */
+  distribution?: { column: string; colocate_with: string };
 }
 
 /**
@@ -162,6 +168,7 @@ function configRow(m: Model): ConfigRow {
     archive_tablespace: m.archiveTablespace,
     detach_tablespace: m.detachTablespace,
     tiers: range?.tiers.map((t) => ({ move_after: t.moveAfter, tablespace: t.tablespace })) ?? [],
+    ...(m.distribution ? { distribution: { column: m.distribution.column, colocate_with: m.distribution.colocateWith } } : {}),
   };
 }
 

@@ -1,7 +1,8 @@
 -- The archive table of a model: archive.<table>, the same columns, partitioned the same
 -- way, in the archive tablespace when one is set. Created on first use, and given the
 -- columns added to the live table since. It has no keys of its own: the archived
--- partitions keep theirs, and their partition foreign keys too.
+-- partitions keep theirs, and their partition foreign keys too. A distributed model's is
+-- distributed like the model's table, colocated with the root's.
 CREATE OR REPLACE FUNCTION parting._archive_parent(p_cfg parting.config)
 RETURNS regclass
 LANGUAGE plpgsql
@@ -19,10 +20,12 @@ BEGIN
         USING ERRCODE = 'invalid_schema_name',
               HINT = 'the install makes it for models whose retention action is ''archive'': set that in the config and install, or CREATE SCHEMA it yourself';
     END IF;
-    IF NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = v_schema), 'MEMBER') THEN
-      RAISE EXCEPTION 'schema % is owned by role %, not by %: pgpart does not archive into a schema another role made', v_schema,
-                      (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema), current_user
-        USING ERRCODE = 'insufficient_privilege', HINT = 'its owner could drop the archived partitions: drop or rename it, or choose another archiveSchema';
+    IF parting._foreign_owner(v_schema) IS NOT NULL THEN
+      RAISE EXCEPTION 'schema % is owned by role %, not by % (pgpart''s owner): pgpart does not archive into a schema another role made', v_schema,
+                      parting._foreign_owner(v_schema), parting._owner()
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = format('its owner could drop the archived partitions: as %s or a superuser, ALTER SCHEMA %I OWNER TO %s, or drop or rename it; or choose another archiveSchema',
+                            parting._foreign_owner(v_schema), v_schema, parting._owner());
     END IF;
     EXECUTE format('CREATE TABLE %s (LIKE %I.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
                    'INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY %s (%I)%s',
@@ -32,6 +35,8 @@ BEGIN
                    format('pgpart: archived partitions of %I.%I (model %s)', p_cfg.schema_name, p_cfg.table_name, p_cfg.model));
     CALL parting._not_null_names(v_name::regclass);
     PERFORM parting._own_like(v_name::regclass, format('%I.%I', p_cfg.schema_name, p_cfg.table_name)::regclass);
+    -- On Citus a distributed partition can only be attached to a distributed parent.
+    PERFORM parting._distribute(p_cfg, v_name::regclass);
   END IF;
   -- Columns added to the live table since: the archive table gets them too (nullable; the
   -- older archived partitions hold NULL there), or attaching a newer partition would fail.
