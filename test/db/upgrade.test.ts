@@ -152,7 +152,7 @@ for (const revision of [1, 2]) {
 
 // The project-wide settings moved out of parting.config into one row (parting.settings): an
 // upgraded database keeps the values its rows held, and where rows disagreed (edited by
-// hand) each setting takes the documented one (sql/migrations/0007_settings.sql): the
+// hand) each setting takes the documented one (sql/migrations/0008_settings.sql): the
 // shortest lock_timeout, the most lock_tries, the smallest drain_batch, the archive_schema
 // most rows name (ties: first by name). `pgpart plan` then shows what the config changes.
 const Settings = suite<{ db?: FreshDatabase }>('upgrade: settings out of the config rows', {});
