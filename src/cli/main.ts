@@ -51,10 +51,14 @@ program.command('apply')
   .option(...configOption)
   .option(databaseUrl, databaseUrlHelp)
   .option('--lock-retries <n>', 'times to try the install again when its locks cannot be had (a long transaction holds one)', '3')
-  .action(async (opts: { config?: string; databaseUrl?: string; lockRetries: string }) => {
+  .option('--wait-limit <seconds>', 'how long an index build CONCURRENTLY (or a validation) may wait, in all, for other sessions\' '
+    + 'transactions (named as it waits) before apply gives up on it with exit 2 (0: no limit)', '3600')
+  .action(async (opts: { config?: string; databaseUrl?: string; lockRetries: string; waitLimit: string }) => {
     const lockRetries = Number(opts.lockRetries);
     if (!Number.isInteger(lockRetries) || lockRetries < 0 || lockRetries > 100) throw new UserError(`--lock-retries ${opts.lockRetries}: give a whole number from 0 to 100`);
-    await (await import('./apply.js')).applyCommand({ ...opts, lockRetries });
+    const waitLimit = Number(opts.waitLimit);
+    if (!/^\d+$/.test(opts.waitLimit) || waitLimit > 604_800) throw new UserError(`--wait-limit ${opts.waitLimit}: give whole seconds from 0 (no limit) to 604800`);
+    await (await import('./apply.js')).applyCommand({ ...opts, lockRetries, waitLimit });
   });
 
 program.command('migration')

@@ -12,6 +12,7 @@ import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { relationNames } from '../db/session.js';
 import { qualified } from '../emit/quote.js';
 import { colours, humanBytes, printTable } from './table.js';
+import { printableDeep } from './printable.js';
 
 export type Outcome = 'ok' | 'user' | 'database';
 
@@ -82,7 +83,8 @@ export async function statusCommand(opts: { databaseUrl?: string; model?: string
     await client.end();
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printStatus(report, ages);
+  // Names and list keys are other roles' choosing: printed with control characters escaped.
+  else printStatus(printableDeep(report), ages);
   return 'ok';
 }
 

@@ -99,6 +99,11 @@ export interface Model {
   analyze: boolean;
   /** What pgpart changed or added, printed as comments in the build output. */
   notes: string[];
+  /**
+   * On Citus: the distribution column and the model whose table it is colocated with (the
+   * root's own for a root); null when the family is not distributed.
+   */
+  distribution: { column: string; colocateWith: string } | null;
 }
 
 export interface Project {

@@ -47,6 +47,12 @@ export interface ConfigRow {
   catch_up: number;
   history_keep: string;
   analyze_parents: boolean;
+  /**
+   * On Citus: the distribution column and the model whose table the model's is colocated
+   * with. Left out of the row when the model is not distributed (parting._config_row reads
+   * it as null), so a plain install's document is what it was before Citus.
+   */
+  distribution?: { column: string; colocate_with: string };
 }
 
 /** A column of a model's parent table, as the config defines it. */
@@ -163,5 +169,6 @@ function configRow(m: Model): ConfigRow {
     catch_up: m.catchUp,
     history_keep: m.historyKeep,
     analyze_parents: m.analyze,
+    ...(m.distribution ? { distribution: { column: m.distribution.column, colocate_with: m.distribution.colocateWith } } : {}),
   };
 }

@@ -8,6 +8,7 @@
 --   missing bound check                 added NOT VALID, then validated
 --   owner / grants                      the parent's owner and grants (parting._own_like)
 --   forgotten table                     the record forgotten
+--   distribution (Citus)                distributed, colocated with the root's table
 -- The rest it reports as check does, 'left'. One transaction: the locks of its fixes are
 -- held until it commits, so on a busy database repair a few problems at a time.
 CREATE OR REPLACE FUNCTION parting.repair()
@@ -28,8 +29,10 @@ BEGIN
   -- Tables first, then what foreign keys need (the referenced partition's unique index), then them.
   FOR v_p IN SELECT * FROM parting.check() c
               ORDER BY c.repairable DESC,
-                       array_position(ARRAY['forgotten table', 'missing partition', 'missing member', 'missing index',
+                       array_position(ARRAY['forgotten table', 'distribution', 'missing partition', 'missing member', 'missing index',
                                             'missing bound check', 'owner', 'grants', 'missing foreign key', 'foreign key'], c.problem),
+                       -- A table is distributed after the one its foreign key references.
+                       CASE WHEN c.problem = 'distribution' THEN (SELECT f.family_order FROM parting.config f WHERE f.model = c.model) END,
                        c.model, c.partition LOOP
     IF NOT v_p.repairable THEN
       RETURN QUERY SELECT v_p.model, v_p.partition, v_p.key, v_p.problem, 'left'::text, v_p.fix;
@@ -45,6 +48,14 @@ BEGIN
         IF v_p.problem = 'missing partition' THEN
           -- ensure_partition knows the premake window, and makes what is missing of it.
           PERFORM parting.ensure_partition(v_cfg.root_model);
+        ELSIF v_p.problem = 'distribution' THEN
+          v_rel := v_p.partition::regclass;
+          PERFORM parting._lock_all(v_cfg.lock_timeout, v_cfg.lock_tries, ARRAY[v_rel], ARRAY['ACCESS EXCLUSIVE']);
+          IF NOT parting._distribute(v_cfg, v_rel) THEN
+            EXECUTE format('SELECT %s($1, colocate_with => $2)', parting._citus_name('update_distributed_table_colocation'))
+              USING v_rel, (SELECT format('%I.%I', c.schema_name, c.table_name) FROM parting.config c
+                             WHERE c.model = v_cfg.distribution ->> 'colocate_with');
+          END IF;
         ELSIF v_p.problem = 'missing member' THEN
           SELECT t.lower, t.is_default INTO v_t FROM parting._made_tables(parting._model(v_cfg.parent_model)) t WHERE t.suffix = v_p.key;
           PERFORM parting._create_family(parting._model(v_cfg.root_model), v_t.lower, v_t.is_default);

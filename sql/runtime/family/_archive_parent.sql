@@ -1,7 +1,8 @@
 -- The archive table of a model: archive.<table>, the same columns, partitioned the same
 -- way, in the archive tablespace when one is set. Created on first use, and given the
 -- columns added to the live table since. It has no keys of its own: the archived
--- partitions keep theirs, and their partition foreign keys too.
+-- partitions keep theirs, and their partition foreign keys too. A distributed model's is
+-- distributed like the model's table, colocated with the root's.
 CREATE OR REPLACE FUNCTION parting._archive_parent(p_cfg parting.config)
 RETURNS regclass
 LANGUAGE plpgsql
@@ -33,6 +34,8 @@ BEGIN
                    format('pgpart: archived partitions of %I.%I (model %s)', p_cfg.schema_name, p_cfg.table_name, p_cfg.model));
     CALL parting._not_null_names(v_name::regclass);
     PERFORM parting._own_like(v_name::regclass, format('%I.%I', p_cfg.schema_name, p_cfg.table_name)::regclass);
+    -- On Citus a distributed partition can only be attached to a distributed parent.
+    PERFORM parting._distribute(p_cfg, v_name::regclass);
   END IF;
   -- Columns added to the live table since: the archive table gets them too (nullable; the
   -- older archived partitions hold NULL there), or attaching a newer partition would fail.

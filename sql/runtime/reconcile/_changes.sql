@@ -2,7 +2,8 @@
 -- `pgpart build` writes into install.sql) and the database, as the list of changes that
 -- would close it, in the order they must run: schemas, tables dropped to be made again,
 -- new tables, column changes, index changes, foreign keys, config rows, partitions, models
--- dropped, the pg_cron job; refusals first. The install (parting._install) makes exactly
+-- dropped, the pg_cron job; refusals first. On Citus, distributed models' tables are
+-- distributed after the config rows, before partitions are made. The install (parting._install) makes exactly
 -- these changes, and `pgpart plan` (parting.plan) prints them: one computation for both.
 -- Reads the catalog and parting.* only (ACCESS SHARE at most, and a temporary table per
 -- model for parting._desired_table).
@@ -49,6 +50,10 @@ BEGIN
       CONTINUE;
     END IF;
 
+    IF v_parent IS NOT NULL AND v_old.model IS NULL AND EXISTS (SELECT FROM parting._table_taken(v_cfg, v_parent)) THEN
+      v_out := v_out || ARRAY(SELECT x FROM parting._table_taken(v_cfg, v_parent) x);
+      CONTINUE;
+    END IF;
     -- The family's tables, listed once for every comparison below that reaches them.
     SELECT coalesce(array_agg(t.rel ORDER BY t.n), '{}'), coalesce(array_agg(t.kind ORDER BY t.n), '{}')
       INTO v_rels, v_kinds
@@ -89,6 +94,7 @@ BEGIN
         v_cfg.model, CASE WHEN v_old.model IS NULL THEN 'the model''s row in parting.config' ELSE v_fields END, NULL, 'none',
         ARRAY[format('CALL parting._put_config(%L)', v_m -> 'config')]);
     END IF;
+    v_out := v_out || ARRAY(SELECT x FROM parting._change_distribution(v_cfg, v_parent) x);
     v_out := v_out || ARRAY(SELECT x FROM parting._change_partitions(v_m, v_cfg, v_old, v_parent) x);
   END LOOP;
 
