@@ -43,6 +43,7 @@ export const HISTORY_ACTIONS = [
   'repaired',     // a problem parting.repair() fixed
   'failed',       // a step or a repair that failed (its error in detail)
   'skipped',      // a step or a repair whose locks could not be had in lockTries tries
+  'adopted',      // a step of adopting an existing table and its dependents (start, swap, finish, abort)
 ] as const;
 export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 

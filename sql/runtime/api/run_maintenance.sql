@@ -68,6 +68,8 @@ BEGIN
   FOR v_root IN
     SELECT c.model FROM parting.config c
      WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model)
+       -- A family being adopted is the adoption's until its swap (its tables are a shadow).
+       AND NOT EXISTS (SELECT FROM parting.adoption a WHERE a.model = c.model AND a.phase <> 'swapped')
      ORDER BY c.model
   LOOP
     v_started := clock_timestamp();

@@ -35,6 +35,14 @@ BEGIN
                'choose one it knows (SELECT name FROM pg_timezone_names)', v_cfg.model, v_cfg.timezone));
       CONTINUE;
     END IF;
+    IF to_regclass('parting.adoption') IS NOT NULL
+       AND EXISTS (SELECT FROM parting.adoption a WHERE a.model = v_cfg.root_model AND a.phase <> 'swapped') THEN
+      -- Its tables are the adoption's until the swap: the install waits for it.
+      v_out := v_out || parting._refusal(v_cfg.model, 'alter model', v_cfg.table_name,
+        format('models.%s: the family of %s is being adopted (%s): go on with `pgpart adopt %s` (or undo it with --abort), then install',
+               v_cfg.model, v_cfg.root_model, (SELECT a.phase FROM parting.adoption a WHERE a.model = v_cfg.root_model), v_cfg.root_model));
+      CONTINUE;
+    END IF;
     v_out := v_out || ARRAY(SELECT x FROM parting._change_tablespaces(v_cfg) x);
     v_old := NULL;
     IF to_regclass('parting.config') IS NOT NULL THEN
