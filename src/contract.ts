@@ -43,6 +43,7 @@ export const HISTORY_ACTIONS = [
   'repaired',     // a problem parting.repair() fixed
   'failed',       // a step or a repair that failed (its error in detail)
   'skipped',      // a step or a repair whose locks could not be had in lockTries tries
+  'adopted',      // a step of adopting an existing table and its dependents (start, swap, finish, abort)
 ] as const;
 export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 
@@ -85,6 +86,7 @@ export const CHANGE_KINDS = {
   'build index': { phase: 42, lock: 'SHARE' },
   'alter foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
   'validate foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
+  'update settings': { phase: 60, lock: 'none' },
   'add config': { phase: 60, lock: 'none' },
   'update config': { phase: 60, lock: 'none' },
   // Citus: create_distributed_table on a distributed model's parent and archive table.

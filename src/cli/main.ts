@@ -61,6 +61,25 @@ program.command('apply')
     await (await import('./apply.js')).applyCommand({ ...opts, lockRetries, waitLimit });
   });
 
+program.command('adopt <model>')
+  .description('adopt a family whose tables exist unpartitioned (its root model named): the partitioned family is made '
+    + 'beside them, follows every write, is filled in batches, verified and swapped in one short transaction; '
+    + 'resumable (run it again); `pgpart plan` says what it would do')
+  .option(...configOption)
+  .option(databaseUrl, databaseUrlHelp)
+  .option('--finish', 'drop the old tables, kept since the swap')
+  .option('--abort', 'undo an adoption before its swap: the old tables as they were, with every write made meanwhile')
+  .option('--batch <rows>', 'rows copied per transaction', '10000')
+  .option('--lock-retries <n>', 'times to try a step again when its locks cannot be had within lockTimeout', '5')
+  .action(async (model: string, opts: { config?: string; databaseUrl?: string; finish?: boolean; abort?: boolean; batch: string; lockRetries: string }) => {
+    const batch = Number(opts.batch);
+    if (!Number.isInteger(batch) || batch < 1 || batch > 1_000_000) throw new UserError(`--batch ${opts.batch}: give a whole number from 1 to 1000000`);
+    const lockRetries = Number(opts.lockRetries);
+    if (!Number.isInteger(lockRetries) || lockRetries < 1 || lockRetries > 100) throw new UserError(`--lock-retries ${opts.lockRetries}: give a whole number from 1 to 100`);
+    if (opts.finish && opts.abort) throw new UserError('--finish and --abort: give one');
+    await (await import('./adopt.js')).adoptCommand(model, { ...opts, finish: Boolean(opts.finish), abort: Boolean(opts.abort), batch, lockRetries });
+  });
+
 program.command('migration')
   .description('node-pg-migrate migrations')
   .command('new <name>')
