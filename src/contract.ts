@@ -19,6 +19,11 @@ export const SQLSTATE = {
   queryCanceled: '57014',
   /** A parent's key UPDATE refused by the key guard: the row has dependents and would leave their partition. */
   keyGuard: '23001',
+  /**
+   * A partition not made because another role's object holds a name it needs (its table's, an
+   * index's): maintenance and the install log it as skipped and make the others.
+   */
+  nameTaken: 'PGP02',
 } as const;
 
 /**
@@ -40,15 +45,17 @@ export const HISTORY_ACTIONS = [
   'repaired',     // a problem parting.repair() fixed
   'failed',       // a step or a repair that failed (its error in detail)
   'skipped',      // a step or a repair whose locks could not be had in lockTries tries
+  'adopted',      // a step of adopting an existing table and its dependents (start, swap, finish, abort)
 ] as const;
 export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 
 /**
  * What a maintenance step or a repair came to. A step: done, more (it needs another
- * transaction: a batched drain, a move of several tables), skipped (its locks), failed,
+ * transaction: a batched drain, a move of several tables), skipped (its locks), taken (a
+ * name it needs is another role's object: logged as skipped, the family's later ones go on), failed,
  * cancelled (logged as failed; the run stops). A repair: repaired, skipped, failed.
  */
-export const STEP_OUTCOMES = ['done', 'more', 'skipped', 'failed', 'cancelled'] as const;
+export const STEP_OUTCOMES = ['done', 'more', 'skipped', 'taken', 'failed', 'cancelled'] as const;
 export const REPAIR_OUTCOMES = ['repaired', 'skipped', 'failed'] as const;
 export type RepairOutcome = (typeof REPAIR_OUTCOMES)[number];
 
@@ -82,8 +89,11 @@ export const CHANGE_KINDS = {
   'alter foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
   'validate foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
   'add key guard': { phase: 55, lock: 'SHARE ROW EXCLUSIVE' },
+  'update settings': { phase: 60, lock: 'none' },
   'add config': { phase: 60, lock: 'none' },
   'update config': { phase: 60, lock: 'none' },
+  // Citus: create_distributed_table on a distributed model's parent and archive table.
+  'distribute': { phase: 65, lock: 'ACCESS EXCLUSIVE' },
   'add member partitions': { phase: 70, lock: 'ACCESS EXCLUSIVE' },
   'create partitions': { phase: 80, lock: 'ACCESS EXCLUSIVE' },
   'drop default partition': { phase: 85, lock: 'ACCESS EXCLUSIVE' },
@@ -97,6 +107,7 @@ export type ChangeKind = keyof typeof CHANGE_KINDS;
 export const PROBLEM_KINDS = [
   'missing table',
   'missing partition',
+  'name taken',
   'gap',
   'misnamed partition',
   'past retention',
@@ -115,5 +126,6 @@ export const PROBLEM_KINDS = [
   'forgotten table',
   'config changed',
   'builds pending',
+  'distribution', // Citus: a table of a distributed model not distributed, or not colocated with its root
 ] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];

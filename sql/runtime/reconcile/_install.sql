@@ -38,6 +38,13 @@ BEGIN
             HINT = 'nothing was changed; `pgpart plan` lists every change and refusal';
   END IF;
 
+  -- Citus: with distributed models, every command on distributed tables in this transaction
+  -- goes over one connection per worker, as Citus asks of a transaction that distributes a
+  -- table after changing others (create_distributed_table, then DDL on its shards). Set
+  -- before the first such command; a plain install never sets it.
+  IF parting._citus() AND EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') m WHERE m -> 'config' ? 'distribution') THEN
+    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+  END IF;
   -- All locks, the strongest mode asked for each relation, in the writers' order: the
   -- models' parent tables in family order, then the rest as the changes name them.
   WITH wanted AS (
@@ -62,9 +69,9 @@ BEGIN
                                    'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'])[e.strength] ORDER BY e.n), '{}')
     INTO v_rels, v_modes
     FROM each_rel e;
-  PERFORM parting._lock_all(p_desired ->> 'lock_timeout', (p_desired ->> 'lock_tries')::integer, v_rels, v_modes);
+  PERFORM parting._lock_all(p_desired #>> '{settings,lock_timeout}', (p_desired #>> '{settings,lock_tries}')::integer, v_rels, v_modes);
   -- Whatever a statement locks beyond those waits no longer than lockTimeout either.
-  PERFORM set_config('lock_timeout', p_desired ->> 'lock_timeout', true);
+  PERFORM set_config('lock_timeout', p_desired #>> '{settings,lock_timeout}', true);
 
   FOREACH v_c IN ARRAY v_changes LOOP
     v_started := clock_timestamp();
