@@ -34,7 +34,8 @@ Hand('a family archived by hand younger than the cutoff\'s: the older attached o
 Hand('a retire that cannot be done: the run says which step holds the rest, check() says why', async (ctx) => {
   const c = ctx.db!.client;
   const m = month(-2);
-  await c.query(`UPDATE parting.config SET retention_keep = '0 days', lock_timeout = '50ms', lock_tries = 1 WHERE model = 'tweet'`);
+  await c.query(`UPDATE parting.config SET retention_keep = '0 days' WHERE model = 'tweet'`);
+  await c.query(`UPDATE parting.settings SET lock_timeout = '50ms', lock_tries = 1`);
   // Another session reads the older of the two due months and keeps its lock: that retire
   // is skipped, and the younger one waits behind it (retention goes oldest first).
   await withClients(ctx.db!.url, 1, async ([holder]) => {
