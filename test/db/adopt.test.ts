@@ -208,6 +208,43 @@ Adopt('a backend killed while it copies: `pgpart adopt` resumes, verifies, swaps
   }
 });
 
+Adopt('a backend killed while its swap waits for a reader: nothing swapped, the writes go on, `pgpart adopt` swaps', async () => {
+  const config = { ...adoptConfig(), lockTimeout: '60s' };
+  const compiled = compile(config);
+  const db = await plainFamily('adopt_kill_swap', compiled);
+  const adopter = newClient(db.url);
+  const reader = newClient(db.url);
+  try {
+    await adopter.connect();
+    await reader.connect();
+    await adopter.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
+    await copyAll(adopter, 5000);
+    await adopter.query(`SELECT * FROM parting.adopt_verify('tweet')`);
+    await reader.query('BEGIN');
+    await reader.query('SELECT count(*) FROM tweet');
+    const pid = await pidOf(adopter);
+    const swapping = adopter.query(`SELECT parting.adopt_swap('tweet')`).then(() => 'swapped', (e: Error) => e.message);
+    await untilWaiting(db.client, pid, await pidOf(reader));
+    await db.client.query('SELECT pg_terminate_backend($1)', [pid]);
+    assert.match(await swapping, 'terminat');
+    await reader.query('COMMIT');
+    assert.is(await scalar(db.client, 'SELECT phase FROM parting.adoption'), 'verified');
+    assert.is(await scalar(db.client, `SELECT relkind::text FROM pg_class WHERE oid = 'public.tweet'::regclass`), 'r');
+    // The capture goes on: a write now is in the new tables after the swap.
+    await db.client.query(`INSERT INTO tweet (body, created_at) VALUES ('between', '2025-02-07')`);
+    const before = await content(db.client);
+    const run = await runCli(['adopt', 'tweet', '--config', writeConfig(config), '--database-url', db.url]);
+    assert.is(run.code, 0, run.stderr);
+    assert.match(run.stderr, 'resuming the adoption of tweet (verified)');
+    assert.equal(await content(db.client), before);
+    assert.is(await scalar(db.client, `SELECT tableoid::regclass::text FROM tweet WHERE body = 'between'`), 'tweet_2025_02');
+  } finally {
+    await adopter.end().catch(() => {});
+    await reader.end().catch(() => {});
+    await db.drop();
+  }
+});
+
 Adopt('abort at each phase before the swap leaves the tables as they were, with the writes made meanwhile', async () => {
   const compiled = compile(adoptConfig());
   const db = await plainFamily('adopt_abort', compiled);
