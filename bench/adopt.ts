@@ -68,13 +68,14 @@ async function plainFamily(n: number, dependents: boolean): Promise<FreshDatabas
   return db;
 }
 
-interface Load { stop(): Promise<{ latencies: number[]; failures: number }> }
+interface Load { stop(): Promise<{ latencies: number[]; failures: number; errors: string[] }> }
 
 /** Writers, one statement per transaction: a tweet, a star for an old tweet, an old tweet's key moved a day. */
 function writers(url: string, n: number, dependents: boolean): Load {
   let running = true;
   const latencies: number[] = [];
   let failures = 0;
+  const errors: string[] = [];
   const loops = Array.from({ length: WRITERS }, async (_, w) => {
     const c = await connect(url);
     try {
@@ -90,8 +91,9 @@ function writers(url: string, n: number, dependents: boolean): Load {
         try {
           await c.query(sql, args);
           latencies.push(performance.now() - t);
-        } catch {
+        } catch (err) {
           failures++;
+          if (errors.length < 5) errors.push(`${sql.split(' ').slice(0, 3).join(' ')} …: ${(err as Error).message}`);
         }
       }
     } finally {
@@ -102,7 +104,7 @@ function writers(url: string, n: number, dependents: boolean): Load {
     async stop() {
       running = false;
       await Promise.all(loops);
-      return { latencies, failures };
+      return { latencies, failures, errors };
     },
   };
 }
@@ -140,6 +142,7 @@ interface PgpartRun {
   during: number[];
   aroundSwap: number[];
   failures: number;
+  errors: string[];
 }
 
 async function pgpart(n: number): Promise<PgpartRun> {
@@ -182,6 +185,7 @@ async function pgpart(n: number): Promise<PgpartRun> {
     return {
       copyMs, verifyMs, swapMs, batches, baseline: base.latencies, during: during.latencies, aroundSwap: around.latencies,
       failures: base.failures + during.failures + around.failures,
+      errors: [...base.errors, ...during.errors, ...around.errors],
     };
   } finally {
     await db.drop();
@@ -238,7 +242,7 @@ export async function partAdopt(log: (m: string) => void): Promise<string> {
       ['around the swap (300 ms either side)', String(p.aroundSwap.length), p99(p.aroundSwap), ms(max(p.aroundSwap)), ratio(percentile(p.aroundSwap, 99), percentile(p.baseline, 99))],
     ]),
     '',
-    `- The swap (one transaction, ACCESS EXCLUSIVE on the three old tables, catalog work only): ${ms(p.swapMs)} ms; writers' failed statements over the whole run: ${p.failures}.`,
+    `- The swap (one transaction, ACCESS EXCLUSIVE on the three old tables, catalog work only): ${ms(p.swapMs)} ms; writers' failed statements over the whole run: ${p.failures}${p.errors.length ? ` (${p.errors.join('; ')})` : ''}.`,
     `- ${n.toLocaleString('en-US')} tweets over 12 months, ${(2 * n).toLocaleString('en-US')} stars, ${n.toLocaleString('en-US')} replies; each method in a fresh database.`,
   ].join('\n');
 }
