@@ -31,7 +31,10 @@ import { connect, timed, timedRuns } from './conn.js';
 import { isMain, runAlone, size } from './mode.js';
 import { ms, percentile, ratio, table } from './stats.js';
 
-export const HOURLY_SIZES: readonly number[] = size([1000, 10_000, 50_000], [1000, 2000]);
+/** Sizes measured (partitions of the ten parents); BENCH_HOURLY_SIZES=1000,10000 for others. */
+export const HOURLY_SIZES: readonly number[] = process.env.BENCH_HOURLY_SIZES
+  ? process.env.BENCH_HOURLY_SIZES.split(',').map((x) => Number(x.trim()))
+  : size([1000, 10_000, 50_000], [1000, 2000]);
 const FAMILIES = 5;
 const WARM_CALLS = size(5, 3);
 const COLD_CALLS = size(3, 2);
