@@ -1,4 +1,4 @@
-// Part 14: every everyday operation at up to 50,000 partitions. Five hourly families, each a
+// Part 16: every everyday operation at up to 50,000 partitions. Five hourly families, each a
 // root (ev1..ev5, with an index of the config) and a dependent in lockstep (dep1..dep5), are
 // grown in stages (quick: 1,000 → 2,000 partitions in all; full: 1,000 → 10,000 → 50,000)
 // and measured at each, each figure next to a floor measured in the same run: a no-op

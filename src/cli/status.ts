@@ -9,8 +9,10 @@
  */
 import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
+import { relationNames } from '../db/session.js';
 import { qualified } from '../emit/quote.js';
 import { colours, humanBytes, printTable } from './table.js';
+import { printableDeep } from './printable.js';
 
 export type Outcome = 'ok' | 'user' | 'database';
 
@@ -58,7 +60,20 @@ export interface ModelStatus {
   lastRun?: LastRun | null;
 }
 
-export interface StatusReport { models: ModelStatus[]; partitions: PartitionRow[] }
+/** An adoption in progress (`pgpart adopt`): its phase, and rows copied of the rows to copy, per member. */
+export interface AdoptionStatus {
+  model: string;
+  phase: string;
+  startedAt: Date;
+  updatedAt: Date;
+  members: { model: string; copied: number; total: number; done: boolean }[];
+  /** Foreign keys the swap added, still to validate. */
+  toValidate: number;
+  /** Where the old tables wait after the swap. */
+  retiredSchema: string;
+}
+
+export interface StatusReport { models: ModelStatus[]; partitions: PartitionRow[]; adoptions?: AdoptionStatus[] }
 
 export const NOT_INSTALLED = 'pgpart is not installed in this database';
 
@@ -81,15 +96,16 @@ export async function statusCommand(opts: { databaseUrl?: string; model?: string
     await client.end();
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printStatus(report, ages);
+  // Names and list keys are other roles' choosing: printed with control characters escaped.
+  else printStatus(printableDeep(report), ages);
   return 'ok';
 }
 
 async function readStatus(client: pg.Client, model: string | null): Promise<{ report: StatusReport; ages: Map<string, number> }> {
   // First, so an unknown --model is the database's error (it lists the models).
   const parts = await client.query<PartitionRow & { ord: string; schema_name: string; table_name: string }>(`
-    SELECT p.model, p.partition::text AS partition, p.key, p.lower, p.upper, p.is_default,
-           p.parent_partition::text AS parent_partition, p.tablespace::text AS tablespace, p.total_bytes, p.state,
+    SELECT p.model, p.partition::oid::text AS partition, p.key, p.lower, p.upper, p.is_default,
+           p.parent_partition::oid::text AS parent_partition, p.tablespace::text AS tablespace, p.total_bytes, p.state,
            n.nspname::text AS schema_name, r.relname::text AS table_name, p.ord
       FROM parting.partitions($1) WITH ORDINALITY AS p(model, partition, key, lower, upper, is_default,
                                                       parent_partition, tablespace, total_bytes, state, ord)
@@ -101,6 +117,12 @@ async function readStatus(client: pg.Client, model: string | null): Promise<{ re
       FROM parting.config c
      WHERE $1::text IS NULL OR c.model = $1
      ORDER BY c.root_model, c.family_order, c.model`, [model]);
+  // Named as the user's own session names them (unqualified where their search_path finds them).
+  const names = await relationNames(client, parts.rows.flatMap((p) => [p.partition, ...(p.parent_partition ? [p.parent_partition] : [])]));
+  for (const p of parts.rows) {
+    p.partition = names.get(p.partition)!;
+    if (p.parent_partition) p.parent_partition = names.get(p.parent_partition)!;
+  }
   const partitions = parts.rows.map(({ ord: _o, schema_name: _s, table_name: _t, ...p }) => ({ ...p, total_bytes: Number(p.total_bytes) }));
 
   const report: StatusReport = { models: [], partitions };
@@ -130,7 +152,23 @@ async function readStatus(client: pg.Client, model: string | null): Promise<{ re
     }
     report.models.push(status);
   }
+  report.adoptions = await adoptions(client);
   return { report, ages };
+}
+
+/** The adoptions in progress, read from parting.adoption (none where this pgpart predates it). */
+async function adoptions(client: pg.Client): Promise<AdoptionStatus[]> {
+  const { rows: [t] } = await client.query<{ t: string | null }>(`SELECT to_regclass('parting.adoption')::text AS t`);
+  if (!t?.t) return [];
+  const { rows } = await client.query<{ model: string; phase: string; started_at: Date; updated_at: Date; members: AdoptionStatus['members']; to_validate: number; retired_schema: string }>(`
+    SELECT a.model, a.phase, a.started_at, a.updated_at, a.retired_schema, jsonb_array_length(a.to_validate) AS to_validate,
+           (SELECT jsonb_agg(jsonb_build_object('model', m #>> '{config,model}', 'copied', (a.progress -> (m #>> '{config,model}') ->> 'copied')::bigint,
+                                                'total', (a.progress -> (m #>> '{config,model}') ->> 'total')::bigint,
+                                                'done', (a.progress -> (m #>> '{config,model}') ->> 'done')::boolean) ORDER BY n)
+              FROM jsonb_array_elements(a.members) WITH ORDINALITY x(m, n)) AS members
+      FROM parting.adoption a ORDER BY a.model`);
+  return rows.map((r) => ({ model: r.model, phase: r.phase, startedAt: r.started_at, updatedAt: r.updated_at, members: r.members,
+                            toValidate: r.to_validate, retiredSchema: r.retired_schema }));
 }
 
 /**
@@ -177,6 +215,16 @@ function printStatus(r: StatusReport, ages: Map<string, number>): void {
   const stateColour: Record<string, (s: string) => string> = {
     attached: c.green, detached: c.yellow, archived: c.cyan, filling: c.yellow, detaching: c.red,
   };
+  for (const a of r.adoptions ?? []) {
+    const copied = a.members.reduce((n, m) => n + m.copied, 0);
+    const total = Math.max(a.members.reduce((n, m) => n + m.total, 0), copied);
+    out(`${c.bold(`adoption of ${a.model}`)}: ${c.yellow(a.phase)}, started ${a.startedAt.toISOString()}, `
+      + `${copied.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} rows copied`
+      + (a.phase === 'swapped' ? `; old tables in ${a.retiredSchema} until \`pgpart adopt ${a.model} --finish\``
+        + (a.toValidate ? `, ${a.toValidate} foreign key(s) to validate` : '') : `; go on with \`pgpart adopt ${a.model}\``));
+    for (const m of a.members) out(`  ${m.model}: ${m.copied.toLocaleString('en-US')} of ~${m.total.toLocaleString('en-US')} rows copied${m.done ? ', done' : ''}`);
+    out();
+  }
   if (r.models.length === 0) out('no models');
   r.models.forEach((m, i) => {
     if (i > 0) out();

@@ -119,6 +119,20 @@ const partitionForeignKey = z.strictObject({
   onDelete: z.enum(['no action', 'restrict', 'cascade', 'set null']).default('no action'),
 });
 
+/**
+ * Citus (distributed PostgreSQL): how a root model's rows are spread over the workers. Its
+ * dependents are distributed by their partition foreign key's column and colocated with it.
+ * `reference` asks for a reference table (a copy on every node), which Citus refuses for
+ * partitioned tables: validate() says so.
+ */
+const distribution = z.union([
+  z.strictObject({
+    /** The distribution column: Citus hashes it to place each row on a shard. */
+    column: identifier,
+  }),
+  z.strictObject({ reference: z.literal(true) }),
+]);
+
 const model = z.strictObject({
   /** Table name; the model name when omitted. */
   table: identifier.optional(),
@@ -137,6 +151,8 @@ const model = z.strictObject({
   archiveTablespace: identifier.optional(),
   /** Tablespace for partitions retention (or `detach_partition`) leaves detached. */
   detachTablespace: identifier.optional(),
+  /** On Citus: distribute this root model (and, colocated with it, its dependents) by a column. */
+  distribution: distribution.optional(),
 });
 
 export const configSchema = z.strictObject({

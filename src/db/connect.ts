@@ -19,6 +19,7 @@ import pg from 'pg';
 import { parse } from 'pg-connection-string';
 import pgpass from 'pgpass';
 import { UserError } from '../cli/errors.js';
+import { pinSearchPath } from './session.js';
 
 /** The explicit URL, else DATABASE_URL; undefined when neither is set (or either is empty). */
 export function resolveDatabaseUrl(explicit?: string): string | undefined {
@@ -196,10 +197,10 @@ function retryable(t: Target, err: unknown, withSsl: boolean): boolean {
 }
 
 /**
- * A connected client. A failure to reach the server is rethrown with SQLSTATE 08001, so the
- * CLI reports it as a database error (exit 2) naming the (masked) target and the sslmode,
- * not as a crash; errors the server itself sends (bad password, no such database) keep their
- * own code.
+ * A connected client, its search_path pinned for pgpart's own queries (./session.ts). A
+ * failure to reach the server is rethrown with SQLSTATE 08001, so the CLI reports it as a
+ * database error (exit 2) naming the (masked) target and the sslmode, not as a crash; errors
+ * the server itself sends (bad password, no such database) keep their own code.
  */
 export async function connect(url?: string): Promise<pg.Client> {
   const target = resolveTarget(url);
@@ -211,7 +212,6 @@ export async function connect(url?: string): Promise<pg.Client> {
     client.on('error', () => {});
     try {
       await client.connect();
-      return client;
     } catch (err) {
       await client.end().catch(() => {});
       if (i + 1 < tries.length && retryable(target, err, ssl !== false)) continue;
@@ -222,5 +222,12 @@ export async function connect(url?: string): Promise<pg.Client> {
       if (/does not support SSL/i.test(why)) why = `the server does not support SSL, and sslmode=${target.sslmode} requires it (sslmode=prefer falls back to a plain connection)`;
       throw Object.assign(new Error(`cannot connect to ${where}: ${why}`), { code: '08001' });
     }
+    try {
+      await pinSearchPath(client);
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+    return client;
   }
 }

@@ -3,6 +3,9 @@
  * changes come from parting.plan, the same computation install.sql's parting._install
  * carries out, so there is one diff and it lives in SQL.
  *
+ * The client is one of connect()'s, its search_path pinned (./session.ts): the user's path is
+ * passed to the runtime explicitly, for reading the config's column definitions.
+ *
  * plan loads this build's parting schema and functions in a transaction and rolls it back
  * (they touch only pgpart's own schema: no lock on a user table beyond ACCESS SHARE), so it
  * plans with the code the install would run even over an older pgpart.
@@ -11,6 +14,7 @@ import type pg from 'pg';
 import type { Compiled } from '../build.js';
 import type { Desired } from '../plan/plan.js';
 import { literal } from '../emit/quote.js';
+import { userSearchPath } from './session.js';
 
 /** The columns of parting.plan(), in order (a database test holds this list and the function together). */
 export const PLAN_COLUMNS = ['step', 'model', 'change', 'target', 'detail', 'locks', 'refused', 'statements', 'later'] as const;
@@ -78,7 +82,7 @@ export async function planAll(client: pg.Client, compiled: Compiled, adopt?: str
   await client.query('BEGIN');
   try {
     // Never queue behind another session for pgpart's own objects: give up instead.
-    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.lock_timeout)}`);
+    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.settings.lock_timeout)}`);
     await client.query(compiled.runtimeSql);
     const found = await changes(client, compiled.desired);
     const { rows } = await client.query<AdoptionFact>(
@@ -106,15 +110,33 @@ export interface Deferred {
 /** What installing `desired` leaves for after its transaction here, in order (the runtime loaded in this session). */
 export async function deferred(client: pg.Client, desired: Desired): Promise<Deferred[]> {
   const { rows } = await client.query<Deferred>(
-    `SELECT model, change, target, verb, object, statement, waits FROM parting._deferred($1::jsonb, current_setting('search_path'))`,
-    [JSON.stringify(desired)]);
+    'SELECT model, change, target, verb, object, statement, waits FROM parting._deferred($1::jsonb, $2)',
+    [JSON.stringify(desired), userSearchPath(client)]);
   return rows;
 }
 
 /** parting.plan of the desired document, with the runtime that is loaded in this session. */
 export async function changes(client: pg.Client, desired: Desired): Promise<Change[]> {
   const { rows } = await client.query<Change>(
-    `SELECT ${PLAN_COLUMNS.join(', ')} FROM parting.plan($1::jsonb, current_setting('search_path')) ORDER BY step`,
-    [JSON.stringify(desired)]);
+    `SELECT ${PLAN_COLUMNS.join(', ')} FROM parting.plan($1::jsonb, $2) ORDER BY step`,
+    [JSON.stringify(desired), userSearchPath(client)]);
   return rows;
 }
+
+/** This build's parting schema and routines, committed (the install's first part, without the models). */
+export async function loadRuntime(client: pg.Client, compiled: Compiled): Promise<void> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.settings.lock_timeout)}`);
+    await client.query(compiled.runtimeSql);
+    // A database with no pgpart yet: the schema's revision recorded, with no config installed
+    // (the install records it after the swap), so the next install or adopt knows what it has.
+    await client.query(`INSERT INTO parting.meta (schema_revision, version, config_hash)
+                        SELECT $1, $2, '' WHERE NOT EXISTS (SELECT FROM parting.meta)`, [compiled.revision, compiled.version]);
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK');
+    throw err;
+  }
+}
+

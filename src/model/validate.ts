@@ -7,6 +7,7 @@
 import { configSchema, type Config, type ModelConfig } from '../config/schema.js';
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { definitionProblem, parseColumn, readColumn } from './columns.js';
+import { dependentDistribution, rootDistribution, type Distribution } from './distribution.js';
 import { INSTALL_LOCK_BUDGET, familyLoads } from './install-size.js';
 import { listKeyProblem, shownKey } from './keys.js';
 import { MAX_IDENTIFIER_BYTES, byteLength, indexTag, pgName } from './names.js';
@@ -51,9 +52,15 @@ export function validate(input: unknown): Project {
     schema: config.schema,
     models: order.map((n) => models.get(n)!),
     schedule: config.schedule ?? null,
-    lockTimeout: config.lockTimeout,
-    lockTries: config.lockTries,
-    archiveSchema: config.archiveSchema,
+    settings: {
+      lockTimeout: config.lockTimeout,
+      lockTries: config.lockTries,
+      archiveSchema: config.archiveSchema,
+      drainBatch: config.drainBatch,
+      catchUp: config.catchUp,
+      historyKeep: parseKeep(config.historyKeep)!.interval,
+      analyze: config.analyze,
+    },
     drop: { models: config.drop.models, columns: config.drop.columns },
   };
 }
@@ -136,14 +143,17 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
   let strategy: Strategy | null;
   let link: FamilyLink | null = null;
   let root = name;
+  let distribution: Distribution = null;
   if (m.partition) {
     strategy = ownStrategy(config, name, m, columns, notes, issues);
+    distribution = rootDistribution(name, m, columns, issues);
   } else {
     const parent = done.get(m.partitionForeignKey!.references);
     if (!parent) return null; // the parent failed validation; its issues say why
     root = parent.root;
     link = linkTo(name, m, parent, columns, notes, issues);
     strategy = link ? { ...parent.strategy, column: link.keyColumn, ...(parent.strategy.kind === 'list' ? { initial: [] } : { initial: false }) } as Strategy : null;
+    if (link) distribution = dependentDistribution(name, m, parent, link, issues);
   }
   const colNames = columns.map((c) => c.name);
   const checkCols = (cols: string[], path: (string | number)[]) => {
@@ -167,7 +177,7 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
   }
   if (issues.length > before || !strategy) return null;
 
-  const indexes = indexesFor(name, table, m, strategy.column, link, notes);
+  const indexes = indexesFor(name, table, m, strategy.column, distribution?.column ?? null, link, notes);
   return {
     name, schema: config.schema, table, columns, strategy, root, link,
     familyOrder: [...done.values()].filter((d) => d.root === root).length,
@@ -176,14 +186,8 @@ function normalizeModel(config: Config, name: string, done: Map<string, Model>, 
     tablespace: m.tablespace ?? null,
     archiveTablespace: m.archiveTablespace ?? null,
     detachTablespace: m.detachTablespace ?? null,
-    lockTimeout: config.lockTimeout,
-    lockTries: config.lockTries,
-    archiveSchema: config.archiveSchema,
-    drainBatch: config.drainBatch,
-    catchUp: config.catchUp,
-    historyKeep: parseKeep(config.historyKeep)!.interval,
-    analyze: config.analyze,
     notes,
+    distribution,
   };
 }
 
@@ -344,7 +348,14 @@ function typed(parent: Model, column: string, notNull: boolean): Column {
   return { name: column, type, definition: notNull ? `${type} not null` : type, identity: false, generated: false, notNull };
 }
 
-function indexesFor(name: string, table: string, m: ModelConfig, key: string, link: FamilyLink | null, notes: string[]): IndexSpec[] {
+/**
+ * The model's keys and indexes on every partition. PostgreSQL needs the partition key in a
+ * partitioned table's primary key and unique constraints, and Citus the distribution column
+ * (`dist`, on a distributed model) too: pgpart adds what is missing, says so, and keeps the
+ * declared columns unique within each partition (and each distribution value) by an index
+ * there.
+ */
+function indexesFor(name: string, table: string, m: ModelConfig, key: string, dist: string | null, link: FamilyLink | null, notes: string[]): IndexSpec[] {
   const out: IndexSpec[] = [];
   const tags = new Set<string>();
   const add = (spec: Omit<IndexSpec, 'name'>) => {
@@ -355,15 +366,26 @@ function indexesFor(name: string, table: string, m: ModelConfig, key: string, li
     out.push({ ...spec, tag, name: spec.kind === 'local_unique' ? '' : pgName(table, tag) });
   };
   const keyed = (cols: string[], kind: 'primary' | 'unique', what: string) => {
-    if (cols.includes(key)) {
-      add({ kind, columns: cols, using: 'btree', tag: indexTag(cols, kind === 'primary' ? 'pkey' : 'key') });
+    const suffix = kind === 'primary' ? 'pkey' : 'key';
+    const distMissing = dist !== null && !cols.includes(dist);
+    if (cols.includes(key) && !distMissing) {
+      add({ kind, columns: cols, using: 'btree', tag: indexTag(cols, suffix) });
       return;
     }
-    const wide = [...cols, key];
-    add({ kind, columns: wide, using: 'btree', tag: indexTag(wide, kind === 'primary' ? 'pkey' : 'key') });
-    add({ kind: 'local_unique', columns: cols, using: 'btree', tag: indexTag(cols, 'uniq') });
-    notes.push(`${name}: ${what} (${cols.join(', ')}) becomes (${wide.join(', ')}) because PostgreSQL requires the partition key in it; ` +
-      `a unique index on (${cols.join(', ')}) in each partition keeps it unique within that partition (not across partitions)`);
+    const wide = [...cols, ...(cols.includes(key) ? [] : [key]), ...(distMissing ? [dist] : [])];
+    add({ kind, columns: wide, using: 'btree', tag: indexTag(wide, suffix) });
+    if (!cols.includes(key)) {
+      const local = distMissing ? [...cols, dist] : cols;
+      add({ kind: 'local_unique', columns: local, using: 'btree', tag: indexTag(local, 'uniq') });
+      notes.push(distMissing
+        ? `${name}: ${what} (${cols.join(', ')}) becomes (${wide.join(', ')}) because PostgreSQL requires the partition key in it and Citus the distribution column ${dist}; `
+          + `a unique index on (${local.join(', ')}) in each partition keeps it unique within that partition and distribution value (not across them)`
+        : `${name}: ${what} (${cols.join(', ')}) becomes (${wide.join(', ')}) because PostgreSQL requires the partition key in it; `
+          + `a unique index on (${cols.join(', ')}) in each partition keeps it unique within that partition (not across partitions)`);
+    } else {
+      notes.push(`${name}: ${what} (${cols.join(', ')}) becomes (${wide.join(', ')}) because Citus requires the distribution column in it; `
+        + `it is unique within each value of ${dist} (not across them)`);
+    }
   };
   if (m.primaryKey) keyed(m.primaryKey, 'primary', 'primary key');
   m.unique.forEach((u) => keyed(u, 'unique', 'unique constraint'));

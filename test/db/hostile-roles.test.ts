@@ -71,7 +71,7 @@ Squat('an archive schema another role made: refused when a model archives; left 
   const ok = await installAs(db, 'owner');
   assert.is(ok.code, 0, ok.stderr);
   const e = await pgError(owner, `SELECT parting.detach_partition('tweet', $1, 'archive')`, [month(0).key]);
-  assert.match(e.message, `schema archive is owned by role ${db.roles.hostile}, not by ${db.roles.owner}: pgpart does not archive into a schema another role made`);
+  assert.match(e.message, `schema archive is owned by role ${db.roles.hostile}, not by ${db.roles.owner} (pgpart's owner): pgpart does not archive into a schema another role made`);
   assert.equal(await column(owner, `SELECT state FROM parting.partitions('tweet') WHERE key = $1`, [month(0).suffix]), ['attached']);
 });
 

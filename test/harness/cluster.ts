@@ -60,6 +60,12 @@ function tail(file: string, lines = 30): string {
 export interface LocalOptions {
   /** The checkout whose node_modules holds the npm-packaged majors (this one by default). */
   checkout?: string;
+  /**
+   * Libraries to preload before pg_cron (Citus must come first in shared_preload_libraries),
+   * and settings they need; test/harness/citus.ts starts its nodes with them.
+   */
+  preload?: string[];
+  settings?: Record<string, string>;
 }
 
 /** A new cluster of major `m`, whatever PGPART_TEST_DATABASE_URL says. */
@@ -136,8 +142,10 @@ export async function startLocalCluster(m: Major, options: LocalOptions = {}): P
       max_connections: '200',
       max_locks_per_transaction: '256',
     };
+    const preload = [...(options.preload ?? []), ...(preloadCron ? ['pg_cron'] : [])];
+    if (preload.length) settings.shared_preload_libraries = confString(preload.join(','));
+    Object.assign(settings, options.settings ?? {});
     if (preloadCron) {
-      settings.shared_preload_libraries = confString('pg_cron');
       settings['cron.database_name'] = confString('postgres');
       // pg_cron runs jobs through libpq; pointing it at our socket dir avoids
       // `localhost` resolving to ::1, where this server does not listen.

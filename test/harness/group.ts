@@ -20,7 +20,7 @@ import { majorInfo, missingReason } from './majors.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The extensions the suite asks for by name (test/harness/needs.ts). */
-const NEEDED = ['pg_cron', 'plpgsql_check', 'pg_partman', 'pg_repack'];
+const NEEDED = ['pg_cron', 'plpgsql_check', 'pg_partman', 'pg_repack', 'citus'];
 
 function describe(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : inspect(err);

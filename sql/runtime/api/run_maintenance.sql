@@ -17,7 +17,10 @@
 --
 -- No SET clause (a procedure with one cannot COMMIT): it pins its search_path itself, in
 -- each of its transactions (a COMMIT ends the transaction-local setting), so a function or
--- operator another role puts in a schema ahead of pg_catalog never runs here.
+-- operator another role puts in a schema ahead of pg_catalog never runs here. The pin is
+-- the first statement after every COMMIT and is itself qualified: right after a COMMIT the
+-- caller's own path is back, and an unqualified set_config would resolve through it (a
+-- look-alike there would run as the caller, from pg_cron as a superuser).
 CREATE OR REPLACE PROCEDURE parting.run_maintenance(p_model text DEFAULT NULL)
 LANGUAGE plpgsql
 AS $$
@@ -27,7 +30,6 @@ DECLARE
   v_status text;
   v_batches integer;
   v_failed text[];
-  v_cfg parting.config;
   v_started timestamptz;
   v_done jsonb;
   v_holder text;
@@ -49,10 +51,10 @@ BEGIN
   END IF;
   -- Refused here, before the guard is taken, when called inside a transaction block.
   COMMIT;
-  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
   v_holder := parting._run_lock();
   COMMIT;
-  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
   IF v_holder IS NOT NULL THEN
     RAISE NOTICE 'parting.run_maintenance is already running (%): this call does nothing', v_holder;
     RETURN;
@@ -65,6 +67,8 @@ BEGIN
   FOR v_root IN
     SELECT c.model FROM parting.config c
      WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model)
+       -- A family being adopted is the adoption's until its swap (its tables are a shadow).
+       AND NOT EXISTS (SELECT FROM parting.adoption a WHERE a.model = c.model AND a.phase <> 'swapped')
      ORDER BY c.model
   LOOP
     v_started := clock_timestamp();
@@ -76,7 +80,7 @@ BEGIN
         EXIT;
       END IF;
       IF v_deadline IS NOT NULL
-         AND clock_timestamp() + 2 * (SELECT c.lock_timeout::interval FROM parting.config c WHERE c.model = v_root) > v_deadline THEN
+         AND clock_timestamp() + 2 * (parting._settings()).lock_timeout::interval > v_deadline THEN
         -- Too close to statement_timeout to finish a step: leave the rest to the next run.
         v_done := v_done || jsonb_build_object(v_step.step || ':not started (statement_timeout)',
                                                coalesce((v_done ->> (v_step.step || ':not started (statement_timeout)'))::integer, 0) + 1);
@@ -90,7 +94,7 @@ BEGIN
       LOOP
         v_status := parting._run_step(v_root, v_step.step, v_step.arg);
         COMMIT;
-        PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         v_batches := v_batches + 1;
         -- A drain that never catches up (writers faster than batches) yields to the next run.
         EXIT WHEN v_status <> 'more' OR v_batches >= 1000;
@@ -107,12 +111,11 @@ BEGIN
       END IF;
     END LOOP;
     -- Statistics of the parents, once the family's partitions changed.
-    v_cfg := parting._model(v_root);
-    IF v_cancelled IS NULL AND v_cfg.analyze_parents
+    IF v_cancelled IS NULL AND (parting._settings()).analyze_parents
        AND EXISTS (SELECT FROM jsonb_object_keys(v_done) k WHERE k IN ('create:done', 'drain:done', 'retire:done', 'expire:done')) THEN
       v_status := parting._run_step(v_root, 'analyze', NULL);
       COMMIT;
-      PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+      PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
       v_done := v_done || jsonb_build_object('analyze:' || v_status, 1);
       IF v_status = 'cancelled' THEN
         v_cancelled := 'analyze';
@@ -120,18 +123,18 @@ BEGIN
     END IF;
     PERFORM parting._log(v_root, NULL, 'maintained', v_done, clock_timestamp() - v_started);
     COMMIT;
-    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     EXIT models WHEN v_cancelled IS NOT NULL;
   END LOOP;
 
   IF v_cancelled IS NULL THEN
     PERFORM parting._prune_history();
     COMMIT;
-    PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
   END IF;
   PERFORM parting._run_unlock();
   COMMIT;
-  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
   IF v_cancelled IS NOT NULL THEN
     RAISE EXCEPTION 'parting.run_maintenance was cancelled during %: the steps before it are done, the rest is left to the next run', v_cancelled
       USING ERRCODE = 'query_canceled';

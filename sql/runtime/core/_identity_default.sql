@@ -20,6 +20,7 @@ BEGIN
     SELECT a.attname, pg_get_serial_sequence(p_parent::text, a.attname) AS seq
       FROM pg_attribute a
      WHERE a.attrelid = p_parent AND a.attidentity <> '' AND NOT a.attisdropped
+       AND a.attname::text IS DISTINCT FROM (SELECT d.column_name FROM parting._distribution(to_regclass(p_part)) d)
   LOOP
     IF p_set THEN
       EXECUTE format('ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', p_part, v_col.attname, v_col.seq);

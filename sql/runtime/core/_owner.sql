@@ -1,5 +1,5 @@
 -- The role pgpart's objects belong to: the owner of schema parting, which the install
--- checked (or became). The pg_cron job runs as this role.
+-- checked is the installing role. The pg_cron job runs as this role.
 CREATE OR REPLACE FUNCTION parting._owner()
 RETURNS text
 LANGUAGE sql STABLE

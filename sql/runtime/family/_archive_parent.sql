@@ -1,27 +1,31 @@
 -- The archive table of a model: archive.<table>, the same columns, partitioned the same
 -- way, in the archive tablespace when one is set. Created on first use, and given the
 -- columns added to the live table since. It has no keys of its own: the archived
--- partitions keep theirs, and their partition foreign keys too.
+-- partitions keep theirs, and their partition foreign keys too. A distributed model's is
+-- distributed like the model's table, colocated with the root's.
 CREATE OR REPLACE FUNCTION parting._archive_parent(p_cfg parting.config)
 RETURNS regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_name text := format('%I.%I', p_cfg.archive_schema, p_cfg.table_name);
+  v_schema text := (parting._settings()).archive_schema;
+  v_name text := format('%I.%I', v_schema, p_cfg.table_name);
   v_col record;
 BEGIN
   IF to_regclass(v_name) IS NULL THEN
     -- Made by the install, whose owner check it passed; never made here into whatever exists.
-    IF to_regnamespace(quote_ident(p_cfg.archive_schema)) IS NULL THEN
-      RAISE EXCEPTION 'schema % does not exist: archived partitions of model "%" go there', p_cfg.archive_schema, p_cfg.model
+    IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
+      RAISE EXCEPTION 'schema % does not exist: archived partitions of model "%" go there', v_schema, p_cfg.model
         USING ERRCODE = 'invalid_schema_name',
               HINT = 'the install makes it for models whose retention action is ''archive'': set that in the config and install, or CREATE SCHEMA it yourself';
     END IF;
-    IF NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = p_cfg.archive_schema), 'MEMBER') THEN
-      RAISE EXCEPTION 'schema % is owned by role %, not by %: pgpart does not archive into a schema another role made', p_cfg.archive_schema,
-                      (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = p_cfg.archive_schema), current_user
-        USING ERRCODE = 'insufficient_privilege', HINT = 'its owner could drop the archived partitions: drop or rename it, or choose another archiveSchema';
+    IF parting._foreign_owner(v_schema) IS NOT NULL THEN
+      RAISE EXCEPTION 'schema % is owned by role %, not by % (pgpart''s owner): pgpart does not archive into a schema another role made', v_schema,
+                      parting._foreign_owner(v_schema), parting._owner()
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = format('its owner could drop the archived partitions: as %s or a superuser, ALTER SCHEMA %I OWNER TO %s, or drop or rename it; or choose another archiveSchema',
+                            parting._foreign_owner(v_schema), v_schema, parting._owner());
     END IF;
     EXECUTE format('CREATE TABLE %s (LIKE %I.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
                    'INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY %s (%I)%s',
@@ -31,6 +35,8 @@ BEGIN
                    format('pgpart: archived partitions of %I.%I (model %s)', p_cfg.schema_name, p_cfg.table_name, p_cfg.model));
     CALL parting._not_null_names(v_name::regclass);
     PERFORM parting._own_like(v_name::regclass, format('%I.%I', p_cfg.schema_name, p_cfg.table_name)::regclass);
+    -- On Citus a distributed partition can only be attached to a distributed parent.
+    PERFORM parting._distribute(p_cfg, v_name::regclass);
   END IF;
   -- Columns added to the live table since: the archive table gets them too (nullable; the
   -- older archived partitions hold NULL there), or attaching a newer partition would fail.

@@ -12,6 +12,9 @@
 -- PostgreSQL 15+ names the columns it sets (SET NULL (tweet_id)); 14 cannot, and would set
 -- the key column too, so there the key column stays out of the foreign key (the declared
 -- columns alone, as pgpart made it before) and parting.check() reports mismatched keys.
+-- On Citus, which refuses ON UPDATE CASCADE on a foreign key holding the distribution
+-- column, a distributed family's is ON UPDATE NO ACTION: a parent's key cannot change while
+-- it has dependents (the foreign key refuses it).
 -- The text is written as pg_get_constraintdef prints it (with pg_catalog as the search
 -- path: the referenced table schema-qualified), so parting._fk_matches compares the two.
 -- p_target: the referenced table, as its regclass text (schema-qualified).
@@ -20,10 +23,11 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT format('FOREIGN KEY (%s) REFERENCES %s(%s) ON UPDATE CASCADE%s',
+  SELECT format('FOREIGN KEY (%s) REFERENCES %s(%s)%s%s',
                 (SELECT string_agg(format('%I', c), ', ' ORDER BY n) FROM unnest(s.columns) WITH ORDINALITY AS u(c, n)),
                 p_target,
                 (SELECT string_agg(format('%I', c), ', ' ORDER BY n) FROM unnest(s.ref_columns) WITH ORDINALITY AS u(c, n)),
+                CASE WHEN p_cfg.distribution IS NULL THEN ' ON UPDATE CASCADE' ELSE '' END,
                 CASE p_cfg.on_delete
                   WHEN 'cascade' THEN ' ON DELETE CASCADE'
                   WHEN 'restrict' THEN ' ON DELETE RESTRICT'

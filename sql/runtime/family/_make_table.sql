@@ -60,6 +60,16 @@ BEGIN
 
   IF p_cfg.parent_model IS NOT NULL THEN
     v_ref := parting._model(p_cfg.parent_model);
+    -- Citus: a foreign key to a distributed table must come from a distributed table
+    -- colocated with it. A partition made with its parent's (a new family) is local until
+    -- both are attached, which distributes them; one made for a partition that is
+    -- distributed already (a new member, an archived key) is distributed here first.
+    IF p_cfg.distribution IS NOT NULL
+       AND EXISTS (SELECT FROM parting._distribution(to_regclass(format('%I.%I',
+                     coalesce((SELECT o.schema_name FROM parting.offline o WHERE o.model = v_ref.model AND o.suffix = p_suffix), v_ref.schema_name),
+                     parting._name(v_ref.table_name, p_suffix))))) THEN
+      PERFORM parting._distribute(p_cfg, v_part::regclass);
+    END IF;
     -- The parent model's partition of the same key, wherever it is: in the archive schema
     -- when archived (a dependent added later gets partitions for archived keys too).
     EXECUTE format('ALTER TABLE %s ADD CONSTRAINT %I %s', v_part, parting._name(v_name, p_cfg.fk_tag),

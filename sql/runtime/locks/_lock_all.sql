@@ -28,7 +28,8 @@ DECLARE
   v_try integer := 1;
   v_old text := current_setting('lock_timeout');
   v_why text;
-  v_sql text;
+  v_sql text[];
+  v_one text;
   v_deadline timestamptz := CASE WHEN current_setting('statement_timeout') NOT IN ('0', '0ms')
                                  THEN statement_timestamp() + current_setting('statement_timeout')::interval END;
   v_pause double precision;
@@ -37,8 +38,10 @@ BEGIN
   IF coalesce(cardinality(p_rels), 0) = 0 THEN
     RETURN 0;
   END IF;
-  SELECT string_agg(format('LOCK TABLE ONLY %s IN %s MODE', r, m), '; ' ORDER BY i) INTO v_sql
-    FROM unnest(p_rels, p_modes) WITH ORDINALITY AS u(r, m, i);
+  -- One LOCK per statement: Citus takes each on the workers' shards too, and a string of
+  -- several statements is one EXECUTE it does not take apart.
+  v_sql := ARRAY(SELECT format('LOCK TABLE ONLY %s IN %s MODE', r, m)
+                   FROM unnest(p_rels, p_modes) WITH ORDINALITY AS u(r, m, i) ORDER BY i);
   LOOP
     PERFORM pg_stat_clear_snapshot();
     v_seen := parting._first_seen(v_seen);
@@ -46,7 +49,9 @@ BEGIN
     IF v_why IS NULL THEN
       BEGIN
         PERFORM set_config('lock_timeout', p_timeout, true);
-        EXECUTE v_sql;
+        FOREACH v_one IN ARRAY v_sql LOOP
+          EXECUTE v_one;
+        END LOOP;
         PERFORM set_config('lock_timeout', v_old, true);
         RETURN v_try;
       EXCEPTION WHEN lock_not_available OR deadlock_detected THEN

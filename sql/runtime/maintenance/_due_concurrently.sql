@@ -2,7 +2,8 @@
 -- never takes ACCESS EXCLUSIVE on the parent but must run outside a transaction block and
 -- is refused where the parent has a default partition: first the families a previous
 -- `pgpart maintain` left detaching, then the due 'retire' steps of families without a
--- default partition, oldest first.
+-- default partition, oldest first. Not a distributed family's: Citus has no DETACH ...
+-- CONCURRENTLY, and run_maintenance detaches them.
 CREATE OR REPLACE FUNCTION parting._due_concurrently(p_model text DEFAULT NULL)
 RETURNS TABLE (model text, suffix text, action text)
 LANGUAGE plpgsql
@@ -23,7 +24,7 @@ BEGIN
     FROM parting.config c
    CROSS JOIN LATERAL parting._due(c) WITH ORDINALITY AS s(step, arg, n)
    WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model) AND s.step = 'retire'
-     AND NOT c.default_partition
+     AND NOT c.default_partition AND c.distribution IS NULL
      AND parting._offline_state(c, s.arg) IS NULL
    ORDER BY c.model, s.n;
 END;

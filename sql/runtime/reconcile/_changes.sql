@@ -2,7 +2,8 @@
 -- `pgpart build` writes into install.sql) and the database, as the list of changes that
 -- would close it, in the order they must run: schemas, tables dropped to be made again,
 -- new tables, column changes, index changes, foreign keys, config rows, partitions, models
--- dropped, the pg_cron job; refusals first. The install (parting._install) makes exactly
+-- dropped, the pg_cron job; refusals first. On Citus, distributed models' tables are
+-- distributed after the config rows, before partitions are made. The install (parting._install) makes exactly
 -- these changes, and `pgpart plan` (parting.plan) prints them: one computation for both.
 -- Reads the catalog and parting.* only (ACCESS SHARE at most, and a temporary table per
 -- model for parting._desired_table).
@@ -18,30 +19,14 @@ DECLARE
   v_old parting.config;
   v_parent regclass;
   v_struct parting.change[];
-  v_schema text;
   v_fields text;
   v_rels regclass[];
   v_kinds text[];
 BEGIN
-  -- The models' schema, and the archive schema: made here, by the install, so that no other
-  -- role can make it first and own what is archived into it (parting._archive_parent never
-  -- makes it). One that exists is used only if it is this role's, or when nothing archives.
-  FOR v_schema IN SELECT DISTINCT s FROM (VALUES (p_desired ->> 'schema'), (p_desired ->> 'archive_schema')) AS x(s) ORDER BY 1 LOOP
-    IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
-      v_out := v_out || parting._change(NULL, 'create schema', v_schema, format('schema %I', v_schema), NULL, 'none',
-                                        ARRAY[format('CREATE SCHEMA %I', v_schema)]);
-    ELSIF v_schema = p_desired ->> 'archive_schema' AND v_schema <> p_desired ->> 'schema'
-          AND NOT pg_has_role(current_user, (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = v_schema), 'MEMBER')
-          AND (EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') m WHERE m #>> '{config,retention_action}' = 'archive')
-               OR (to_regclass('parting.offline') IS NOT NULL AND EXISTS (SELECT FROM parting.offline o WHERE o.schema_name = v_schema))) THEN
-      -- Archived partitions live there, and its owner could drop them.
-      v_out := v_out || parting._refusal(NULL, 'create schema', v_schema,
-        format('archiveSchema: schema %I is owned by role %s, not by %s: pgpart does not archive into a schema another role made '
-               '(its owner could drop the archived partitions). Drop or rename it (as %s or a superuser), or choose another archiveSchema',
-               v_schema, (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema), current_user,
-               (SELECT n.nspowner::regrole FROM pg_namespace n WHERE n.nspname = v_schema)));
-    END IF;
-  END LOOP;
+  -- The models' schema and the archive schema: made here, or refused when another role owns them.
+  v_out := v_out || ARRAY(SELECT x FROM parting._change_schemas(p_desired) x);
+
+  v_out := v_out || ARRAY(SELECT x FROM parting._change_settings(p_desired) x);
 
   FOR v_m IN SELECT m FROM jsonb_array_elements(p_desired -> 'models') AS m LOOP
     v_cfg := parting._config_row(v_m -> 'config');
@@ -50,6 +35,14 @@ BEGIN
       v_out := v_out || parting._refusal(v_cfg.model, 'alter model', v_cfg.timezone,
         format('models.%s.partition.timezone (or the project''s timezone): this PostgreSQL does not know the time zone %L: '
                'choose one it knows (SELECT name FROM pg_timezone_names)', v_cfg.model, v_cfg.timezone));
+      CONTINUE;
+    END IF;
+    IF to_regclass('parting.adoption') IS NOT NULL
+       AND EXISTS (SELECT FROM parting.adoption a WHERE a.model = v_cfg.root_model AND a.phase <> 'swapped') THEN
+      -- Its tables are the adoption's until the swap: the install waits for it.
+      v_out := v_out || parting._refusal(v_cfg.model, 'alter model', v_cfg.table_name,
+        format('models.%s: the family of %s is being adopted (%s): go on with `pgpart adopt %s` (or undo it with --abort), then install',
+               v_cfg.model, v_cfg.root_model, (SELECT a.phase FROM parting.adoption a WHERE a.model = v_cfg.root_model), v_cfg.root_model));
       CONTINUE;
     END IF;
     v_out := v_out || ARRAY(SELECT x FROM parting._change_tablespaces(v_cfg) x);
@@ -67,6 +60,10 @@ BEGIN
       CONTINUE;
     END IF;
 
+    IF v_parent IS NOT NULL AND v_old.model IS NULL AND EXISTS (SELECT FROM parting._table_taken(v_cfg, v_parent)) THEN
+      v_out := v_out || ARRAY(SELECT x FROM parting._table_taken(v_cfg, v_parent) x);
+      CONTINUE;
+    END IF;
     -- The family's tables, listed once for every comparison below that reaches them.
     SELECT coalesce(array_agg(t.rel ORDER BY t.n), '{}'), coalesce(array_agg(t.kind ORDER BY t.n), '{}')
       INTO v_rels, v_kinds
@@ -107,6 +104,7 @@ BEGIN
         v_cfg.model, CASE WHEN v_old.model IS NULL THEN 'the model''s row in parting.config' ELSE v_fields END, NULL, 'none',
         ARRAY[format('CALL parting._put_config(%L)', v_m -> 'config')]);
     END IF;
+    v_out := v_out || ARRAY(SELECT x FROM parting._change_distribution(v_cfg, v_parent) x);
     v_out := v_out || ARRAY(SELECT x FROM parting._change_partitions(v_m, v_cfg, v_old, v_parent) x);
   END LOOP;
 

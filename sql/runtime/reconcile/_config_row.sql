@@ -1,6 +1,7 @@
 -- A parting.config row from its jsonb form (install.sql's model documents), refusing keys
 -- the table has no column for and columns the object leaves out, which
--- jsonb_populate_record would drop or fill with NULL without a word.
+-- jsonb_populate_record would drop or fill with NULL without a word. The one column a row
+-- may leave out is distribution: a model that is not distributed on Citus has none.
 CREATE OR REPLACE FUNCTION parting._config_row(p_row jsonb)
 RETURNS parting.config
 LANGUAGE plpgsql STABLE
@@ -14,7 +15,7 @@ DECLARE
   v_missing text[];
 BEGIN
   v_unknown := ARRAY(SELECT k FROM jsonb_object_keys(p_row) AS k WHERE k <> ALL (v_columns) ORDER BY k);
-  v_missing := ARRAY(SELECT c FROM unnest(v_columns) AS c WHERE NOT p_row ? c);
+  v_missing := ARRAY(SELECT c FROM unnest(v_columns) AS c WHERE NOT p_row ? c AND c <> 'distribution');
   IF cardinality(v_unknown) > 0 OR cardinality(v_missing) > 0 THEN
     RAISE EXCEPTION 'config row of model "%" does not fit parting.config', p_row ->> 'model'
       USING ERRCODE = 'datatype_mismatch',

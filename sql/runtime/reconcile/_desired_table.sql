@@ -15,6 +15,14 @@ DECLARE
   v_name text := 'pgpart_desired_' || left(md5(p_model #>> '{config,model}'), 16);
   v_defs text;
 BEGIN
+  -- PUBLIC has TEMPORARY on a new database; a role it was revoked from gets told why here
+  -- rather than PostgreSQL's bare "permission denied to create temporary tables".
+  IF NOT has_database_privilege(current_database(), 'TEMPORARY') THEN
+    RAISE EXCEPTION 'role % may not make temporary tables in database %: the install and `pgpart plan` read the config''s column definitions of model "%" with PostgreSQL''s parser, in a temporary table dropped at commit',
+                    current_user, current_database(), p_model #>> '{config,model}'
+      USING ERRCODE = 'insufficient_privilege',
+            HINT = format('nothing was changed; as the database''s owner or a superuser: GRANT TEMPORARY ON DATABASE %I TO %I', current_database(), current_user);
+  END IF;
   SELECT string_agg(format('%I %s', c ->> 'name', c ->> 'definition'), ', ' ORDER BY n) INTO v_defs
     FROM jsonb_array_elements(p_model -> 'columns') WITH ORDINALITY AS x(c, n);
   SELECT v_defs || coalesce(string_agg(format(', %s (%s)', CASE k ->> 'kind' WHEN 'primary' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END,
@@ -25,9 +33,12 @@ BEGIN
   IF to_regclass(format('pg_temp.%I', v_name)) IS NOT NULL THEN
     EXECUTE format('DROP TABLE pg_temp.%I', v_name);
   END IF;
-  PERFORM set_config('search_path', parting._user_path(p_search_path), true);
-  EXECUTE format('CREATE TEMPORARY TABLE %I (%s) ON COMMIT DROP', v_name, v_defs);
-  PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+  v_defs := format('CREATE TEMPORARY TABLE %I (%s) ON COMMIT DROP', v_name, v_defs);
+  -- Under the user's path every call is qualified: a look-alike with a closer signature
+  -- (format(text, text)) would win over pg_catalog's even behind it.
+  PERFORM pg_catalog.set_config('search_path', parting._user_path(p_search_path), true);
+  EXECUTE v_defs;
+  PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
   RETURN format('pg_temp.%I', v_name)::regclass;
 END;
 $$;

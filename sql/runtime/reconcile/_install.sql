@@ -38,6 +38,13 @@ BEGIN
             HINT = 'nothing was changed; `pgpart plan` lists every change and refusal';
   END IF;
 
+  -- Citus: with distributed models, every command on distributed tables in this transaction
+  -- goes over one connection per worker, as Citus asks of a transaction that distributes a
+  -- table after changing others (create_distributed_table, then DDL on its shards). Set
+  -- before the first such command; a plain install never sets it.
+  IF parting._citus() AND EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') m WHERE m -> 'config' ? 'distribution') THEN
+    PERFORM set_config('citus.multi_shard_modify_mode', 'sequential', true);
+  END IF;
   -- All locks, the strongest mode asked for each relation, in the writers' order: the
   -- models' parent tables in family order, then the rest as the changes name them.
   WITH wanted AS (
@@ -62,18 +69,20 @@ BEGIN
                                    'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'])[e.strength] ORDER BY e.n), '{}')
     INTO v_rels, v_modes
     FROM each_rel e;
-  PERFORM parting._lock_all(p_desired ->> 'lock_timeout', (p_desired ->> 'lock_tries')::integer, v_rels, v_modes);
+  PERFORM parting._lock_all(p_desired #>> '{settings,lock_timeout}', (p_desired #>> '{settings,lock_tries}')::integer, v_rels, v_modes);
   -- Whatever a statement locks beyond those waits no longer than lockTimeout either.
-  PERFORM set_config('lock_timeout', p_desired ->> 'lock_timeout', true);
+  PERFORM set_config('lock_timeout', p_desired #>> '{settings,lock_timeout}', true);
 
   FOREACH v_c IN ARRAY v_changes LOOP
     v_started := clock_timestamp();
     RAISE NOTICE 'pgpart: %', concat_ws(' ', v_c.change, coalesce(v_c.model, ''), '—', v_c.detail);
     FOREACH v_statement IN ARRAY v_c.sql || CASE WHEN v_defer THEN '{}'::text[] ELSE v_c.inline END LOOP
       -- Statements may carry the user's SQL (column definitions): read with their search_path.
-      PERFORM set_config('search_path', parting._user_path(p_search_path), true);
+      -- Every call under it qualified (a look-alike with a closer signature would win even
+      -- behind pg_catalog).
+      PERFORM pg_catalog.set_config('search_path', parting._user_path(p_search_path), true);
       EXECUTE v_statement;
-      PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+      PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     END LOOP;
     v_pending := v_pending OR (v_defer AND cardinality(v_c.later) > 0);
     PERFORM parting._log(coalesce(v_c.model, '*'), v_c.target, 'reconciled',
