@@ -26,6 +26,8 @@
 //     ANALYZE at 100 and 1,000 partitions (bench/catchup.ts).
 // 13. Moving a family to another tablespace: set_tablespace vs `pgpart move --online`
 //     (pg_repack), under writers (bench/move.ts).
+// 14. pgpart on Citus (a coordinator and 2 workers on this machine) against one plain server:
+//     writers while families are made and retired (bench/citus.ts).
 // Each method runs in its own fresh database; everything is bounded by counts.
 // BENCH_PARTS=3,4 runs only those parts (all of them by default). --quick (or BENCH_QUICK=1)
 // runs every part smaller, with fewer rounds, to check the benchmark works (bench/mode.ts).
@@ -50,6 +52,7 @@ import { QUICK, size } from './mode.js';
 import { formatPart11, MODEL_COUNTS, part11 } from './build.js';
 import { partCatchUp } from './catchup.js';
 import { MOVE_WRITERS, partMove } from './move.js';
+import { partCitus } from './citus.js';
 import { formatPart10, part10 } from './drain.js';
 import { FAMILY_COUNTS, formatPart7, part7 } from './families.js';
 import { formatPart9, part9 } from './fk.js';
@@ -67,7 +70,7 @@ const REPEATS = size(3, 1); // parts 1 and 2: each method run this many times (f
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
 /** The parts to run: BENCH_PARTS=1,4 (default all). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7,8,9,10,11,12,13').split(',').map((x) => Number(x.trim())));
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14').split(',').map((x) => Number(x.trim())));
 
 /** The commit measured, and whether the runtime (sql/, src/) differed from it. */
 function revision(): string {
@@ -446,6 +449,12 @@ async function main(): Promise<void> {
       sections.push(`## 13. Moving a family's partition to another tablespace (${MOVE_WRITERS} writers into that month)`, '', await partMove(log), '');
     }
     partDone(13);
+
+    if (PARTS.has(14)) {
+      log('part 14: pgpart on Citus against one plain server, writers while families are made and retired');
+      sections.push(`## 14. pgpart on Citus (coordinator + 2 workers) against one plain server: ${WRITERS} writers while families are made and retired`, '', await partCitus(log), '');
+    }
+    partDone(14);
 
     const elapsed = (performance.now() - t0) / 1000;
     const flags = [process.env.BENCH_PARTS ? `BENCH_PARTS=${process.env.BENCH_PARTS} ` : '', QUICK && process.env.BENCH_QUICK === '1' ? 'BENCH_QUICK=1 ' : ''].join('');
