@@ -17,6 +17,11 @@ export const SQLSTATE = {
   lockNotAvailable: '55P03',
   /** A cancel or statement_timeout. */
   queryCanceled: '57014',
+  /**
+   * A partition not made because another role's object holds a name it needs (its table's, an
+   * index's): maintenance and the install log it as skipped and make the others.
+   */
+  nameTaken: 'PGP02',
 } as const;
 
 /**
@@ -38,15 +43,17 @@ export const HISTORY_ACTIONS = [
   'repaired',     // a problem parting.repair() fixed
   'failed',       // a step or a repair that failed (its error in detail)
   'skipped',      // a step or a repair whose locks could not be had in lockTries tries
+  'adopted',      // a step of adopting an existing table and its dependents (start, swap, finish, abort)
 ] as const;
 export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 
 /**
  * What a maintenance step or a repair came to. A step: done, more (it needs another
- * transaction: a batched drain, a move of several tables), skipped (its locks), failed,
+ * transaction: a batched drain, a move of several tables), skipped (its locks), taken (a
+ * name it needs is another role's object: logged as skipped, the family's later ones go on), failed,
  * cancelled (logged as failed; the run stops). A repair: repaired, skipped, failed.
  */
-export const STEP_OUTCOMES = ['done', 'more', 'skipped', 'failed', 'cancelled'] as const;
+export const STEP_OUTCOMES = ['done', 'more', 'skipped', 'taken', 'failed', 'cancelled'] as const;
 export const REPAIR_OUTCOMES = ['repaired', 'skipped', 'failed'] as const;
 export type RepairOutcome = (typeof REPAIR_OUTCOMES)[number];
 
@@ -79,6 +86,7 @@ export const CHANGE_KINDS = {
   'build index': { phase: 42, lock: 'SHARE' },
   'alter foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
   'validate foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
+  'update settings': { phase: 60, lock: 'none' },
   'add config': { phase: 60, lock: 'none' },
   'update config': { phase: 60, lock: 'none' },
   // Citus: create_distributed_table on a distributed model's parent and archive table.
@@ -96,6 +104,7 @@ export type ChangeKind = keyof typeof CHANGE_KINDS;
 export const PROBLEM_KINDS = [
   'missing table',
   'missing partition',
+  'name taken',
   'gap',
   'misnamed partition',
   'past retention',

@@ -19,18 +19,21 @@ import { userSqlPath, withSearchPath } from '../db/session.js';
 import { literal } from '../emit/quote.js';
 import { compileFile } from './build.js';
 import { Progress } from './progress.js';
+import { DatabaseWorkError } from './errors.js';
+import { printable, printableLines } from './printable.js';
 
-export async function applyCommand(opts: { config?: string; databaseUrl?: string; lockRetries?: number }): Promise<void> {
+export async function applyCommand(opts: { config?: string; databaseUrl?: string; lockRetries?: number; waitLimit?: number }): Promise<void> {
   const compiled = await compileFile(opts.config);
-  const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
+  const url = resolveDatabaseUrl(opts.databaseUrl);
+  const client = await connect(url);
   const say = (line: string): void => { process.stdout.write(`${line}\n`); };
   let changed = 0;
   client.on('notice', (n) => {
     if (n.message?.startsWith(NOTICE_PREFIX)) {
       changed++;
-      say(`  ${n.message.slice(NOTICE_PREFIX.length)}`);
+      say(`  ${printable(n.message.slice(NOTICE_PREFIX.length))}`);
     } else {
-      process.stderr.write(`${n.severity ?? 'NOTICE'}: ${n.message}${n.hint ? `\nHINT: ${n.hint}` : ''}\n`);
+      process.stderr.write(`${n.severity ?? 'NOTICE'}: ${printableLines(n.message ?? '')}${n.hint ? `\nHINT: ${printableLines(n.hint)}` : ''}\n`);
     }
   });
   try {
@@ -54,10 +57,13 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
     if (work.length > 0) {
       say(`building after the transaction: ${work.length} statement(s)`);
       const progress = new Progress(work.length, process.stdout);
+      const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
       for (const w of work) {
-        progress.step(`${w.change} ${w.target}: ${w.verb} ${w.object}`);
+        progress.step(printable(`${w.change} ${w.target}: ${w.verb} ${w.object}`));
         // The config's index definitions are the user's SQL: read as the install reads them.
-        await withSearchPath(client, () => runLater(client, w.statement, w.waits ? '0' : compiled.desired.lock_timeout), userSqlPath(client));
+        const run = () => withSearchPath(client, () => runLater(client, w.statement, w.waits ? '0' : compiled.desired.settings.lock_timeout), userSqlPath(client));
+        if (w.waits) await watched(url, pid, `${w.verb} ${w.object}`, opts.waitLimit ?? DEFAULT_WAIT_LIMIT_S, say, run);
+        else await run();
       }
       progress.done();
     }
@@ -104,5 +110,73 @@ async function runLater(client: pg.Client, statement: string, lockTimeout: strin
     await client.query(statement);
   } finally {
     await client.query('RESET lock_timeout');
+  }
+}
+
+/** How long (seconds) a concurrent build or a validation may wait for other sessions' transactions, by default. */
+export const DEFAULT_WAIT_LIMIT_S = 3600;
+
+/** How often a wait is reported while it lasts (ms); the first report comes as soon as it is seen. */
+const REPORT_EVERY_MS = 10_000;
+/** Between two looks at what the statement waits for: paces the polling only. */
+const LOOK_EVERY_MS = 250;
+
+interface Holder { pid: number; role: string | null; app: string | null }
+
+/**
+ * Runs a statement that may wait for other sessions' transactions (CREATE INDEX CONCURRENTLY
+ * waits for every transaction older than its snapshot, even one that only holds a snapshot
+ * and no lock; a validation waits for its lock) and watches it from a second connection: who
+ * it waits for (pg_blocking_pids, with each holder's role and application_name, which every
+ * role may read) is printed as soon as it waits and every REPORT_EVERY_MS while it does; once
+ * it has waited `limitS` seconds in all (0: no limit) it is cancelled, and apply stops with
+ * exit 2 naming the holder. An interrupted build is finished by the next apply.
+ */
+async function watched(url: string | undefined, pid: number, what: string, limitS: number, say: (line: string) => void,
+  run: () => Promise<void>): Promise<void> {
+  const watcher = await connect(url);
+  let finished = false;
+  let waitedMs = 0;
+  let reportedAt = -Infinity;
+  let gaveUp: Holder[] | null = null;
+  const describe = (hs: Holder[]): string => hs.map((h) =>
+    `pid ${h.pid} (role ${printable(h.role ?? '?')}, application ${h.app ? printable(JSON.stringify(h.app)) : 'none'})`).join(', ');
+  const watching = (async () => {
+    let last = Date.now();
+    while (!finished) {
+      await new Promise((r) => setTimeout(r, LOOK_EVERY_MS));
+      if (finished) break;
+      const holders = (await watcher.query<Holder>(
+        `SELECT b.pid, pg_get_userbyid(a.usesysid)::text AS role, a.application_name AS app
+           FROM unnest(pg_blocking_pids($1)) WITH ORDINALITY AS b(pid, n)
+           LEFT JOIN pg_stat_activity a ON a.pid = b.pid ORDER BY b.n`, [pid]).catch(() => ({ rows: [] as Holder[] }))).rows;
+      const now = Date.now();
+      if (holders.length === 0) { last = now; continue; }
+      waitedMs += now - last;
+      last = now;
+      if (now - reportedAt >= REPORT_EVERY_MS) {
+        reportedAt = now;
+        say(`  waiting ${Math.round(waitedMs / 1000)} s for ${describe(holders)} to end its transaction: ${printable(what)} waits for it `
+          + `(writers do not)${limitS > 0 ? `; gives up after ${limitS} s (--wait-limit)` : ''}`);
+      }
+      if (limitS > 0 && waitedMs >= limitS * 1000) {
+        gaveUp = holders;
+        await watcher.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => {});
+        break;
+      }
+    }
+  })();
+  try {
+    await run();
+  } catch (err) {
+    if (gaveUp) {
+      throw new DatabaseWorkError(`gave up on ${printable(what)} after waiting ${limitS} s (--wait-limit) for ${describe(gaveUp)}: `
+        + 'end that transaction (or give a longer --wait-limit) and run pgpart apply again; it finishes what this one left');
+    }
+    throw err;
+  } finally {
+    finished = true;
+    await watching.catch(() => {});
+    await watcher.end().catch(() => {});
   }
 }

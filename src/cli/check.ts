@@ -9,6 +9,7 @@
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { isInstalled, type Outcome } from './status.js';
 import { colours } from './table.js';
+import { printableDeep, printableLines } from './printable.js';
 
 /** One row of parting.check(). */
 export interface Problem {
@@ -41,7 +42,7 @@ export interface CheckReport {
 
 export async function checkCommand(opts: { databaseUrl?: string; json: boolean; repair: boolean }): Promise<Outcome> {
   const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
-  client.on('notice', (n) => process.stderr.write(`${n.severity ?? 'NOTICE'}: ${n.message}\n`));
+  client.on('notice', (n) => process.stderr.write(`${n.severity ?? 'NOTICE'}: ${printableLines(n.message ?? '')}\n`));
   let report: CheckReport;
   try {
     if (!(await isInstalled(client))) return 'database';
@@ -54,7 +55,7 @@ export async function checkCommand(opts: { databaseUrl?: string; json: boolean; 
     await client.end();
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printCheck(report);
+  else printCheck(printableDeep(report));
   return report.problems.length ? 'user' : 'ok';
 }
 

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from '../config/errors.js';
 import { SQLSTATE } from '../contract.js';
+import { printableLines } from './printable.js';
 
 export const EXIT = { ok: 0, user: 1, database: 2 } as const;
 export type ExitKind = keyof typeof EXIT;
@@ -43,9 +44,25 @@ export function explain(err: unknown): { kind: ExitKind; text: string } {
     const refused = code === SQLSTATE.refused;
     return {
       kind: refused ? 'user' : 'database',
-      text: `${refused ? '' : 'database error: '}${e.message}${e.detail ? `\ndetail: ${e.detail}` : ''}${e.hint ? `\nhint: ${e.hint}` : ''}`,
+      // The server's words, which may quote what other roles named: control characters escaped.
+      text: printableLines(`${refused ? '' : 'database error: '}${e.message}${e.detail ? `\ndetail: ${e.detail}` : ''}${e.hint ? `\nhint: ${e.hint}` : ''}`),
     };
+  }
+  if (isLostConnection(err)) {
+    return { kind: 'database', text: `database error: the connection to the server was lost (${printableLines((err as Error).message || String((err as { code?: unknown }).code))}): what ran before is committed or rolled back whole; run the command again` };
   }
   // Not ours to explain in one line: say what it is; PGPART_DEBUG=1 shows where.
   return { kind: 'user', text: `pgpart: ${(err as Error)?.message ?? String(err)}${process.env.PGPART_DEBUG ? `\n${(err as Error)?.stack}` : ''}` };
+}
+
+/**
+ * A connection that ended under a command (the server restarted or was shut down, the
+ * backend was killed, the network went): node-postgres says so without a SQLSTATE, or with
+ * the socket's error code. A database error (exit 2), never the user's.
+ */
+export function isLostConnection(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED'].includes(code)) return true;
+  const message = (err as Error)?.message ?? '';
+  return /^Connection terminated( unexpectedly| due to connection timeout)?$|^Client has encountered a connection error and is not queryable$|^Client was closed and is not queryable$/.test(message);
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { Compiled } from '../build.js';
 import { connect, maskUrl, resolveDatabaseUrl } from '../db/connect.js';
 import { UserError } from './errors.js';
-import { planLines, planReport } from './plan.js';
+import { planLines, planReport, printablePlan } from './plan.js';
 
 export const FROZEN_DIR = 'pgpart-frozen';
 
@@ -52,7 +52,7 @@ export async function changeText(compiled: Compiled & { source: string }, databa
     if (report.refused.length) {
       throw new UserError(`the install would be refused in ${maskUrl(url)}:\n${report.refused.map((r, i) => `  ${i + 1}. ${r}`).join('\n')}`);
     }
-    return [`against ${maskUrl(url)} at ${new Date().toISOString()}:`, ...planLines(report, compiled.source, false)
+    return [`against ${maskUrl(url)} at ${new Date().toISOString()}:`, ...planLines(printablePlan(report), compiled.source, false)
       .filter((l) => !l.startsWith('apply with '))].join('\n').trimEnd();
   } finally {
     await client.end().catch(() => {});

@@ -51,10 +51,33 @@ program.command('apply')
   .option(...configOption)
   .option(databaseUrl, databaseUrlHelp)
   .option('--lock-retries <n>', 'times to try the install again when its locks cannot be had (a long transaction holds one)', '3')
-  .action(async (opts: { config?: string; databaseUrl?: string; lockRetries: string }) => {
+  .option('--wait-limit <seconds>', 'how long an index build CONCURRENTLY (or a validation) may wait, in all, for other sessions\' '
+    + 'transactions (named as it waits) before apply gives up on it with exit 2 (0: no limit)', '3600')
+  .action(async (opts: { config?: string; databaseUrl?: string; lockRetries: string; waitLimit: string }) => {
     const lockRetries = Number(opts.lockRetries);
     if (!Number.isInteger(lockRetries) || lockRetries < 0 || lockRetries > 100) throw new UserError(`--lock-retries ${opts.lockRetries}: give a whole number from 0 to 100`);
-    await (await import('./apply.js')).applyCommand({ ...opts, lockRetries });
+    const waitLimit = Number(opts.waitLimit);
+    if (!/^\d+$/.test(opts.waitLimit) || waitLimit > 604_800) throw new UserError(`--wait-limit ${opts.waitLimit}: give whole seconds from 0 (no limit) to 604800`);
+    await (await import('./apply.js')).applyCommand({ ...opts, lockRetries, waitLimit });
+  });
+
+program.command('adopt <model>')
+  .description('adopt a family whose tables exist unpartitioned (its root model named): the partitioned family is made '
+    + 'beside them, follows every write, is filled in batches, verified and swapped in one short transaction; '
+    + 'resumable (run it again); `pgpart plan` says what it would do')
+  .option(...configOption)
+  .option(databaseUrl, databaseUrlHelp)
+  .option('--finish', 'drop the old tables, kept since the swap')
+  .option('--abort', 'undo an adoption before its swap: the old tables as they were, with every write made meanwhile')
+  .option('--batch <rows>', 'rows copied per transaction', '10000')
+  .option('--lock-retries <n>', 'times to try a step again when its locks cannot be had within lockTimeout', '5')
+  .action(async (model: string, opts: { config?: string; databaseUrl?: string; finish?: boolean; abort?: boolean; batch: string; lockRetries: string }) => {
+    const batch = Number(opts.batch);
+    if (!Number.isInteger(batch) || batch < 1 || batch > 1_000_000) throw new UserError(`--batch ${opts.batch}: give a whole number from 1 to 1000000`);
+    const lockRetries = Number(opts.lockRetries);
+    if (!Number.isInteger(lockRetries) || lockRetries < 1 || lockRetries > 100) throw new UserError(`--lock-retries ${opts.lockRetries}: give a whole number from 1 to 100`);
+    if (opts.finish && opts.abort) throw new UserError('--finish and --abort: give one');
+    await (await import('./adopt.js')).adoptCommand(model, { ...opts, finish: Boolean(opts.finish), abort: Boolean(opts.abort), batch, lockRetries });
   });
 
 program.command('migration')

@@ -13,19 +13,20 @@
 import type pg from 'pg';
 import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { DatabaseWorkError } from './errors.js';
+import { printable, printableDeep, printableLines } from './printable.js';
 
 interface Due { model: string; suffix: string; action: string }
 interface Logged { model: string; partition: string | null; action: string; detail: unknown; ms: number | null }
 
 export async function maintainCommand(opts: { databaseUrl?: string; model?: string; concurrently: boolean }): Promise<void> {
   const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
-  client.on('notice', (n) => process.stderr.write(`${n.severity ?? 'NOTICE'}: ${n.message}\n`));
+  client.on('notice', (n) => process.stderr.write(`${n.severity ?? 'NOTICE'}: ${printableLines(n.message ?? '')}\n`));
   try {
     // The lock run_maintenance takes, taken first so the concurrent detaches cannot overlap
     // a pg_cron run either; run_maintenance finds this session holding it and releases it.
     const holder = (await client.query<{ h: string | null }>('SELECT parting._run_lock() AS h')).rows[0]!.h;
     if (holder !== null) {
-      process.stderr.write(`parting.run_maintenance is already running (${holder}): nothing done\n`);
+      process.stderr.write(`parting.run_maintenance is already running (${printable(holder)}): nothing done\n`);
       return;
     }
     const since = await lastHistoryId(client);
@@ -46,11 +47,11 @@ export async function maintainCommand(opts: { databaseUrl?: string; model?: stri
     const logged = await client.query<Logged>(
       `SELECT model, partition, action, detail, round(extract(epoch FROM duration) * 1000, 1)::float8 AS ms
          FROM parting.history WHERE id > $1 ORDER BY id`, [since]);
-    for (const r of logged.rows) {
+    for (const r of printableDeep(logged.rows)) {
       const detail = r.detail && typeof r.detail === 'object' && 'error' in r.detail ? ` ${String((r.detail as { error: unknown }).error)}` : '';
       process.stdout.write(`${r.action.padEnd(10)} ${r.model.padEnd(16)} ${(r.partition ?? '').padEnd(28)} ${r.ms === null ? '' : `${r.ms} ms`}${detail}\n`);
     }
-    for (const f of failures) process.stdout.write(`failed     ${f}\n`);
+    for (const f of failures) process.stdout.write(`failed     ${printable(f)}\n`);
     if (failures.length || logged.rows.some((r) => r.action === 'failed' || r.action === 'skipped')) {
       throw new DatabaseWorkError('some maintenance steps failed or were skipped (see above and parting.history)');
     }

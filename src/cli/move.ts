@@ -27,6 +27,7 @@ import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { UserError } from './errors.js';
 import { isInstalled, type Outcome } from './status.js';
 import { colours, humanBytes, printTable } from './table.js';
+import { printableDeep, printableLines } from './printable.js';
 
 /** A table moved. */
 export interface Moved {
@@ -78,7 +79,7 @@ interface Member {
 
 export async function moveCommand(model: string, key: string, tablespace: string, opts: MoveOptions): Promise<Outcome> {
   const client = await connect(resolveDatabaseUrl(opts.databaseUrl));
-  client.on('notice', (n) => process.stderr.write(`${n.severity ?? 'NOTICE'}: ${n.message}\n`));
+  client.on('notice', (n) => process.stderr.write(`${n.severity ?? 'NOTICE'}: ${printableLines(n.message ?? '')}\n`));
   const started = Date.now();
   let report: MoveReport;
   let failure: string | undefined;
@@ -128,9 +129,9 @@ export async function moveCommand(model: string, key: string, tablespace: string
   }
   report.ms = Date.now() - started;
   if (opts.json) process.stdout.write(`${JSON.stringify(failure ? { ...report, error: failure } : report, null, 2)}\n`);
-  else printMove(report);
+  else printMove(printableDeep(report));
   if (failure) {
-    process.stderr.write(`${failure}\n`);
+    process.stderr.write(`${printableLines(failure)}\n`);
     return 'database';
   }
   return 'ok';

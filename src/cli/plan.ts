@@ -10,6 +10,7 @@ import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { installed, planAll, type AdoptionFact, type Change, type Installed } from '../db/install.js';
 import { compileFile } from './build.js';
 import { UserError } from './errors.js';
+import { printableDeep, printableLines } from './printable.js';
 
 export interface PlanReport {
   server: string;
@@ -31,7 +32,7 @@ export async function planCommand(opts: { config?: string; databaseUrl?: string;
     await client.end();
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else process.stdout.write(`${planLines(report, compiled.source, opts.sql).join('\n')}\n`);
+  else process.stdout.write(`${planLines(printablePlan(report), compiled.source, opts.sql).join('\n')}\n`);
   if (report.refused.length) throw new UserError(`the install would be refused: ${report.refused.length} change(s) need your decision (see above)`);
 }
 
@@ -50,6 +51,17 @@ export async function planReport(client: pg.Client, compiled: Compiled): Promise
 }
 
 /** The plan as `pgpart plan` prints it, line by line (also the comment of a migration). */
+/**
+ * The report with what the database supplied (names, details, refusals) printable: control
+ * characters escaped; the statements keep their line breaks (SQL layout), nothing else.
+ */
+export function printablePlan(r: PlanReport): PlanReport {
+  return {
+    ...printableDeep(r),
+    changes: r.changes.map((c) => ({ ...printableDeep(c), statements: c.statements.map(printableLines), later: c.later.map(printableLines) })),
+  };
+}
+
 export function planLines(r: PlanReport, source: string, withSql: boolean): string[] {
   const lines: string[] = [];
   const out = (line = ''): void => { lines.push(line); };

@@ -12,6 +12,7 @@ import { connect, resolveDatabaseUrl } from '../db/connect.js';
 import { relationNames } from '../db/session.js';
 import { qualified } from '../emit/quote.js';
 import { colours, humanBytes, printTable } from './table.js';
+import { printableDeep } from './printable.js';
 
 export type Outcome = 'ok' | 'user' | 'database';
 
@@ -59,7 +60,20 @@ export interface ModelStatus {
   lastRun?: LastRun | null;
 }
 
-export interface StatusReport { models: ModelStatus[]; partitions: PartitionRow[] }
+/** An adoption in progress (`pgpart adopt`): its phase, and rows copied of the rows to copy, per member. */
+export interface AdoptionStatus {
+  model: string;
+  phase: string;
+  startedAt: Date;
+  updatedAt: Date;
+  members: { model: string; copied: number; total: number; done: boolean }[];
+  /** Foreign keys the swap added, still to validate. */
+  toValidate: number;
+  /** Where the old tables wait after the swap. */
+  retiredSchema: string;
+}
+
+export interface StatusReport { models: ModelStatus[]; partitions: PartitionRow[]; adoptions?: AdoptionStatus[] }
 
 export const NOT_INSTALLED = 'pgpart is not installed in this database';
 
@@ -82,7 +96,8 @@ export async function statusCommand(opts: { databaseUrl?: string; model?: string
     await client.end();
   }
   if (opts.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-  else printStatus(report, ages);
+  // Names and list keys are other roles' choosing: printed with control characters escaped.
+  else printStatus(printableDeep(report), ages);
   return 'ok';
 }
 
@@ -137,7 +152,23 @@ async function readStatus(client: pg.Client, model: string | null): Promise<{ re
     }
     report.models.push(status);
   }
+  report.adoptions = await adoptions(client);
   return { report, ages };
+}
+
+/** The adoptions in progress, read from parting.adoption (none where this pgpart predates it). */
+async function adoptions(client: pg.Client): Promise<AdoptionStatus[]> {
+  const { rows: [t] } = await client.query<{ t: string | null }>(`SELECT to_regclass('parting.adoption')::text AS t`);
+  if (!t?.t) return [];
+  const { rows } = await client.query<{ model: string; phase: string; started_at: Date; updated_at: Date; members: AdoptionStatus['members']; to_validate: number; retired_schema: string }>(`
+    SELECT a.model, a.phase, a.started_at, a.updated_at, a.retired_schema, jsonb_array_length(a.to_validate) AS to_validate,
+           (SELECT jsonb_agg(jsonb_build_object('model', m #>> '{config,model}', 'copied', (a.progress -> (m #>> '{config,model}') ->> 'copied')::bigint,
+                                                'total', (a.progress -> (m #>> '{config,model}') ->> 'total')::bigint,
+                                                'done', (a.progress -> (m #>> '{config,model}') ->> 'done')::boolean) ORDER BY n)
+              FROM jsonb_array_elements(a.members) WITH ORDINALITY x(m, n)) AS members
+      FROM parting.adoption a ORDER BY a.model`);
+  return rows.map((r) => ({ model: r.model, phase: r.phase, startedAt: r.started_at, updatedAt: r.updated_at, members: r.members,
+                            toValidate: r.to_validate, retiredSchema: r.retired_schema }));
 }
 
 /**
@@ -184,6 +215,16 @@ function printStatus(r: StatusReport, ages: Map<string, number>): void {
   const stateColour: Record<string, (s: string) => string> = {
     attached: c.green, detached: c.yellow, archived: c.cyan, filling: c.yellow, detaching: c.red,
   };
+  for (const a of r.adoptions ?? []) {
+    const copied = a.members.reduce((n, m) => n + m.copied, 0);
+    const total = Math.max(a.members.reduce((n, m) => n + m.total, 0), copied);
+    out(`${c.bold(`adoption of ${a.model}`)}: ${c.yellow(a.phase)}, started ${a.startedAt.toISOString()}, `
+      + `${copied.toLocaleString('en-US')} of ~${total.toLocaleString('en-US')} rows copied`
+      + (a.phase === 'swapped' ? `; old tables in ${a.retiredSchema} until \`pgpart adopt ${a.model} --finish\``
+        + (a.toValidate ? `, ${a.toValidate} foreign key(s) to validate` : '') : `; go on with \`pgpart adopt ${a.model}\``));
+    for (const m of a.members) out(`  ${m.model}: ${m.copied.toLocaleString('en-US')} of ~${m.total.toLocaleString('en-US')} rows copied${m.done ? ', done' : ''}`);
+    out();
+  }
   if (r.models.length === 0) out('no models');
   r.models.forEach((m, i) => {
     if (i > 0) out();

@@ -365,4 +365,17 @@ OwnerInCronDb('without USAGE on schema cron: a NOTICE with the GRANT to ask for;
     [{ jobname: JOB, username: ctx.role, database: 'postgres', schedule: never(3), command: COMMAND }]);
 });
 
+OwnerInCronDb('a changed schedule, as the owner: the same job re-timed (alter_job is a superuser\'s in pg_cron 1.4), read back', async (ctx) => {
+  const url = new URL(adminUrl());
+  url.username = ctx.role!;
+  const before = await rows<{ jobid: string }>(ctx.admin!, `SELECT jobid::text FROM cron.job WHERE username = $1`, [ctx.role]);
+  assert.is(before.length, 1);
+  const r = await psqlFile(url.toString(), writeInstallSql({ ...withSchedule(monthlyTweetStar(), never(4)), schema: 'cron_app' }));
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stderr, `re-time the pg_cron job from '${never(3)}' to '${never(4)}'`);
+  assert.not.match(r.stderr, /refused|did not re-time/);
+  assert.equal(await rows(ctx.admin!, `SELECT jobid::text, schedule FROM cron.job WHERE username = $1`, [ctx.role]),
+    [{ jobid: before[0]!.jobid, schedule: never(4) }]);
+});
+
 OwnerInCronDb.run();

@@ -96,7 +96,7 @@ Build('the whole example script parses', (ctx) => {
 
 Build('each migration of the parting schema rides in its own guarded DO block, and its body parses', async (ctx) => {
   const sql = ctx.sql!;
-  const found = [...sql.matchAll(/IF pg_catalog\.current_setting\('pgpart\.installed_revision'\)::integer < (\d+) THEN\n\s+EXECUTE \$(pgpart_migration_\d{4})\$([\s\S]*?)\$\2\$;/g)];
+  const found = [...sql.matchAll(/IF pg_catalog\.current_setting\('pgpart\.installed_revision'\)::integer < (\d+) THEN\n(?:(?!\$pgpart_migration\$)[\s\S])*?EXECUTE \$(pgpart_migration_\d{4})\$([\s\S]*?)\$\2\$;/g)];
   assert.equal(found.map((m) => Number(m[1])), migrations().map((m) => m.number), 'one block per migration, in order');
   for (const [i, m] of found.entries()) {
     assert.is(m[3], migrations()[i]!.body, `${migrations()[i]!.file} is carried verbatim`);

@@ -79,6 +79,12 @@ BEGIN
              pg_size_pretty(pg_total_relation_size(v_rel)), v_cfg.strategy, v_cfg.key_column,
              CASE WHEN v_cfg.parent_model IS NULL THEN '' ELSE format(', in lockstep with %s', v_cfg.parent_model) END), NULL::text;
 
+    IF NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = v_rel AND k.contype = 'p') THEN
+      RETURN QUERY SELECT v_cfg.model, 'primary key', NULL::text,
+        format('%s: %s has no primary key: adoption copies rows and follows their updates by it; add one (ALTER TABLE %s ADD PRIMARY KEY (...)), then plan again',
+               v_at, v_rel, v_rel);
+    END IF;
+
     -- Columns: the config's (read by PostgreSQL from a temporary table) against the table's.
     v_temp := parting._desired_table(v_m, p_search_path);
     FOR v_c IN

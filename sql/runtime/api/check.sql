@@ -6,9 +6,11 @@
 --   missing partition     a range root's partition in the premake window is missing
 --   gap                   attached partitions of a range model leave a range no partition,
 --                         detached or not, covers
+--   name taken            a partition in the premake window another role's object holds the
+--                         name of (its table's or an index's): never made while it is there
 --   missing member        a partition of one model of a family has no partner in another
---   orphan table          a table named and shaped like a partition, neither attached nor
---                         recorded as detached
+--   orphan table          a table pgpart made (its own bound check, or the default
+--                         partition's name), neither attached nor recorded as detached
 --   misnamed partition    an attached partition not named as pgpart names its bounds
 --   past retention        an attached partition all of whose rows are older than keep
 --   missing foreign key   a dependent partition without its partition foreign key, or with
@@ -63,6 +65,7 @@ BEGIN
 
     IF v_cfg.parent_model IS NULL AND v_cfg.strategy = 'range' THEN
       RETURN QUERY SELECT * FROM parting._check_premake(v_cfg, v_parent);
+      RETURN QUERY SELECT * FROM parting._check_names_taken(v_cfg);
       RETURN QUERY SELECT * FROM parting._check_gaps(v_cfg, v_tables);
       IF v_cfg.retention_keep IS NOT NULL THEN
         RETURN QUERY SELECT * FROM parting._check_retention(v_cfg, v_tables);
@@ -89,4 +92,4 @@ END;
 $$;
 
 COMMENT ON FUNCTION parting.check() IS
-$c$Every problem of pgpart's partitions, one row each, read from the catalog: missing partitions, gaps, missing family members, orphan tables, missing, invalid or old-shaped foreign keys, dependents whose key disagrees with the key of their parent row, indexes and bound checks, forgotten records, rows in default partitions, stray rows, tablespaces, owners and grants, a config changed by hand, builds pending; with the fix parting.repair() would make, or why it will not.$c$;
+$c$Every problem of pgpart's partitions, one row each, read from the catalog: missing partitions, names another role took, gaps, missing family members, orphan tables, missing, invalid or old-shaped foreign keys, dependents whose key disagrees with the key of their parent row, indexes and bound checks, forgotten records, rows in default partitions, stray rows, tablespaces, owners and grants, a config changed by hand, builds pending; with the fix parting.repair() would make, or why it will not.$c$;

@@ -39,8 +39,12 @@ BEGIN
     RETURN NULL;
   END IF;
   BEGIN
-    IF v_job IS NOT NULL THEN
+    IF v_job IS NOT NULL AND v_superuser THEN
       EXECUTE format('SELECT %I.alter_job($1, $2, $3)', v_cron) USING v_job, p_cron, v_command;
+    ELSIF v_job IS NOT NULL AND current_user::text = v_owner THEN
+      -- alter_job is a superuser's unless granted (pg_cron 1.4 revokes it from PUBLIC);
+      -- schedule() with the job's name re-times the owner's own job in place.
+      EXECUTE format('SELECT %I.schedule($1, $2, $3)', v_cron) INTO v_job USING 'pgpart maintenance', p_cron, v_command;
     ELSIF v_superuser THEN
       EXECUTE format('SELECT %I.schedule_in_database($1, $2, $3, current_database(), $4)', v_cron)
          INTO v_job USING 'pgpart maintenance', p_cron, v_command, v_owner;
@@ -54,6 +58,12 @@ BEGIN
       USING HINT = format('as a superuser: %s', v_by_hand);
     RETURN NULL;
   END;
+  -- What pg_cron now holds, read back: the job is said to run at p_cron only if it does.
+  IF (parting._cron_job()).schedule IS DISTINCT FROM p_cron THEN
+    RAISE NOTICE 'pg_cron did not re-time the maintenance job: it still runs at %', coalesce(quote_literal((parting._cron_job()).schedule), 'no schedule')
+      USING HINT = format('as a superuser: %s', v_by_hand);
+    RETURN NULL;
+  END IF;
   RETURN v_job;
 END;
 $$;

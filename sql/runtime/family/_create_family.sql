@@ -32,6 +32,7 @@ DECLARE
   v_moved jsonb;
   v_tries integer;
   v_gone parting.offline;
+  v_taken text;
 BEGIN
   PERFORM parting._family_lock(p_root);
   IF p_default THEN
@@ -54,6 +55,19 @@ BEGIN
   LOOP
     PERFORM parting._log(v_gone.model, v_gone.table_name, 'forgotten',
                          jsonb_build_object('was', v_gone.state, 'why', format('table %I.%I was dropped by hand', v_gone.schema_name, v_gone.table_name)));
+  END LOOP;
+  -- A name another role took first: nothing of the family is made (families move together),
+  -- with an error of its own (parting's 'PGP02'), which maintenance and the install log as
+  -- this partition skipped and go on with the others.
+  FOR v_m IN SELECT * FROM parting._members(p_root, v_b.suffix) LOOP
+    CONTINUE WHEN v_m.attached;
+    v_taken := parting._name_taken(v_m.cfg, v_b.suffix, p_default);
+    IF v_taken IS NOT NULL THEN
+      RAISE EXCEPTION 'partition % of model "%" cannot be made: name taken by %',
+                      format('%I.%I', p_root.schema_name, parting._name(p_root.table_name, v_b.suffix)), p_root.model, v_taken
+        USING ERRCODE = 'PGP02',
+              HINT = 'have that role (or a superuser) drop or rename it: maintenance makes the partition at its next run, and the others meanwhile';
+    END IF;
   END LOOP;
   FOR v_m IN SELECT * FROM parting._members(p_root, v_b.suffix) LOOP
     IF v_m.attached THEN

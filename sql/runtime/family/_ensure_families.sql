@@ -1,6 +1,7 @@
 -- What parting.ensure_partition does for a root model's config row: the family's partition
 -- holding p_key (a key as the user writes it), or, with no key, the current partition and
--- premake ahead; returns the tables it made.
+-- premake ahead (skipping, with a NOTICE and a history row, one whose name another role
+-- took: parting._name_taken); returns the tables it made.
 CREATE OR REPLACE FUNCTION parting._ensure_families(p_cfg parting.config, p_key text)
 RETURNS SETOF regclass
 LANGUAGE plpgsql
@@ -23,7 +24,12 @@ BEGIN
   FOR i IN 0 .. v_cfg.premake LOOP
     -- A month detached or archived by hand stays so (parting.attach_partition brings it back).
     IF parting._offline_state(v_cfg, (parting._bound(v_cfg, v_value)).suffix) IS DISTINCT FROM 'offline' THEN
-      RETURN QUERY SELECT * FROM parting._create_family(v_cfg, v_value);
+      BEGIN
+        RETURN QUERY SELECT * FROM parting._create_family(v_cfg, v_value);
+      EXCEPTION WHEN SQLSTATE 'PGP02' THEN
+        -- A name another role took: this one is skipped, logged, the later ones still made.
+        PERFORM parting._skip_taken(v_cfg, v_value);
+      END;
     END IF;
     v_value := (parting._bound(v_cfg, v_value)).upper;
   END LOOP;

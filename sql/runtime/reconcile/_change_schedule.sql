@@ -26,7 +26,7 @@ BEGIN
     RETURN NEXT parting._change(NULL, 'schedule', v_want,
       CASE WHEN NOT v_have_cron THEN 'pg_cron is not installed here, or this role may not use it: a NOTICE says what to do instead'
            WHEN v_job IS NULL THEN format('a pg_cron job running CALL parting.run_maintenance() at %L', v_want)
-           ELSE format('the pg_cron job re-timed from %L to %L', v_now, v_want) END,
+           ELSE format('re-time the pg_cron job from %L to %L (a NOTICE follows if pg_cron does not)', v_now, v_want) END,
       NULL, 'none', ARRAY[format('SELECT parting._schedule(%L)', v_want)]);
   ELSIF v_want IS NULL AND v_had IS NOT NULL AND v_job IS NOT NULL THEN
     RETURN NEXT parting._change(NULL, 'unschedule', v_had,

@@ -26,6 +26,8 @@ BEGIN
   -- The models' schema and the archive schema: made here, or refused when another role owns them.
   v_out := v_out || ARRAY(SELECT x FROM parting._change_schemas(p_desired) x);
 
+  v_out := v_out || ARRAY(SELECT x FROM parting._change_settings(p_desired) x);
+
   FOR v_m IN SELECT m FROM jsonb_array_elements(p_desired -> 'models') AS m LOOP
     v_cfg := parting._config_row(v_m -> 'config');
     IF v_cfg.timezone IS NOT NULL AND v_cfg.parent_model IS NULL AND NOT parting._zone_known(v_cfg.timezone) THEN
@@ -33,6 +35,14 @@ BEGIN
       v_out := v_out || parting._refusal(v_cfg.model, 'alter model', v_cfg.timezone,
         format('models.%s.partition.timezone (or the project''s timezone): this PostgreSQL does not know the time zone %L: '
                'choose one it knows (SELECT name FROM pg_timezone_names)', v_cfg.model, v_cfg.timezone));
+      CONTINUE;
+    END IF;
+    IF to_regclass('parting.adoption') IS NOT NULL
+       AND EXISTS (SELECT FROM parting.adoption a WHERE a.model = v_cfg.root_model AND a.phase <> 'swapped') THEN
+      -- Its tables are the adoption's until the swap: the install waits for it.
+      v_out := v_out || parting._refusal(v_cfg.model, 'alter model', v_cfg.table_name,
+        format('models.%s: the family of %s is being adopted (%s): go on with `pgpart adopt %s` (or undo it with --abort), then install',
+               v_cfg.model, v_cfg.root_model, (SELECT a.phase FROM parting.adoption a WHERE a.model = v_cfg.root_model), v_cfg.root_model));
       CONTINUE;
     END IF;
     v_out := v_out || ARRAY(SELECT x FROM parting._change_tablespaces(v_cfg) x);
@@ -50,6 +60,10 @@ BEGIN
       CONTINUE;
     END IF;
 
+    IF v_parent IS NOT NULL AND v_old.model IS NULL AND EXISTS (SELECT FROM parting._table_taken(v_cfg, v_parent)) THEN
+      v_out := v_out || ARRAY(SELECT x FROM parting._table_taken(v_cfg, v_parent) x);
+      CONTINUE;
+    END IF;
     -- The family's tables, listed once for every comparison below that reaches them.
     SELECT coalesce(array_agg(t.rel ORDER BY t.n), '{}'), coalesce(array_agg(t.kind ORDER BY t.n), '{}')
       INTO v_rels, v_kinds

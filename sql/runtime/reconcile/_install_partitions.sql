@@ -8,14 +8,24 @@ DECLARE
   v_cfg parting.config := parting._model(p_model);
   v_key text;
 BEGIN
+  -- A partition whose name another role took (SQLSTATE PGP02) is skipped, logged and said,
+  -- and the install goes on: the rest of the config does not wait on that role.
   IF p_default THEN
-    PERFORM parting._create_family(v_cfg, NULL, true);
+    BEGIN
+      PERFORM parting._create_family(v_cfg, NULL, true);
+    EXCEPTION WHEN SQLSTATE 'PGP02' THEN
+      PERFORM parting._skip_taken(v_cfg, NULL, true);
+    END;
   END IF;
   IF p_current THEN
     PERFORM parting._ensure_families(v_cfg, NULL);
   END IF;
   FOREACH v_key IN ARRAY coalesce(p_keys, '{}') LOOP
-    PERFORM parting._ensure_families(v_cfg, v_key);
+    BEGIN
+      PERFORM parting._ensure_families(v_cfg, v_key);
+    EXCEPTION WHEN SQLSTATE 'PGP02' THEN
+      PERFORM parting._skip_taken(v_cfg, parting._canonical(v_cfg, v_key));
+    END;
   END LOOP;
 END;
 $$;

@@ -1,0 +1,41 @@
+-- Whether another role holds a name the partition of p_suffix of one model would take: its
+-- table (a relation, or a type: CREATE TABLE makes a type of the same name) or one of the
+-- indexes its keys and indexes make, in the model's schema, owned by a role that is not the
+-- model's parent's owner. Returns 'table public.tweet_2027_01 owned by role mallory', or NULL.
+-- A role that may create in the models' schema could take a future partition's name first;
+-- pgpart neither adopts nor drops what another role owns, and instead of failing the same
+-- creation at every run, skips that partition, says so, and makes the others.
+CREATE OR REPLACE FUNCTION parting._name_taken(p_cfg parting.config, p_suffix text, p_default boolean)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+  v_name text := parting._name(p_cfg.table_name, p_suffix);
+  v_names text[];
+  v_owner oid := (SELECT c.relowner FROM pg_class c WHERE c.oid = to_regclass(format('%I.%I', p_cfg.schema_name, p_cfg.table_name)));
+  v_ns oid := to_regnamespace(quote_ident(p_cfg.schema_name));
+BEGIN
+  IF v_ns IS NULL OR v_owner IS NULL THEN
+    RETURN NULL;
+  END IF;
+  v_names := ARRAY[v_name]
+             || ARRAY(SELECT parting._name(v_name, x ->> 'tag') FROM jsonb_array_elements(p_cfg.indexes) x
+                       WHERE x ->> 'kind' IN ('primary', 'unique', 'index', 'local_unique'))
+             || CASE WHEN p_default THEN ARRAY[parting._name(v_name, p_cfg.key_column || '_idx')] ELSE '{}'::text[] END;
+  RETURN (
+    SELECT format('%s %I.%I owned by role %s', k.kind, p_cfg.schema_name, k.name, pg_get_userbyid(k.owner))
+      FROM (SELECT CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index'
+                                  WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
+                                  WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'type' ELSE 'relation' END AS kind,
+                   r.relname::text AS name, r.relowner AS owner, array_position(v_names, r.relname::text) AS n
+              FROM pg_class r
+             WHERE r.relnamespace = v_ns AND r.relname = ANY (v_names) AND r.relowner <> v_owner
+            UNION ALL
+            SELECT 'type', t.typname::text, t.typowner, 1
+              FROM pg_type t
+             WHERE t.typnamespace = v_ns AND t.typname = v_name AND t.typrelid = 0 AND t.typowner <> v_owner) k
+     ORDER BY k.n, k.kind
+     LIMIT 1);
+END;
+$$;

@@ -1,0 +1,257 @@
+// Adopting a live family (tweet, star and reply as plain tables with ordinary foreign keys,
+// mention outside it carrying the key column, a view over tweet) step by step with the
+// parting.adopt_* routines and with `pgpart adopt`: writers insert, move keys (a parent's
+// under its dependents, a dependent to another parent), update and delete on every table
+// throughout start, copy and verify, and none of their writes fails; after the swap every
+// row is what the old tables held, each dependent row carries its parent's key, the
+// foreign keys (lockstep and the outside one, re-pointed) are validated, the view reads the
+// new table, the sequence goes on. A backend killed while it copies: `pgpart adopt`
+// resumes. Abort at each phase before the swap leaves the tables as they were; after it,
+// abort is refused. Waits are on locks (pg_blocking_pids), never on time.
+
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type pg from 'pg';
+import { compile, type Compiled } from '../../src/build.js';
+import { loadRuntime } from '../../src/db/install.js';
+import { runCli, writeConfig } from '../harness/cli.js';
+import { freshDatabase, newClient, type FreshDatabase } from '../harness/db.js';
+import { adoptConfig, PLAIN_FAMILY } from './adopt-helpers.js';
+import { catalog } from './catalog.js';
+import { column, pgError, pidOf, rows, scalar } from './helpers.js';
+import { untilWaiting } from './wait.js';
+
+const Adopt = suite('pgpart adopt');
+
+async function plainFamily(prefix: string, compiled: Compiled): Promise<FreshDatabase> {
+  const db = await freshDatabase(prefix);
+  await db.client.query(PLAIN_FAMILY);
+  await loadRuntime(db.client, compiled);
+  return db;
+}
+
+/** Every row of the family and of mention as the application wrote it, in one snapshot. */
+async function content(c: pg.Client, schema = 'public'): Promise<Record<string, unknown[]>> {
+  await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  try {
+    return {
+      tweet: await rows(c, `SELECT id, body, created_at::text FROM ${schema}.tweet ORDER BY id`),
+      star: await rows(c, `SELECT id, who, tweet_id FROM ${schema}.star ORDER BY id`),
+      reply: await rows(c, `SELECT id, body, tweet_id FROM ${schema}.reply ORDER BY id`),
+      mention: await rows(c, 'SELECT id, tweet_id, tweet_created_at::text FROM public.mention ORDER BY id'),
+    };
+  } finally {
+    await c.query('COMMIT');
+  }
+}
+
+/** Copies until every member is done (the phase 'copied'). */
+async function copyAll(c: pg.Client, batch: number): Promise<number> {
+  let batches = 0;
+  for (;;) {
+    batches++;
+    let done: boolean[];
+    try {
+      done = await column<boolean>(c, 'SELECT done FROM parting.adopt_copy($1, $2)', ['tweet', batch]);
+    } catch (err) {
+      // A row a writer held past lockTimeout: the batch changed nothing; again (as pgpart adopt does).
+      if ((err as { code?: string }).code === '55P03') continue;
+      throw err;
+    }
+    if (done.every(Boolean) && (await scalar(c, `SELECT phase FROM parting.adoption WHERE model = 'tweet'`)) === 'copied') return batches;
+  }
+}
+
+/**
+ * Writers, each on its own connection, each statement its own transaction, until stopped:
+ * a tweet inserted; a tweet's key moved by a month (ids 101–2000, which have stars and
+ * replies; mention's rows reference 1–100 with the key they carry); a star inserted; a star
+ * moved to another tweet (its key moves with it); a reply deleted; a tweet a writer made
+ * deleted. Every error is counted.
+ */
+function writers(url: string, n: number): { stop(): Promise<{ writes: number; failures: string[] }> } {
+  let running = true;
+  const failures: string[] = [];
+  let writes = 0;
+  const loops = Array.from({ length: n }, async (_, w) => {
+    const c = newClient(url);
+    await c.connect();
+    let seed = 7 + w * 101;
+    const next = (m: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % m; };
+    try {
+      for (let i = 0; running; i++) {
+        const op = i % 6;
+        const id = 101 + next(1900);
+        const sql = [
+          [`INSERT INTO tweet (body, created_at) VALUES ($1, timestamptz '2025-02-10 00:00+00' + $2 * interval '1 day')`, [`w${w}-${i}`, next(60)]],
+          [`UPDATE tweet SET created_at = created_at + interval '1 month', body = body || '+' WHERE id = $1`, [id]],
+          [`INSERT INTO star (who, tweet_id) VALUES ($1, $2)`, [`w${w}-${i}`, id]],
+          [`UPDATE star SET tweet_id = $1, who = who || '+' WHERE id = $2`, [id, 1 + next(3000)]],
+          [`DELETE FROM reply WHERE id = $1`, [1 + next(3000)]],
+          [`DELETE FROM tweet WHERE id = (SELECT max(id) FROM tweet WHERE body LIKE $1)`, [`w${w}-%`]],
+        ][op]! as [string, unknown[]];
+        try {
+          await c.query(sql[0], sql[1]);
+          writes++;
+        } catch (err) {
+          failures.push(`${sql[0]}: ${(err as Error).message}`);
+        }
+      }
+    } finally {
+      await c.end();
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return { writes, failures };
+    },
+  };
+}
+
+Adopt('writers throughout start, copy and verify lose nothing; the swap carries rows, keys, sequences, foreign keys and views over', async () => {
+  const compiled = compile(adoptConfig());
+  const db = await plainFamily('adopt_writers', compiled);
+  try {
+    const c = db.client;
+    const load = writers(db.url, 3);
+    assert.is(await scalar(c, `SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]), 'copying');
+    // A parent's key moved under its dependents before any row is copied, and one beyond every partition.
+    await c.query(`UPDATE tweet SET created_at = created_at + interval '2 months' WHERE id = 150`);
+    await c.query(`UPDATE tweet SET created_at = '2031-06-01' WHERE id = 151`);
+    const batches = await copyAll(c, 400);
+    assert.ok(batches > 10, `${batches} batches`);
+    const verified = await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`);
+    assert.ok(verified.length > 0 && verified.every((r) => r.same), JSON.stringify(verified.filter((r) => !r.same)));
+    const { writes, failures } = await load.stop();
+    assert.equal(failures, []);
+    assert.ok(writes > 100, `${writes} writes`);
+
+    const before = await content(c);
+    const seq = Number(await scalar(c, `SELECT last_value FROM public.tweet_id_seq`));
+    assert.is(await scalar(c, `SELECT parting.adopt_swap('tweet')`), 'swapped');
+    while ((await scalar(c, `SELECT parting.adopt_validate('tweet')`)) !== null);
+    assert.equal(await content(c), before);
+    // The old tables, behind, hold the same rows.
+    assert.equal((await content(c, 'pgpart_adopted_tweet')).tweet, before.tweet);
+
+    assert.is(await scalar(c, `SELECT relkind::text FROM pg_class WHERE oid = 'public.tweet'::regclass`), 'p');
+    assert.equal(await rows(c, `SELECT s.id, s.tweet_id, s.tweet_created_at::text, t.created_at::text, s.who, t.body FROM star s JOIN tweet t ON t.id = s.tweet_id WHERE s.tweet_created_at <> t.created_at`), []);
+    assert.equal(await column(c, `SELECT conrelid::regclass || ' ' || conname FROM pg_constraint WHERE contype = 'f' AND NOT convalidated AND conparentid = 0 ORDER BY 1`), []);
+    assert.is(await scalar(c, `SELECT count(*)::int FROM pg_constraint k WHERE k.conname = 'star_2025_03_tweet_id_fkey'
+                                  AND k.confrelid = 'public.tweet_2025_03'::regclass`), 1);
+    assert.is(await scalar(c, `SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'mention_tweet_id_fkey'`),
+      'FOREIGN KEY (tweet_id, tweet_created_at) REFERENCES tweet(id, created_at)');
+    assert.is(await scalar(c, `SELECT EXISTS (SELECT FROM pg_depend d JOIN pg_rewrite w ON w.oid = d.objid
+                                                WHERE w.ev_class = 'public.recent'::regclass AND d.refobjid = 'public.tweet'::regclass)`), true);
+    assert.ok(Number(await scalar(c, `SELECT id FROM tweet WHERE false UNION ALL SELECT nextval(pg_get_serial_sequence('public.tweet', 'id'))`)) > seq);
+    // Writes after the swap: the dependents give their key.
+    await c.query(`INSERT INTO tweet (body, created_at) VALUES ('after', '2025-02-02')`);
+    await c.query(`INSERT INTO star (who, tweet_id, tweet_created_at) SELECT 'after', id, created_at FROM tweet WHERE body = 'after'`);
+    assert.is(await scalar(c, `SELECT tableoid::regclass::text FROM star WHERE who = 'after'`), 'star_2025_02');
+
+    // Abort is refused now; finish drops the old tables.
+    const refused = await pgError(c, `SELECT parting.adopt_abort('tweet')`);
+    assert.match(refused.message, 'is swapped');
+    await c.query(`SELECT parting.adopt_finish('tweet')`);
+    assert.is(await scalar(c, `SELECT to_regnamespace('pgpart_adopted_tweet') IS NULL AND to_regnamespace('pgpart_adopt_tweet') IS NULL`), true);
+    assert.is(await scalar(c, `SELECT count(*)::int FROM parting.history WHERE action = 'adopted'`), 3);
+  } finally {
+    await db.drop();
+  }
+});
+
+Adopt('a backend killed while it copies: `pgpart adopt` resumes, verifies, swaps and installs', async () => {
+  const config = { ...adoptConfig(), lockTimeout: '60s' };
+  const compiled = compile(config);
+  const db = await plainFamily('adopt_kill', compiled);
+  const adopter = newClient(db.url);
+  const holder = newClient(db.url);
+  try {
+    await adopter.connect();
+    await holder.connect();
+    const before = await content(db.client);
+    await adopter.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
+    await adopter.query(`SELECT * FROM parting.adopt_copy('tweet', 500)`);
+    // The next batch waits for a row a writer holds; the adopting backend is killed there.
+    await holder.query('BEGIN');
+    await holder.query(`UPDATE tweet SET body = body WHERE id = 700`);
+    const pid = await pidOf(adopter);
+    const copying = adopter.query(`SELECT * FROM parting.adopt_copy('tweet', 500)`).then(() => 'copied', (e: Error) => e.message);
+    await untilWaiting(db.client, pid, await pidOf(holder));
+    await db.client.query('SELECT pg_terminate_backend($1)', [pid]);
+    assert.match(await copying, 'terminat');
+    await holder.query('ROLLBACK');
+    assert.is(await scalar(db.client, `SELECT (progress -> 'tweet' ->> 'copied')::int FROM parting.adoption`), 500);
+
+    const file = writeConfig(config);
+    const run = await runCli(['adopt', 'tweet', '--config', file, '--database-url', db.url, '--batch', '700']);
+    assert.is(run.code, 0, run.stderr);
+    assert.match(run.stderr, 'resuming the adoption of tweet (copying)');
+    assert.match(run.stderr, /copied [\d,]+ of ~[\d,]+ rows/);
+    assert.match(run.stderr, 'verified:');
+    assert.match(run.stderr, /swapped in \d+ ms/);
+    assert.match(run.stderr, 'installed: the config rows');
+    assert.equal(await content(db.client), before);
+    assert.ok(String(await scalar(db.client, 'SELECT config_hash FROM parting.meta')).startsWith('sha256:'));
+    const status = await runCli(['status', '--database-url', db.url]);
+    assert.match(status.stdout, 'adoption of tweet: swapped');
+    const plan = await runCli(['plan', '--config', file, '--database-url', db.url]);
+    assert.is(plan.code, 0, plan.stdout + plan.stderr);
+    const finish = await runCli(['adopt', 'tweet', '--finish', '--config', file, '--database-url', db.url]);
+    assert.is(finish.code, 0, finish.stderr);
+  } finally {
+    await adopter.end().catch(() => {});
+    await holder.end().catch(() => {});
+    await db.drop();
+  }
+});
+
+Adopt('abort at each phase before the swap leaves the tables as they were, with the writes made meanwhile', async () => {
+  const compiled = compile(adoptConfig());
+  const db = await plainFamily('adopt_abort', compiled);
+  try {
+    const c = db.client;
+    const shape = await catalog(c);
+    for (const phase of ['copying', 'copied', 'verified']) {
+      await c.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
+      await c.query(`SELECT * FROM parting.adopt_copy('tweet', 500)`);
+      if (phase !== 'copying') await copyAll(c, 5000);
+      if (phase === 'verified') await c.query(`SELECT * FROM parting.adopt_verify('tweet')`);
+      assert.is(await scalar(c, 'SELECT phase FROM parting.adoption'), phase);
+      await c.query(`INSERT INTO tweet (body, created_at) VALUES ($1, '2025-02-03')`, [`during ${phase}`]);
+      await c.query(`UPDATE tweet SET created_at = created_at + interval '1 month' WHERE id = 300`);
+      const before = await content(c);
+      await c.query(`SELECT parting.adopt_abort('tweet')`);
+      assert.equal(await content(c), before, phase);
+      assert.equal(await catalog(c), shape, phase);
+      assert.is(await scalar(c, `SELECT count(*)::int FROM parting.config`), 0);
+      assert.is(await scalar(c, `SELECT count(*)::int FROM pg_trigger WHERE tgname LIKE 'pgpart_adopt%'`), 0);
+    }
+  } finally {
+    await db.drop();
+  }
+});
+
+Adopt('`pgpart adopt` refuses what the plan refuses, and a dependent model, changing nothing', async () => {
+  const compiled = compile(adoptConfig());
+  const db = await plainFamily('adopt_refused', compiled);
+  try {
+    await db.client.query(`CREATE TABLE bookmark (id bigint PRIMARY KEY, tweet_id bigint REFERENCES tweet (id))`);
+    const shape = await catalog(db.client);
+    const file = writeConfig(adoptConfig());
+    const run = await runCli(['adopt', 'tweet', '--config', file, '--database-url', db.url]);
+    assert.is(run.code, 1, run.stderr);
+    assert.match(run.stderr, 'pgpart adopt tweet: refused');
+    assert.match(run.stderr, 'public.bookmark references public.tweet (id) by bookmark_tweet_id_fkey');
+    const dep = await runCli(['adopt', 'star', '--config', file, '--database-url', db.url]);
+    assert.is(dep.code, 2, dep.stderr);
+    assert.match(dep.stderr, 'a family is adopted whole, from its root: pgpart adopt tweet');
+    assert.equal(await catalog(db.client), shape);
+  } finally {
+    await db.drop();
+  }
+});
+
+Adopt.run();
