@@ -1,7 +1,7 @@
 // pgpart on Citus against the same on one plain server: writers on the coordinator while
 // families are made and retired.
 //
-//   node --import tsx bench/citus.ts      (or as part 16 of bench/run.ts)
+//   node --import tsx bench/citus.ts      (or as part 17 of bench/run.ts)
 //
 // Two targets, each a fresh database with the benchmark's tweet + star family (tweet
 // distributed by id on Citus, star colocated by tweet_id): the bench's plain PostgreSQL 15
