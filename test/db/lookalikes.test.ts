@@ -5,8 +5,8 @@
 // type, and the database's search_path puts `public` ahead of pg_catalog for every role. A
 // look-alike that runs bumps a sequence of mallory's (which no rollback undoes), warns with
 // its name and raises. Then the install, `pgpart plan`, `pgpart apply`, `maintain`, `status`,
-// `check`, every public routine of sql/runtime/api and run_maintenance run, as the owner and
-// as a superuser (the pg_cron case): the sequence is never called.
+// `check`, `move`, every public routine of sql/runtime/api and run_maintenance run, as the
+// owner and as a superuser (the pg_cron case): the sequence is never called.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -230,7 +230,7 @@ async function everything(ctx: Ctx, who: string, callerUrl: string, installs: bo
   } finally {
     await c.end();
   }
-  for (const args of [['maintain'], ['status'], ['check']]) {
+  for (const args of [['maintain'], ['status'], ['check'], ['move', 'tweet', month(0).key, 'pg_default']]) {
     const r = await runCli([...args, '--database-url', callerUrl]);
     assert.not.match(r.stderr + r.stdout, /lookalike ran/, `${who}, pgpart ${args[0]}: ${r.stdout}${r.stderr}`);
     assert.ok(r.code === 0 || (args[0] === 'check' && r.code === 1), `${who}, pgpart ${args[0]}: ${r.code} ${r.stderr}`);
