@@ -86,6 +86,7 @@ export const CHANGE_KINDS = {
   'build index': { phase: 42, lock: 'SHARE' },
   'alter foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
   'validate foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
+  'update settings': { phase: 60, lock: 'none' },
   'add config': { phase: 60, lock: 'none' },
   'update config': { phase: 60, lock: 'none' },
   // Citus: create_distributed_table on a distributed model's parent and archive table.

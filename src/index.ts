@@ -15,5 +15,5 @@ export { build, compile, type BuildOptions, type Compiled } from './build.js';
 export { validate } from './model/validate.js';
 export { ConfigError, type ConfigIssue } from './config/errors.js';
 export type { ConfigInput, Config, ModelInput } from './config/schema.js';
-export type { Project, Model } from './model/types.js';
+export type { Project, Model, Settings } from './model/types.js';
 export { installWithKnex, type KnexLike } from './db/knex.js';

@@ -61,7 +61,7 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
       for (const w of work) {
         progress.step(printable(`${w.change} ${w.target}: ${w.verb} ${w.object}`));
         // The config's index definitions are the user's SQL: read as the install reads them.
-        const run = () => withSearchPath(client, () => runLater(client, w.statement, w.waits ? '0' : compiled.desired.lock_timeout), userSqlPath(client));
+        const run = () => withSearchPath(client, () => runLater(client, w.statement, w.waits ? '0' : compiled.desired.settings.lock_timeout), userSqlPath(client));
         if (w.waits) await watched(url, pid, `${w.verb} ${w.object}`, opts.waitLimit ?? DEFAULT_WAIT_LIMIT_S, say, run);
         else await run();
       }

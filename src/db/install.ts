@@ -82,7 +82,7 @@ export async function planAll(client: pg.Client, compiled: Compiled, adopt?: str
   await client.query('BEGIN');
   try {
     // Never queue behind another session for pgpart's own objects: give up instead.
-    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.lock_timeout)}`);
+    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.settings.lock_timeout)}`);
     await client.query(compiled.runtimeSql);
     const found = await changes(client, compiled.desired);
     const { rows } = await client.query<AdoptionFact>(
@@ -127,7 +127,7 @@ export async function changes(client: pg.Client, desired: Desired): Promise<Chan
 export async function loadRuntime(client: pg.Client, compiled: Compiled): Promise<void> {
   await client.query('BEGIN');
   try {
-    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.lock_timeout)}`);
+    await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.settings.lock_timeout)}`);
     await client.query(compiled.runtimeSql);
     // A database with no pgpart yet: the schema's revision recorded, with no config installed
     // (the install records it after the swap), so the next install or adopt knows what it has.

@@ -84,6 +84,18 @@ export interface Model {
   tablespace: string | null;
   archiveTablespace: string | null;
   detachTablespace: string | null;
+  /** What pgpart changed or added, printed as comments in the build output. */
+  notes: string[];
+  /**
+   * On Citus: the distribution column and the model whose table it is colocated with (the
+   * root's own for a root); null when the family is not distributed.
+   */
+  distribution: { column: string; colocateWith: string } | null;
+}
+
+/** What the runtime does the same way for every model: one row, parting.settings. */
+export interface Settings {
+  /** `lock_timeout` of each lock request, and tries per step: the install's locks follow them too. */
   lockTimeout: string;
   /** How many times a maintenance step asks for its locks before it is skipped. */
   lockTries: number;
@@ -97,13 +109,6 @@ export interface Model {
   historyKeep: string;
   /** ANALYZE the parents after a run attached or detached partitions. */
   analyze: boolean;
-  /** What pgpart changed or added, printed as comments in the build output. */
-  notes: string[];
-  /**
-   * On Citus: the distribution column and the model whose table it is colocated with (the
-   * root's own for a root); null when the family is not distributed.
-   */
-  distribution: { column: string; colocateWith: string } | null;
 }
 
 export interface Project {
@@ -112,10 +117,8 @@ export interface Project {
   models: Model[];
   /** pg_cron schedule for parting.run_maintenance(), or null for none. */
   schedule: string | null;
-  /** `lock_timeout` of each lock request, and tries per step: the install's locks follow them too. */
-  lockTimeout: string;
-  lockTries: number;
-  archiveSchema: string;
+  /** The project-wide settings (one row of parting.settings), the same for every model. */
+  settings: Settings;
   /** What the install may destroy: models and columns gone from the config, named explicitly. */
   drop: { models: string[]; columns: Record<string, string[]> };
 }

@@ -5,7 +5,7 @@
  * it. Deterministic: the same project always gives the same document, models in family
  * order (parents before dependents).
  */
-import type { Column, IndexSpec, Model, Project } from '../model/types.js';
+import type { Column, IndexSpec, Model, Project, Settings } from '../model/types.js';
 
 /**
  * One row of `parting.config`: the compiled model the runtime reads. Its keys are the
@@ -40,6 +40,21 @@ export interface ConfigRow {
   /** Storage tiers, youngest first: move_after is an interval (time keys) or a partition count (integer keys). */
   tiers: { move_after: string; tablespace: string }[];
   retention_drop_after: string | null;
+  /**
+   * On Citus: the distribution column and the model whose table the model's is colocated
+   * with. Left out of the row when the model is not distributed (parting._config_row reads
+   * it as null), so a plain install's document is what it was before Citus.
+   */
+  distribution?: { column: string; colocate_with: string };
+}
+
+/**
+ * The row of `parting.settings`: what the runtime does the same way for every model. Its
+ * keys are the table's columns but `singleton`; the runtime refuses a row with a key the
+ * table lacks, or one that leaves a column out (a test holds this type and sql/migrations
+ * together). Read in SQL by `parting._settings()`.
+ */
+export interface SettingsRow {
   lock_timeout: string;
   lock_tries: number;
   archive_schema: string;
@@ -47,12 +62,6 @@ export interface ConfigRow {
   catch_up: number;
   history_keep: string;
   analyze_parents: boolean;
-  /**
-   * On Citus: the distribution column and the model whose table the model's is colocated
-   * with. Left out of the row when the model is not distributed (parting._config_row reads
-   * it as null), so a plain install's document is what it was before Citus.
-   */
-  distribution?: { column: string; colocate_with: string };
 }
 
 /** A column of a model's parent table, as the config defines it. */
@@ -79,9 +88,8 @@ export interface DesiredModel {
 
 export interface Desired {
   schema: string;
-  archive_schema: string;
-  lock_timeout: string;
-  lock_tries: number;
+  /** The project-wide settings, written to parting.settings ('update settings'); the install's own locks follow lock_timeout and lock_tries. */
+  settings: SettingsRow;
   /** pg_cron schedule of run_maintenance, or null: then a job an earlier install made is removed. */
   schedule: string | null;
   drop: { models: string[]; columns: Record<string, string[]> };
@@ -98,9 +106,7 @@ export function plan(project: Project): Plan {
     notes: project.models.flatMap((m) => m.notes),
     desired: {
       schema: project.schema,
-      archive_schema: project.archiveSchema,
-      lock_timeout: project.lockTimeout,
-      lock_tries: project.lockTries,
+      settings: settingsRow(project.settings),
       schedule: project.schedule,
       drop: project.drop,
       models: project.models.map(desiredModel),
@@ -162,13 +168,18 @@ function configRow(m: Model): ConfigRow {
     archive_tablespace: m.archiveTablespace,
     detach_tablespace: m.detachTablespace,
     tiers: range?.tiers.map((t) => ({ move_after: t.moveAfter, tablespace: t.tablespace })) ?? [],
-    lock_timeout: m.lockTimeout,
-    lock_tries: m.lockTries,
-    archive_schema: m.archiveSchema,
-    drain_batch: m.drainBatch,
-    catch_up: m.catchUp,
-    history_keep: m.historyKeep,
-    analyze_parents: m.analyze,
     ...(m.distribution ? { distribution: { column: m.distribution.column, colocate_with: m.distribution.colocateWith } } : {}),
+  };
+}
+
+function settingsRow(s: Settings): SettingsRow {
+  return {
+    lock_timeout: s.lockTimeout,
+    lock_tries: s.lockTries,
+    archive_schema: s.archiveSchema,
+    drain_batch: s.drainBatch,
+    catch_up: s.catchUp,
+    history_keep: s.historyKeep,
+    analyze_parents: s.analyze,
   };
 }

@@ -61,7 +61,7 @@ Check('each problem made by hand is found; repair fixes the safe ones and leaves
   await c.query(`CREATE TABLE tweet_2099_01 (LIKE tweet)`);
   await c.query(`INSERT INTO tweet ("user", created_at) VALUES ('late', $1)`, [month(9).at()]);
   await c.query(`UPDATE parting.config SET premake = 2 WHERE model = 'tweet'`); // the same value: no change
-  await c.query(`UPDATE parting.config SET drain_batch = 5 WHERE model = 'star'`);
+  await c.query(`UPDATE parting.settings SET drain_batch = 5`);
 
   const found = brief(await problems(ctx.db!));
   assert.equal(found, [
@@ -98,7 +98,7 @@ Check('each problem made by hand is found; repair fixes the safe ones and leaves
   await c.query(`DROP TABLE tweet_2099_01`);
   await c.query(`DELETE FROM tweet_default`);
   await c.query(`SELECT parting.detach_partition('tweet', $1, 'drop')`, [month(-1).key]);
-  await c.query(`UPDATE parting.config SET drain_batch = 10000 WHERE model = 'star'`);
+  await c.query(`UPDATE parting.settings SET drain_batch = 10000`);
   assert.equal(brief(await problems(ctx.db!)), []);
 });
 

@@ -33,7 +33,7 @@ Create('creating partitions while four writers write: only SHARE UPDATE EXCLUSIV
     const writersParts = [cur, next].flatMap((m) => [`tweet_${m.suffix}`, `star_${m.suffix}`]);
 
     // A lock timeout no wait here comes near: the held run waits until the holder lets go.
-    await c.query(`UPDATE parting.config SET lock_timeout = '300s' WHERE model = 'tweet'`);
+    await c.query(`UPDATE parting.settings SET lock_timeout = '300s'`);
 
     await withClients(db.url, 8, async (clients) => {
       const writers = clients.slice(0, 4);

@@ -38,7 +38,8 @@ Drain('writers during drain and archive: every row exactly once, star with tweet
     // this long they wait for the writers' transactions to end, however slow the machine,
     // where the default (300 ms) could see every try time out and the step skipped.
     const keep = await scalar<string>(c, `SELECT retention_keep FROM parting.config WHERE model = 'tweet'`);
-    await c.query(`UPDATE parting.config SET retention_keep = NULL, drain_batch = 10, lock_timeout = '60s' WHERE model = 'tweet'`);
+    await c.query(`UPDATE parting.config SET retention_keep = NULL WHERE model = 'tweet'`);
+    await c.query(`UPDATE parting.settings SET drain_batch = 10, lock_timeout = '60s'`);
 
     await withClients(db.url, 6, async (clients) => {
       const writers = clients.slice(0, 4);

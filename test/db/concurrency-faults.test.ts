@@ -49,7 +49,7 @@ Faults('maintenance terminated during a catch-up: no half family, no stray table
     const start = month(-24);
     const blockAt = month(-20);
     await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [start.key]);
-    await c.query(`UPDATE parting.config SET lock_timeout = '300s'`);
+    await c.query(`UPDATE parting.settings SET lock_timeout = '300s'`);
     await withClients(db.url, 2, async ([observer, blocker]) => {
       // An uncommitted table named like the star partition of month -20: the run makes
       // tweet_<-20> and then waits creating star_<-20>, in the middle of the family.
@@ -110,7 +110,8 @@ Faults('maintenance terminated during a batched drain: no row lost or doubled; t
     for (const r of await rows<{ id: string; tweet_id: string; tweet_created_at: Date }>(c, `SELECT id::text, tweet_id::text, tweet_created_at FROM star`)) {
       rec.stars.set(r.id, `${r.tweet_id}|${r.tweet_created_at.toISOString()}`);
     }
-    await c.query(`UPDATE parting.config SET premake = 4, drain_batch = 50, lock_timeout = '300s' WHERE model = 'tweet'`);
+    await c.query(`UPDATE parting.config SET premake = 4 WHERE model = 'tweet'`);
+    await c.query(`UPDATE parting.settings SET drain_batch = 50, lock_timeout = '300s'`);
 
     await withClients(db.url, 2, async ([observer, blocker]) => {
       // A row lock on the 601st row: the 13th batch waits for it.

@@ -35,7 +35,7 @@ Retire('a long transaction on an old partition: retire skipped (55P03) without a
     await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [old5.key]);
     await c.query(`SELECT parting.ensure_partition('tweet')`);
     for (let i = 0; i < 10; i++) await insertPair(c, timeIn(old5, i), 'setup', rec);
-    await c.query(`UPDATE parting.config SET lock_timeout = '200ms', lock_tries = 4 WHERE model = 'tweet'`);
+    await c.query(`UPDATE parting.settings SET lock_timeout = '200ms', lock_tries = 4`);
 
     await withClients(db.url, 7, async (clients) => {
       const writers = clients.slice(0, 4);
@@ -92,7 +92,7 @@ Retire('a long transaction on an old partition: retire skipped (55P03) without a
 
         // A run that keeps trying (100 tries, the most a config allows: over a minute and a
         // half of back-off): the writers commit more rows while it backs off from the reader.
-        await c.query(`UPDATE parting.config SET lock_tries = 100 WHERE model = 'tweet'`);
+        await c.query(`UPDATE parting.settings SET lock_tries = 100`);
         phase = 'trying';
         const second = maint.query(`CALL parting.run_maintenance('tweet')`);
         await until('the run backs off from the reader', () =>

@@ -2,7 +2,8 @@
 // rows the compiler writes (ConfigRow) are exactly parting.config's columns, and a row with
 // a key the table lacks, or missing one it has, is refused by name instead of being
 // dropped or filled with NULL; parting.plan's columns are the ones the CLI reads
-// (PLAN_COLUMNS); the desired document's keys are the ones the runtime reads.
+// (PLAN_COLUMNS); the desired document's keys are the ones the runtime reads; its settings
+// (SettingsRow) are exactly parting.settings' columns, and in no config row.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -38,9 +39,31 @@ Contracts('a config row with a key the table lacks, or without one it has, is re
   assert.is(extra.code, '42804');
   assert.match(extra.message, 'config row of model "orders" does not fit parting.config');
   assert.match(extra.detail!, 'keys the table lacks: premade; columns the row leaves out: none');
-  const { drain_batch: _, ...short } = row();
+  const { premake: _, ...short } = row();
   const missing = await pgError(c, `CALL parting._put_config($1::jsonb)`, [JSON.stringify(short)]);
-  assert.match(missing.detail!, 'keys the table lacks: none; columns the row leaves out: drain_batch');
+  assert.match(missing.detail!, 'keys the table lacks: none; columns the row leaves out: premake');
+});
+
+const settings = () => plan(validate(shop())).desired.settings;
+
+Contracts('SettingsRow has exactly the columns of parting.settings but singleton, in order; a settings row that does not fit is refused by name', async (ctx) => {
+  const c = ctx.db!.client;
+  const columns = await column<string>(c, `
+    SELECT attname::text FROM pg_attribute WHERE attrelid = 'parting.settings'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`);
+  assert.equal(['singleton', ...Object.keys(settings())], columns);
+  const extra = await pgError(c, `CALL parting._put_settings($1::jsonb)`, [JSON.stringify({ ...settings(), lock_timout: '1s' })]);
+  assert.is(extra.code, '42804');
+  assert.match(extra.message, 'the settings do not fit parting.settings');
+  assert.match(extra.detail!, 'keys the table lacks: lock_timout; columns the settings leave out: none');
+  const { catch_up: _, ...short } = settings();
+  const missing = await pgError(c, `CALL parting._put_settings($1::jsonb)`, [JSON.stringify(short)]);
+  assert.match(missing.detail!, 'keys the table lacks: none; columns the settings leave out: catch_up');
+});
+
+Contracts('no parting.config column is a project-wide setting any more', async (ctx) => {
+  const columns = await column<string>(ctx.db!.client, `
+    SELECT attname::text FROM pg_attribute WHERE attrelid = 'parting.config'::regclass AND attnum > 0 AND NOT attisdropped`);
+  assert.equal(columns.filter((k) => k in settings()), []);
 });
 
 Contracts('parting.plan returns the columns the CLI reads (PLAN_COLUMNS), in order', async (ctx) => {

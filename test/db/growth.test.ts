@@ -150,7 +150,7 @@ Stats('a run that changes no partition does not ANALYZE; with analyze off, nothi
   let since = await lastHistoryId(c);
   await call(c);
   assert.equal((await historySince(c, since)).map((r) => r.action), ['maintained']);
-  await c.query(`UPDATE parting.config SET analyze_parents = false`);
+  await c.query(`UPDATE parting.settings SET analyze_parents = false`);
   await c.query(`SELECT parting.detach_partition('tweet', $1)`, [month(2).key]);
   since = await lastHistoryId(c);
   await call(c);

@@ -30,7 +30,8 @@ const Cancel = dbSuite('maintenance cancelled', 'maint_cancel',
 Cancel('a step cancelled while it waits: logged as failed, the run stops and lets go of the guard; the next run does the rest', async (ctx) => {
   const db = ctx.db!;
   // A lock timeout no wait here comes near: the step waits for the holder until cancelled.
-  await db.client.query(`UPDATE parting.config SET premake = 2, drain_batch = 1000000, lock_timeout = '300s'`);
+  await db.client.query(`UPDATE parting.config SET premake = 2`);
+  await db.client.query(`UPDATE parting.settings SET drain_batch = 1000000, lock_timeout = '300s'`);
   await withClients(db.url, 3, async ([runner, holder, observer]) => {
     const runnerPid = await pidOf(runner!);
     const holderPid = await pidOf(holder!);
@@ -68,8 +69,7 @@ Cancel('retries that would outlive statement_timeout stop in time: the step is s
   const db = ctx.db!;
   const next = month(-4);
   await db.client.query(`SELECT parting.ensure_partition('tweet', $1)`, [next.key]);
-  await db.client.query(`UPDATE parting.config SET drain_batch = 10000`);
-  await db.client.query(`UPDATE parting.config SET lock_timeout = '2s', lock_tries = 20`);
+  await db.client.query(`UPDATE parting.settings SET drain_batch = 10000, lock_timeout = '2s', lock_tries = 20`);
   const since = Number(await scalar(db.client, 'SELECT max(id) FROM parting.history'));
   await withClients(db.url, 3, async ([reader, runner, observer]) => {
     await reader!.query('BEGIN');

@@ -57,7 +57,8 @@ Drain('1000 rows with drain_batch 100: nine unattached batches, then the last on
   assert.is(tweetIds.length, 1000);
   assert.is(stars.length, 1000);
 
-  await c.query(`UPDATE parting.config SET drain_batch = 100, premake = 7 WHERE model = 'tweet'`);
+  await c.query(`UPDATE parting.config SET premake = 7 WHERE model = 'tweet'`);
+  await c.query(`UPDATE parting.settings SET drain_batch = 100`);
   const since = await lastHistoryId(c);
   await call(c);
 

@@ -72,7 +72,7 @@ Edges('a lock the archive step cannot get never leaves the parents locked: the w
   const old = month(-4);
   await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [old.key]);
   await c.query(`SELECT parting._archive_parent(parting._model('tweet'))`);
-  await c.query(`UPDATE parting.config SET lock_timeout = '100ms', lock_tries = 3`);
+  await c.query(`UPDATE parting.settings SET lock_timeout = '100ms', lock_tries = 3`);
   await withClients(ctx.db!.url, 3, async ([holder, m, sampler]) => {
     // An old transaction holding SHARE on archive.tweet, which archiving must attach to:
     // older than lockTimeout by the server's clock, so no try asks for the locks at all.
@@ -100,7 +100,7 @@ Edges('a lock the archive step cannot get never leaves the parents locked: the w
   assert.equal(skipped.map((s) => s.partition), [`tweet_${old.suffix}`]);
   assert.match(skipped[0]!.error, /holds ShareLock on archive\.tweet/);
   assert.equal(await column(c, `SELECT state FROM parting.partitions('tweet') WHERE key = $1`, [old.suffix]), ['attached']);
-  await c.query(`UPDATE parting.config SET lock_timeout = '2s', lock_tries = 5`);
+  await c.query(`UPDATE parting.settings SET lock_timeout = '2s', lock_tries = 5`);
 });
 
 Edges('a column added to the live table reaches the archive table, so archiving goes on', async (ctx) => {
@@ -122,7 +122,8 @@ Edges('a column added to the live table reaches the archive table, so archiving 
 Edges('a star committed for a waiting tweet while a batch locks it moves with it; the batch does not fail', async (ctx) => {
   const c = ctx.db!.client;
   const ahead = month(5);
-  await c.query(`UPDATE parting.config SET drain_batch = 5, premake = 4`);
+  await c.query(`UPDATE parting.config SET premake = 4`);
+  await c.query(`UPDATE parting.settings SET drain_batch = 5`);
   await c.query('CALL parting.run_maintenance()'); // up to +4: the run below has only the drain to do
   // Eight tweets of a month beyond premake wait in the default partition.
   await c.query(`INSERT INTO tweet (json, "user", created_at)
@@ -130,7 +131,8 @@ Edges('a star committed for a waiting tweet while a batch locks it moves with it
   const first = await rows<{ id: string; created_at: Date }>(c,
     `SELECT id, created_at FROM tweet_default WHERE "user" = 'w1'`);
   // A lock timeout no wait here comes near: the batch waits for the writer until it commits.
-  await c.query(`UPDATE parting.config SET premake = 5, lock_timeout = '300s' WHERE model = 'tweet'`);
+  await c.query(`UPDATE parting.config SET premake = 5 WHERE model = 'tweet'`);
+  await c.query(`UPDATE parting.settings SET lock_timeout = '300s'`);
   const since = await lastHistoryId(c);
   await withClients(ctx.db!.url, 3, async ([w, m, watcher]) => {
     // A writer starring the first waiting tweet holds a KEY SHARE lock on it, uncommitted.
@@ -150,7 +152,8 @@ Edges('a star committed for a waiting tweet while a batch locks it moves with it
   assert.equal(await column(c, `SELECT tableoid::regclass::text FROM star WHERE "user" = 'late'`), [`star_${ahead.suffix}`]);
   assert.equal(await column(c, `SELECT count(*)::int FROM tweet WHERE tableoid = $1::regclass`, [`tweet_${ahead.suffix}`]), [8]);
   assert.equal(await column(c, `SELECT count(*)::int FROM tweet_default`), [0]);
-  await c.query(`UPDATE parting.config SET drain_batch = 10000, premake = 2, lock_timeout = '2s'`);
+  await c.query(`UPDATE parting.config SET premake = 2`);
+  await c.query(`UPDATE parting.settings SET drain_batch = 10000, lock_timeout = '2s'`);
 });
 
 const HalfDone = dbSuite('a pgpart maintain interrupted between star and tweet', 'maint_half', archived(false));

@@ -25,7 +25,7 @@ const Overlap = dbSuite('run_maintenance: a second run while one is under way do
   async (c) => {
     await ensure(c, 'tweet', OLDEST.key);
     await insertPairs(c, OLDEST, 2);
-    await c.query(`UPDATE parting.config SET lock_timeout = '200ms', lock_tries = 6 WHERE model = 'tweet'`);
+    await c.query(`UPDATE parting.settings SET lock_timeout = '200ms', lock_tries = 6`);
   });
 
 Overlap("A's retire backs off from B's lock; C returns at once with the NOTICE; A logs the retire 'skipped'", async (ctx) => {

@@ -179,7 +179,7 @@ const Held = suiteWith('tablespaces: a move that cannot have its lock holds the 
 
 Held('a reader of the oldest family: its move is skipped and the newer ones wait; the next run moves all, in order', async (ctx) => {
   const c = ctx.db!.client;
-  await c.query(`UPDATE parting.config SET lock_timeout = '100ms', lock_tries = 2`);
+  await c.query(`UPDATE parting.settings SET lock_timeout = '100ms', lock_tries = 2`);
   const oldest = OLD[0]!;
   await withClients(ctx.db!.url, 1, async ([reader]) => {
     await reader!.query('BEGIN');

@@ -15,12 +15,13 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { compile } from '../../src/build.js';
 import { schemaRevision } from '../../src/emit/render.js';
 import { freshDatabase, psqlFile, type FreshDatabase } from '../harness/db.js';
 import { install, installed } from '../harness/install.js';
 import { createTablespace, type Tablespace } from '../harness/tablespace.js';
 import { catalog } from './catalog.js';
-import { column, logged, scalar } from './helpers.js';
+import { column, logged, rows, scalar } from './helpers.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
@@ -148,3 +149,46 @@ for (const revision of [1, 2]) {
 
   Upgrade.run();
 }
+
+// The project-wide settings moved out of parting.config into one row (parting.settings): an
+// upgraded database keeps the values its rows held, and where rows disagreed (edited by
+// hand) each setting takes the documented one (sql/migrations/0008_settings.sql): the
+// shortest lock_timeout, the most lock_tries, the smallest drain_batch, the archive_schema
+// most rows name (ties: first by name). `pgpart plan` then shows what the config changes.
+const Settings = suite<{ db?: FreshDatabase }>('upgrade: settings out of the config rows', {});
+Settings.before((ctx) => logged('setup', async () => {
+  ctx.db = await freshDatabase('upgrade_settings');
+  const old = await psqlFile(ctx.db.url, path.join(fixtures, 'rev2', 'install.sql'));
+  assert.is(old.code, 0, old.stderr);
+}));
+Settings.after(async (ctx) => ctx.db?.drop());
+
+Settings('rows that disagree give one row by the rules; the plan shows what the config changes; the install writes it', async (ctx) => {
+  const c = ctx.db!.client;
+  await c.query(`UPDATE parting.config SET lock_timeout = '5s', lock_tries = 3, drain_batch = 500, archive_schema = 'old_archive' WHERE model = 'tweet'`);
+  await c.query(`UPDATE parting.config SET lock_timeout = '2s', lock_tries = 9, drain_batch = 800, archive_schema = 'archive' WHERE model = 'star'`);
+  const compiled = compile(config);
+  await c.query('BEGIN');
+  try {
+    await c.query(compiled.runtimeSql);
+    assert.equal(await rows(c, `SELECT lock_timeout, lock_tries, archive_schema, drain_batch, catch_up, history_keep, analyze_parents FROM parting.settings`),
+      [{ lock_timeout: '2s', lock_tries: 9, archive_schema: 'archive', drain_batch: 500, catch_up: 100, history_keep: '30 days', analyze_parents: false }]);
+    assert.equal(await column(c, `SELECT detail FROM parting.plan($1::jsonb) WHERE change = 'update settings'`, [JSON.stringify(compiled.desired)]),
+      ['drain_batch: 500 → 10000, lock_timeout: "2s" → "300ms", lock_tries: 9 → 5']);
+  } finally {
+    await c.query('ROLLBACK');
+  }
+  await install(ctx.db!.url, config);
+  assert.equal(await rows(c, `SELECT lock_timeout, lock_tries, archive_schema, drain_batch FROM parting.settings`),
+    [{ lock_timeout: '300ms', lock_tries: 5, archive_schema: 'archive', drain_batch: 10000 }]);
+  assert.equal(await column(c, `SELECT problem FROM parting.check() WHERE problem = 'config changed'`), []);
+  // Changed by hand, the settings are a changed config for check(); the next install puts them back.
+  await c.query(`UPDATE parting.settings SET catch_up = 7`);
+  assert.equal(await column(c, `SELECT problem FROM parting.check() WHERE problem = 'config changed'`), ['config changed']);
+  await install(ctx.db!.url, { ...config, catchUp: 8 });
+  assert.equal(await column(c, `SELECT catch_up FROM parting.settings`), [8]);
+  assert.equal(await column(c, `SELECT detail ->> 'detail' FROM parting.history WHERE action = 'reconciled' AND detail ->> 'change' = 'update settings' ORDER BY id DESC LIMIT 1`),
+    ['catch_up: 7 → 8']);
+});
+
+Settings.run();

@@ -173,9 +173,9 @@ Config('retention dropAfter: longer than keep, and only where something is kept'
 });
 
 Config('historyKeep, catchUp and analyze: defaults, and bad values refused at their paths', () => {
-  const m = validate(tweetStar()).models[0]!;
+  const m = validate(tweetStar()).settings;
   assert.equal([m.historyKeep, m.catchUp, m.analyze], ['30 days', 100, false]);
-  const o = validate(tweetStar((c) => Object.assign(c, { historyKeep: '6 month', catchUp: 10, analyze: true }))).models[0]!;
+  const o = validate(tweetStar((c) => Object.assign(c, { historyKeep: '6 month', catchUp: 10, analyze: true }))).settings;
   assert.equal([o.historyKeep, o.catchUp, o.analyze], ['6 months', 10, true]);
   expectIssue(tweetStar((c) => (c.historyKeep = 'forever')), 'historyKeep', /^"forever" is not a duration such as '30 days' or '6 months'$/);
   expectIssue(tweetStar((c) => (c.catchUp = 0)), 'catchUp', />=\s*1/);

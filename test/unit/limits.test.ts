@@ -28,7 +28,7 @@ Limits('lockTimeout past 2147483647 ms (lock_timeout is an int of milliseconds) 
 
 Limits('lockTimeout at the edges of the range is accepted as written', () => {
   for (const lockTimeout of ['1ms', '2147483647ms', '2147483s', '300 ms']) {
-    assert.is(validate(tweetStar((c) => (c.lockTimeout = lockTimeout))).lockTimeout, lockTimeout);
+    assert.is(validate(tweetStar((c) => (c.lockTimeout = lockTimeout))).settings.lockTimeout, lockTimeout);
   }
   expectIssue(tweetStar((c) => (c.lockTimeout = '2 min')), 'lockTimeout', /^"2 min" must look like "500ms" or "2s"$/);
   expectIssue(tweetStar((c) => (c.lockTimeout = '300\nms')), 'lockTimeout', /must look like/);
@@ -39,7 +39,7 @@ Limits('historyKeep past 1000 years is refused like retention keep (every run re
     expectIssue(tweetStar((c) => (c.historyKeep = historyKeep)), 'historyKeep',
       new RegExp(`^"${historyKeep}" is longer than 1000 years, the longest historyKeep pgpart accepts$`));
   }
-  assert.is(validate(tweetStar((c) => (c.historyKeep = '1000 years'))).models[0]!.historyKeep, '1000 years');
+  assert.is(validate(tweetStar((c) => (c.historyKeep = '1000 years'))).settings.historyKeep, '1000 years');
 });
 
 /** A list model on column k of `type`, with `initial` keys. */

@@ -147,15 +147,14 @@ ModelSuite('defaults: premake and time zone from the project, a model may overri
   assert.equal(o.kind === 'range' && [o.premake, o.timezone], [0, 'America/New_York']);
 });
 
-ModelSuite('maintenance settings: project defaults on every model, overrides too; no schedule unless given', () => {
+ModelSuite('maintenance settings: the project\'s defaults, overrides too; no schedule unless given', () => {
   const d = validate(tweetStar());
   assert.is(d.schedule, null);
-  for (const m of d.models) {
-    assert.equal([m.archiveSchema, m.drainBatch, m.lockTries, m.lockTimeout], ['archive', 10000, 5, '300ms'], m.name);
-  }
+  const s = d.settings;
+  assert.equal([s.archiveSchema, s.drainBatch, s.lockTries, s.lockTimeout], ['archive', 10000, 5, '300ms']);
   const o = validate(tweetStar((c) => Object.assign(c, { archiveSchema: 'old', drainBatch: 500, lockTries: 12, schedule: ' @hourly ' })));
   assert.is(o.schedule, '@hourly', 'trimmed');
-  for (const m of o.models) assert.equal([m.archiveSchema, m.drainBatch, m.lockTries], ['old', 500, 12], m.name);
+  assert.equal([o.settings.archiveSchema, o.settings.drainBatch, o.settings.lockTries], ['old', 500, 12]);
 });
 
 ModelSuite.run();

@@ -76,14 +76,16 @@ Plan('the plan is deterministic', () => {
   assert.equal(JSON.stringify(plan(validate(config))), JSON.stringify(plan(validate(config))));
 });
 
-Plan('every config row carries archive_schema, drain_batch and lock_tries: the defaults, or the project\'s', () => {
+Plan('the settings are the project\'s, once (parting.settings), never copied into a config row: the defaults, or the config\'s', () => {
+  assert.equal(desired(config).settings, {
+    lock_timeout: '300ms', lock_tries: 5, archive_schema: 'archive', drain_batch: 10000, catch_up: 100, history_keep: '30 days', analyze_parents: false,
+  });
+  assert.equal(desired({ ...config, archiveSchema: 'cold', drainBatch: 250, lockTries: 20, lockTimeout: '500ms', catchUp: 7, historyKeep: '6 month', analyze: true }).settings, {
+    lock_timeout: '500ms', lock_tries: 20, archive_schema: 'cold', drain_batch: 250, catch_up: 7, history_keep: '6 months', analyze_parents: true,
+  });
   for (const row of configRows(config)) {
-    assert.equal([row.archive_schema, row.drain_batch, row.lock_tries, row.lock_timeout], ['archive', 10000, 5, '300ms'], row.model);
+    for (const key of Object.keys(desired(config).settings)) assert.not.ok(key in row, `${row.model}: ${key}`);
   }
-  for (const row of configRows({ ...config, archiveSchema: 'cold', drainBatch: 250, lockTries: 20, lockTimeout: '500ms' })) {
-    assert.equal([row.archive_schema, row.drain_batch, row.lock_tries, row.lock_timeout], ['cold', 250, 20, '500ms'], row.model);
-  }
-  assert.equal([desired(config).lock_timeout, desired(config).lock_tries], ['300ms', 5]);
 });
 
 Plan('schedule and drop are the project\'s, null and empty when not given', () => {

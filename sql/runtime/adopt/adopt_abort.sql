@@ -22,7 +22,7 @@ BEGIN
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = format('finish it: pgpart adopt %s --finish (the old tables are in schema %s until then)', p_model, v_a.retired_schema);
   END IF;
-  PERFORM set_config('lock_timeout', coalesce((SELECT c.lock_timeout FROM parting.config c WHERE c.model = p_model), '2s'), true);
+  PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
   FOR v_m IN SELECT m FROM jsonb_array_elements(v_a.members) m LOOP
     v_old := to_regclass(format('%I.%I', v_a.schema_name, v_m #>> '{config,table_name}'));
     IF v_old IS NOT NULL THEN

@@ -32,7 +32,7 @@ BEGIN
       HINT = format('start it: pgpart adopt %s', p_model);
   END IF;
   IF v_a.phase = 'copying' THEN
-    PERFORM set_config('lock_timeout', (SELECT c.lock_timeout FROM parting.config c WHERE c.model = p_model), true);
+    PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
     SELECT m INTO v_m FROM jsonb_array_elements(v_a.members) WITH ORDINALITY x(m, n)
      WHERE NOT (v_a.progress -> (m #>> '{config,model}') ->> 'done')::boolean ORDER BY n LIMIT 1;
     IF v_m IS NULL THEN

@@ -22,7 +22,7 @@ BEGIN
     RAISE EXCEPTION 'adoption of "%": % foreign key(s) the swap added are not validated yet', p_model, jsonb_array_length(v_a.to_validate)
       USING ERRCODE = 'object_not_in_prerequisite_state', HINT = format('SELECT parting.adopt_validate(%L) until it returns NULL', p_model);
   END IF;
-  PERFORM set_config('lock_timeout', (SELECT c.lock_timeout FROM parting.config c WHERE c.model = p_model), true);
+  PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
   FOR v_m IN SELECT m FROM jsonb_array_elements(v_a.members) WITH ORDINALITY x(m, n) ORDER BY n DESC LOOP
     v_old := to_regclass(format('%I.%I', v_a.retired_schema, v_m #>> '{config,table_name}'));
     IF v_old IS NOT NULL THEN

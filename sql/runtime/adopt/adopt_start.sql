@@ -57,7 +57,7 @@ BEGIN
         USING ERRCODE = 'PGP01', HINT = 'adoption makes it and drops it when done: drop or rename that schema first';
     END IF;
   END LOOP;
-  PERFORM set_config('lock_timeout', v_cfg.lock_timeout, true);
+  PERFORM set_config('lock_timeout', p_desired #>> '{settings,lock_timeout}', true);
   EXECUTE format('CREATE SCHEMA %I', v_a.shadow_schema);
 
   -- Progress: rows to copy per member, from the statistics (a guess; adopt_copy counts).

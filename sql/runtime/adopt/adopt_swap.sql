@@ -39,7 +39,7 @@ BEGIN
     RAISE EXCEPTION 'adoption of "%" is not verified yet (%)', p_model, v_a.phase USING ERRCODE = 'object_not_in_prerequisite_state',
       HINT = format('SELECT * FROM parting.adopt_verify(%L)', p_model);
   END IF;
-  PERFORM set_config('lock_timeout', (SELECT c.lock_timeout FROM parting.config c WHERE c.model = p_model), true);
+  PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
   FOR v_m IN SELECT m FROM jsonb_array_elements(v_a.members) m LOOP
     v_old := to_regclass(format('%I.%I', v_a.schema_name, v_m #>> '{config,table_name}'));
     IF v_old IS NOT NULL THEN

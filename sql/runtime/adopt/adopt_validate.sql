@@ -20,7 +20,7 @@ BEGIN
   IF v_f IS NULL THEN
     RETURN NULL;
   END IF;
-  PERFORM set_config('lock_timeout', (SELECT c.lock_timeout FROM parting.config c WHERE c.model = p_model), true);
+  PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
   IF EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = to_regclass(v_f ->> 'table') AND k.conname = v_f ->> 'name' AND NOT k.convalidated) THEN
     EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', v_f ->> 'table', v_f ->> 'name');
   END IF;

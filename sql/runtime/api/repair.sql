@@ -19,6 +19,7 @@ AS $$
 DECLARE
   v_p record;
   v_cfg parting.config;
+  v_settings parting.settings := parting._settings();
   v_rel regclass;
   v_t record;
   v_started timestamptz;
@@ -44,13 +45,13 @@ BEGIN
         DELETE FROM parting.offline o WHERE format('%I.%I', o.schema_name, o.table_name) = v_p.partition;
       ELSE
         v_cfg := parting._model(v_p.model);
-        PERFORM set_config('lock_timeout', v_cfg.lock_timeout, true);
+        PERFORM set_config('lock_timeout', v_settings.lock_timeout, true);
         IF v_p.problem = 'missing partition' THEN
           -- ensure_partition knows the premake window, and makes what is missing of it.
           PERFORM parting.ensure_partition(v_cfg.root_model);
         ELSIF v_p.problem = 'distribution' THEN
           v_rel := v_p.partition::regclass;
-          PERFORM parting._lock_all(v_cfg.lock_timeout, v_cfg.lock_tries, ARRAY[v_rel], ARRAY['ACCESS EXCLUSIVE']);
+          PERFORM parting._lock_all(v_settings.lock_timeout, v_settings.lock_tries, ARRAY[v_rel], ARRAY['ACCESS EXCLUSIVE']);
           IF NOT parting._distribute(v_cfg, v_rel) THEN
             EXECUTE format('SELECT %s($1, colocate_with => $2)', parting._citus_name('update_distributed_table_colocation'))
               USING v_rel, (SELECT format('%I.%I', c.schema_name, c.table_name) FROM parting.config c
@@ -63,7 +64,7 @@ BEGIN
           v_rel := v_p.partition::regclass;
           SELECT t.* INTO v_t FROM parting._made_tables(v_cfg) t WHERE t.rel = v_rel;
           IF v_p.problem = 'missing bound check' THEN
-            PERFORM parting._lock_all(v_cfg.lock_timeout, v_cfg.lock_tries, ARRAY[v_rel], ARRAY['ACCESS EXCLUSIVE']);
+            PERFORM parting._lock_all(v_settings.lock_timeout, v_settings.lock_tries, ARRAY[v_rel], ARRAY['ACCESS EXCLUSIVE']);
             IF EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = v_rel AND k.conname = parting._name(v_t.relname, 'bound')) THEN
               EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', v_rel, parting._name(v_t.relname, 'bound'));
             END IF;
@@ -76,7 +77,7 @@ BEGIN
               INTO v_target
               FROM parting.config up LEFT JOIN parting.offline o ON o.model = up.model AND o.suffix = v_t.suffix
              WHERE up.model = v_cfg.parent_model;
-            PERFORM parting._lock_all(v_cfg.lock_timeout, v_cfg.lock_tries, ARRAY[v_target, v_rel], ARRAY['SHARE ROW EXCLUSIVE', 'ACCESS EXCLUSIVE']);
+            PERFORM parting._lock_all(v_settings.lock_timeout, v_settings.lock_tries, ARRAY[v_target, v_rel], ARRAY['SHARE ROW EXCLUSIVE', 'ACCESS EXCLUSIVE']);
             SELECT k.oid INTO v_con FROM pg_constraint k WHERE k.conrelid = v_rel AND k.conname = parting._name(v_t.relname, v_cfg.fk_tag);
             IF v_con IS NULL OR (SELECT k.confrelid FROM pg_constraint k WHERE k.oid = v_con) <> v_target
                OR NOT parting._fk_matches(v_cfg, v_con) THEN
@@ -88,10 +89,10 @@ BEGIN
             END IF;
             EXECUTE format('ALTER TABLE %s VALIDATE CONSTRAINT %I', v_rel, parting._name(v_t.relname, v_cfg.fk_tag));
           ELSIF v_p.problem = 'missing index' THEN
-            PERFORM parting._lock_all(v_cfg.lock_timeout, v_cfg.lock_tries, ARRAY[v_rel], ARRAY['SHARE']);
+            PERFORM parting._lock_all(v_settings.lock_timeout, v_settings.lock_tries, ARRAY[v_rel], ARRAY['SHARE']);
             PERFORM parting._repair_indexes(v_cfg, v_rel, v_t.relname, v_t.state = 'attached');
           ELSIF v_p.problem IN ('owner', 'grants') THEN
-            PERFORM parting._lock_all(v_cfg.lock_timeout, v_cfg.lock_tries, ARRAY[v_rel], ARRAY['ACCESS EXCLUSIVE']);
+            PERFORM parting._lock_all(v_settings.lock_timeout, v_settings.lock_tries, ARRAY[v_rel], ARRAY['ACCESS EXCLUSIVE']);
             PERFORM parting._own_like(v_rel, format('%I.%I', v_cfg.schema_name, v_cfg.table_name)::regclass);
           END IF;
         END IF;

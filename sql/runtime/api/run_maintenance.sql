@@ -30,7 +30,6 @@ DECLARE
   v_status text;
   v_batches integer;
   v_failed text[];
-  v_cfg parting.config;
   v_started timestamptz;
   v_done jsonb;
   v_holder text;
@@ -81,7 +80,7 @@ BEGIN
         EXIT;
       END IF;
       IF v_deadline IS NOT NULL
-         AND clock_timestamp() + 2 * (SELECT c.lock_timeout::interval FROM parting.config c WHERE c.model = v_root) > v_deadline THEN
+         AND clock_timestamp() + 2 * (parting._settings()).lock_timeout::interval > v_deadline THEN
         -- Too close to statement_timeout to finish a step: leave the rest to the next run.
         v_done := v_done || jsonb_build_object(v_step.step || ':not started (statement_timeout)',
                                                coalesce((v_done ->> (v_step.step || ':not started (statement_timeout)'))::integer, 0) + 1);
@@ -112,8 +111,7 @@ BEGIN
       END IF;
     END LOOP;
     -- Statistics of the parents, once the family's partitions changed.
-    v_cfg := parting._model(v_root);
-    IF v_cancelled IS NULL AND v_cfg.analyze_parents
+    IF v_cancelled IS NULL AND (parting._settings()).analyze_parents
        AND EXISTS (SELECT FROM jsonb_object_keys(v_done) k WHERE k IN ('create:done', 'drain:done', 'retire:done', 'expire:done')) THEN
       v_status := parting._run_step(v_root, 'analyze', NULL);
       COMMIT;

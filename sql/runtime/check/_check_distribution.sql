@@ -31,7 +31,7 @@ BEGIN
   FOR v_t IN
     SELECT p_parent AS rel, NULL::text AS suffix
     UNION ALL
-    SELECT to_regclass(format('%I.%I', p_cfg.archive_schema, p_cfg.table_name)), NULL
+    SELECT to_regclass(format('%I.%I', (parting._settings()).archive_schema, p_cfg.table_name)), NULL
     UNION ALL
     SELECT t.rel, t.suffix FROM jsonb_populate_recordset(NULL::parting.made_table, p_tables) t
      WHERE t.state IN ('attached', 'detached', 'archived')

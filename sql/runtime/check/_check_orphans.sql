@@ -14,7 +14,7 @@ AS $$
          format('named and shaped like a partition of %s, but neither attached nor recorded as detached', p_parent),
          format('none: attach it (ALTER TABLE %s ATTACH PARTITION …), or drop or rename it', p_parent), false
     FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
-   WHERE n.nspname IN (p_cfg.schema_name, p_cfg.archive_schema) AND r.relkind = 'r'
+   WHERE n.nspname IN (p_cfg.schema_name, (parting._settings()).archive_schema) AND r.relkind = 'r'
      AND left(r.relname, length(p_cfg.table_name) + 1) = p_cfg.table_name || '_'
      AND NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhrelid = r.oid)
      AND NOT EXISTS (SELECT FROM parting.offline o WHERE o.schema_name = n.nspname AND o.table_name = r.relname)

@@ -1,5 +1,5 @@
 -- pgpart's own records: 'forgotten table' (a parting.offline record whose table is gone),
--- 'config changed' (parting.config differs from what the last install wrote), 'builds
+-- 'config changed' (parting.config or parting.settings differs from what the last install wrote), 'builds
 -- pending' (an index or validation the last pgpart apply left to do).
 CREATE OR REPLACE FUNCTION parting._check_records()
 RETURNS SETOF parting.problem
@@ -13,7 +13,7 @@ AS $$
    WHERE to_regclass(format('%I.%I', o.schema_name, o.table_name)) IS NULL
   UNION ALL
   SELECT NULL, NULL, NULL, 'config changed',
-         'parting.config differs from what the last install wrote (changed by hand?)',
+         'parting.config or parting.settings differs from what the last install wrote (changed by hand?)',
          'none: install again (psql -f install.sql) to put the config back', false
     FROM parting.meta m WHERE m.config_rows_hash IS DISTINCT FROM parting._config_rows_hash()
   UNION ALL

@@ -9,22 +9,23 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_name text := format('%I.%I', p_cfg.archive_schema, p_cfg.table_name);
+  v_schema text := (parting._settings()).archive_schema;
+  v_name text := format('%I.%I', v_schema, p_cfg.table_name);
   v_col record;
 BEGIN
   IF to_regclass(v_name) IS NULL THEN
     -- Made by the install, whose owner check it passed; never made here into whatever exists.
-    IF to_regnamespace(quote_ident(p_cfg.archive_schema)) IS NULL THEN
-      RAISE EXCEPTION 'schema % does not exist: archived partitions of model "%" go there', p_cfg.archive_schema, p_cfg.model
+    IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
+      RAISE EXCEPTION 'schema % does not exist: archived partitions of model "%" go there', v_schema, p_cfg.model
         USING ERRCODE = 'invalid_schema_name',
               HINT = 'the install makes it for models whose retention action is ''archive'': set that in the config and install, or CREATE SCHEMA it yourself';
     END IF;
-    IF parting._foreign_owner(p_cfg.archive_schema) IS NOT NULL THEN
-      RAISE EXCEPTION 'schema % is owned by role %, not by % (pgpart''s owner): pgpart does not archive into a schema another role made', p_cfg.archive_schema,
-                      parting._foreign_owner(p_cfg.archive_schema), parting._owner()
+    IF parting._foreign_owner(v_schema) IS NOT NULL THEN
+      RAISE EXCEPTION 'schema % is owned by role %, not by % (pgpart''s owner): pgpart does not archive into a schema another role made', v_schema,
+                      parting._foreign_owner(v_schema), parting._owner()
         USING ERRCODE = 'insufficient_privilege',
               HINT = format('its owner could drop the archived partitions: as %s or a superuser, ALTER SCHEMA %I OWNER TO %s, or drop or rename it; or choose another archiveSchema',
-                            parting._foreign_owner(p_cfg.archive_schema), p_cfg.archive_schema, parting._owner());
+                            parting._foreign_owner(v_schema), v_schema, parting._owner());
     END IF;
     EXECUTE format('CREATE TABLE %s (LIKE %I.%I INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED '
                    'INCLUDING STORAGE INCLUDING COMMENTS) PARTITION BY %s (%I)%s',

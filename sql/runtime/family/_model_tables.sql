@@ -13,7 +13,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   WITH parent AS (SELECT to_regclass(format('%I.%I', p_cfg.schema_name, p_cfg.table_name)) AS oid),
-       archive AS (SELECT to_regclass(format('%I.%I', p_cfg.archive_schema, p_cfg.table_name)) AS oid)
+       archive AS (SELECT to_regclass(format('%I.%I', (parting._settings()).archive_schema, p_cfg.table_name)) AS oid)
   SELECT x.rel, x.kind FROM (
     SELECT i.inhrelid::regclass AS rel, 'partition'::text AS kind, 1 AS ord
       FROM pg_inherits i, parent WHERE i.inhparent = parent.oid

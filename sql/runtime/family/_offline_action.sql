@@ -18,6 +18,7 @@ DECLARE
   v_o record;
   v_archive regclass;
   v_misfit text;
+  v_archive_schema text := (parting._settings()).archive_schema;
 BEGIN
   IF p_action NOT IN ('detach', 'archive', 'drop') THEN
     RAISE EXCEPTION 'unknown action "%"', p_action
@@ -51,10 +52,10 @@ BEGIN
       -- Held already when called from parting._detach_family.
       PERFORM parting._lock(v_o.cfg, p_share_update => ARRAY[v_archive], p_access_exclusive => ARRAY[v_o.rel]);
       PERFORM parting._archive_fit(v_archive, v_o.rel);
-      EXECUTE format('ALTER TABLE %s SET SCHEMA %I', v_o.rel, (v_o.cfg).archive_schema);
-      EXECUTE format('ALTER TABLE %s ATTACH PARTITION %I.%I %s', v_archive, (v_o.cfg).archive_schema, v_o.table_name,
+      EXECUTE format('ALTER TABLE %s SET SCHEMA %I', v_o.rel, v_archive_schema);
+      EXECUTE format('ALTER TABLE %s ATTACH PARTITION %I.%I %s', v_archive, v_archive_schema, v_o.table_name,
                      parting._clause(v_o.cfg, v_o.lower, v_o.upper, false));
-      UPDATE parting.offline SET state = 'archived', schema_name = (v_o.cfg).archive_schema, since = now()
+      UPDATE parting.offline SET state = 'archived', schema_name = v_archive_schema, since = now()
        WHERE model = v_o.model AND suffix = p_suffix;
       PERFORM parting._log(v_o.model, v_o.table_name, 'archived',
                            jsonb_build_object('into', v_archive::text),

@@ -1,5 +1,5 @@
--- The locks one maintenance step needs, under its model's lock_timeout and lock_tries
--- (parting._lock_all): SHARE UPDATE EXCLUSIVE on p_share_update, then EXCLUSIVE on
+-- The locks one maintenance step needs, under the project's lock_timeout and lock_tries
+-- (parting._settings(), parting._lock_all; p_cfg is the model the step is for): SHARE UPDATE EXCLUSIVE on p_share_update, then EXCLUSIVE on
 -- p_exclusive, then ACCESS EXCLUSIVE on p_access_exclusive, each list in the order given.
 -- Every step needs its weaker locks on relations writers reach first (parents) or never
 -- (archive tables), so weakest first is the writers' order too.
@@ -10,7 +10,7 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-  RETURN parting._lock_all(p_cfg.lock_timeout, p_cfg.lock_tries,
+  RETURN parting._lock_all((parting._settings()).lock_timeout, (parting._settings()).lock_tries,
                            p_share_update || p_exclusive || p_access_exclusive,
                            array_fill('SHARE UPDATE EXCLUSIVE'::text, ARRAY[cardinality(p_share_update)])
                            || array_fill('EXCLUSIVE'::text, ARRAY[cardinality(p_exclusive)])

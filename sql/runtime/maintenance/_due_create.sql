@@ -56,7 +56,7 @@ BEGIN
     END IF;
   END IF;
   n := 0;
-  WHILE n < p_root.catch_up AND v_v <> 'MAXVALUE' AND parting._ord(p_root, v_v) < parting._ord(p_root, v_until) LOOP
+  WHILE n < (parting._settings()).catch_up AND v_v <> 'MAXVALUE' AND parting._ord(p_root, v_v) < parting._ord(p_root, v_until) LOOP
     v_b := parting._bound(p_root, v_v);
     value := v_v; suffix := v_b.suffix; pass := 2;
     RETURN NEXT;

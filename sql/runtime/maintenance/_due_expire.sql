@@ -30,7 +30,7 @@ BEGIN
   n := 0;
   LOOP
     FETCH v_cur INTO v_o;
-    EXIT WHEN NOT FOUND OR n >= p_root.catch_up
+    EXIT WHEN NOT FOUND OR n >= (parting._settings()).catch_up
            OR parting._ord(p_root, v_o.lower) >= parting._ord(p_root, v_edge);
     suffix := v_o.suffix;
     n := n + 1;

@@ -100,7 +100,7 @@ BEGIN
     FROM (SELECT u.v, CASE WHEN p_root.strategy = 'range' THEN parting._ord(p_root, u.v) END AS ord
             FROM unnest(v_due) AS u(v)
            ORDER BY 2 NULLS LAST
-           LIMIT p_root.catch_up) d;
+           LIMIT (parting._settings()).catch_up) d;
 
   -- This run's retirees, when their new state has a tablespace.
   IF v_offline AND cardinality(p_retire_values) > 0 THEN

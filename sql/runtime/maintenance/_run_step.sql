@@ -14,6 +14,7 @@ AS $$
 DECLARE
   v_started timestamptz := clock_timestamp();
   v_cfg parting.config;
+  v_settings parting.settings := parting._settings();
   v_suffix text;
   v_status text;
   v_message text;
@@ -26,10 +27,10 @@ BEGIN
                    WHEN p_step = 'analyze' THEN NULL ELSE p_arg END;
   -- Bounds every lock wait of the step, not only those parting._lock asks for (dropping a
   -- table also locks the one its foreign key references). The run commits right after.
-  PERFORM set_config('lock_timeout', v_cfg.lock_timeout, true);
+  PERFORM set_config('lock_timeout', v_settings.lock_timeout, true);
   CASE p_step
     WHEN 'create', 'drain' THEN
-      PERFORM parting._create_family(v_cfg, p_arg, false, v_cfg.drain_batch);
+      PERFORM parting._create_family(v_cfg, p_arg, false, v_settings.drain_batch);
       IF NOT (SELECT m.attached FROM parting._members(v_cfg, v_suffix) m LIMIT 1) THEN
         RETURN 'more';
       END IF;

@@ -13,7 +13,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_coordinator boolean;
-  v_archive regclass := to_regclass(format('%I.%I', p_cfg.archive_schema, p_cfg.table_name));
+  v_archive regclass := to_regclass(format('%I.%I', (parting._settings()).archive_schema, p_cfg.table_name));
   v_want text := p_cfg.distribution ->> 'column';
   v_rel regclass;
   v_have text;

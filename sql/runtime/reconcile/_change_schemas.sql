@@ -12,7 +12,7 @@ DECLARE
   v_schema text;
   v_foreign regrole;
 BEGIN
-  FOR v_schema IN SELECT DISTINCT s FROM (VALUES (p_desired ->> 'schema'), (p_desired ->> 'archive_schema')) AS x(s) ORDER BY 1 LOOP
+  FOR v_schema IN SELECT DISTINCT s FROM (VALUES (p_desired ->> 'schema'), (p_desired #>> '{settings,archive_schema}')) AS x(s) ORDER BY 1 LOOP
     v_foreign := parting._foreign_owner(v_schema);
     IF to_regnamespace(quote_ident(v_schema)) IS NULL THEN
       RETURN NEXT parting._change(NULL, 'create schema', v_schema, format('schema %I', v_schema), NULL, 'none',

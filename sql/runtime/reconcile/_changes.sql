@@ -26,6 +26,8 @@ BEGIN
   -- The models' schema and the archive schema: made here, or refused when another role owns them.
   v_out := v_out || ARRAY(SELECT x FROM parting._change_schemas(p_desired) x);
 
+  v_out := v_out || ARRAY(SELECT x FROM parting._change_settings(p_desired) x);
+
   FOR v_m IN SELECT m FROM jsonb_array_elements(p_desired -> 'models') AS m LOOP
     v_cfg := parting._config_row(v_m -> 'config');
     IF v_cfg.timezone IS NOT NULL AND v_cfg.parent_model IS NULL AND NOT parting._zone_known(v_cfg.timezone) THEN

@@ -69,9 +69,9 @@ BEGIN
                                    'SHARE ROW EXCLUSIVE', 'EXCLUSIVE', 'ACCESS EXCLUSIVE'])[e.strength] ORDER BY e.n), '{}')
     INTO v_rels, v_modes
     FROM each_rel e;
-  PERFORM parting._lock_all(p_desired ->> 'lock_timeout', (p_desired ->> 'lock_tries')::integer, v_rels, v_modes);
+  PERFORM parting._lock_all(p_desired #>> '{settings,lock_timeout}', (p_desired #>> '{settings,lock_tries}')::integer, v_rels, v_modes);
   -- Whatever a statement locks beyond those waits no longer than lockTimeout either.
-  PERFORM set_config('lock_timeout', p_desired ->> 'lock_timeout', true);
+  PERFORM set_config('lock_timeout', p_desired #>> '{settings,lock_timeout}', true);
 
   FOREACH v_c IN ARRAY v_changes LOOP
     v_started := clock_timestamp();
