@@ -79,9 +79,11 @@ SELECT i.inhparent::regclass AS parent, c.oid::regclass AS partition, pg_get_exp
  ORDER BY 1, 3`;
 
 const HOUR_MS = 3_600_000;
+/** The hour the run started in: every offset counts from it, so an hour passing mid-run shifts nothing (maintenance makes the new hour before the no-op runs are timed). */
+const BASE = Date.now();
 const pad = (n: number): string => String(n).padStart(2, '0');
 /** The hour `offset` hours after the current UTC hour: suffix and bounds as pgpart writes them. */
-function hourAt(offset: number, now = Date.now()): { key: string; suffix: string; lower: string; upper: string } {
+function hourAt(offset: number, now = BASE): { key: string; suffix: string; lower: string; upper: string } {
   const t = Math.floor(now / HOUR_MS) * HOUR_MS + offset * HOUR_MS;
   const f = (x: number): string => {
     const d = new Date(x);
