@@ -90,6 +90,7 @@ export const CHANGE_KINDS = {
   'validate foreign key': { phase: 50, lock: 'ACCESS EXCLUSIVE' },
   'update settings': { phase: 60, lock: 'none' },
   'add config': { phase: 60, lock: 'none' },
+  'comment': { phase: 62, lock: 'SHARE UPDATE EXCLUSIVE' },
   'update config': { phase: 60, lock: 'none' },
   // Citus: create_distributed_table on a distributed model's parent and archive table.
   'distribute': { phase: 65, lock: 'ACCESS EXCLUSIVE' },
