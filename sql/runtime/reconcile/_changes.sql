@@ -1,8 +1,8 @@
 -- The difference between the models an install carries (the desired document that
 -- `pgpart build` writes into install.sql) and the database, as the list of changes that
 -- would close it, in the order they must run: schemas, tables dropped to be made again,
--- new tables, column changes, index changes, foreign keys, config rows, partitions, models
--- dropped, the pg_cron job; refusals first. On Citus, distributed models' tables are
+-- new tables, column changes, index changes, foreign keys, the project's settings, config
+-- rows, pgpart's comments, partitions, models dropped, the pg_cron job; refusals first. On Citus, distributed models' tables are
 -- distributed after the config rows, before partitions are made. The install (parting._install) makes exactly
 -- these changes, and `pgpart plan` (parting.plan) prints them: one computation for both.
 -- Reads the catalog and parting.* only (ACCESS SHARE at most, and a temporary table per
