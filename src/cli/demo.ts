@@ -15,6 +15,7 @@ import { packageRoot } from '../emit/package.js';
 import { ident } from '../emit/quote.js';
 import { buildFromFile } from './build.js';
 import { printTable } from './table.js';
+import { printable } from './printable.js';
 
 type Row = Record<string, unknown>;
 
@@ -29,7 +30,8 @@ export async function demoCommand(opts: { databaseUrl?: string }): Promise<void>
 }
 
 async function run(db: Engine): Promise<void> {
-  const out = (line = ''): void => { process.stdout.write(`${line}\n`); };
+  // Its lines carry what the database returns (names, keys, times): printed escaped.
+  const out = (line = ''): void => { process.stdout.write(`${printable(line)}\n`); };
   const show = async (sql: string, params?: unknown[]): Promise<Row[]> => {
     out(`   sql> ${sql}`);
     return db.query<Row>(sql, params);
