@@ -129,7 +129,7 @@ async function upgrade(log: (m: string) => void): Promise<Upgrade> {
   try {
     const old = await psqlFile(db.url, path.join(fixtures, 'rev2', 'install.sql'));
     if (old.code !== 0) throw new Error(old.stderr);
-    log(`part 16: ${FAMILIES} families made by the revision-2 runtime`);
+    log(`part 18: ${FAMILIES} families made by the revision-2 runtime`);
     await db.client.query(`SELECT parting.ensure_partition('tweet', to_char(date_trunc('month', now()) - make_interval(months => g), 'YYYY-MM'))
                              FROM generate_series(1, ${FAMILIES - 2}) g`);
     await db.client.query(`${PAIR}`);
@@ -157,7 +157,7 @@ export async function partLockstep(log: (m: string) => void): Promise<string> {
   let tp: Map<Shape, number[]>;
   try {
     await install(db.url, config);
-    log(`part 16: tweet + star per transaction, ${ROUNDS} round(s) of ${TX_PER_ROUND} per shape`);
+    log(`part 18: tweet + star per transaction, ${ROUNDS} round(s) of ${TX_PER_ROUND} per shape`);
     tp = await throughput(db.url);
   } finally {
     await db.drop();

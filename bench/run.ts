@@ -32,7 +32,12 @@
 //     under writers against a bare INSERT … SELECT into the same partitioned tables, the
 //     writers' p99 against no adoption, the swap's time, pg_partman's partition_data_proc on
 //     the parent alone (bench/adopt.ts).
-// 16. The lockstep FK over the key column: tweet + star insert throughput with the two-column,
+// 16. Five hourly families grown to 50,000 partitions: no-op maintenance cold and warm, an
+//     unchanged install, plan, adding a column, partitions(), check(), partition_for, making
+//     a family, each against its floor (bench/hourly.ts).
+// 17. pgpart on Citus (a coordinator and 2 workers on this machine) against one plain server:
+//     writers while families are made and retired (bench/citus.ts).
+// 18. The lockstep FK over the key column: tweet + star insert throughput with the two-column,
 //     one-column and no FK; upgrading 1,000 families from the revision-2 install under 4 writers.
 // Each method runs in its own fresh database; everything is bounded by counts.
 // BENCH_PARTS=3,4 runs only those parts (all of them by default). --quick (or BENCH_QUICK=1)
@@ -57,9 +62,11 @@ import { formatPart4, MAINTENANCE_ROUNDS, OLD_MONTHS, part4 } from './maintenanc
 import { QUICK, size } from './mode.js';
 import { formatPart11, MODEL_COUNTS, part11 } from './build.js';
 import { partCatchUp } from './catchup.js';
+import { HOURLY_SIZES, partHourly } from './hourly.js';
 import { MOVE_WRITERS, partMove } from './move.js';
 import { formatPartRoles, partRoles, ROLES_HOLD_MS } from './roles.js';
 import { ADOPT_ROWS, partAdopt } from './adopt.js';
+import { partCitus } from './citus.js';
 import { formatPart10, part10 } from './drain.js';
 import { FAMILY_COUNTS, formatPart7, part7 } from './families.js';
 import { formatPart9, part9 } from './fk.js';
@@ -78,7 +85,7 @@ const REPEATS = size(3, 1); // parts 1 and 2: each method run this many times (f
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
 /** The parts to run: BENCH_PARTS=1,4 (default all). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16').split(',').map((x) => Number(x.trim())));
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18').split(',').map((x) => Number(x.trim())));
 
 /** The commit measured, and whether the runtime (sql/, src/) differed from it. */
 function revision(): string {
@@ -476,10 +483,22 @@ async function main(): Promise<void> {
     partDone(15);
 
     if (PARTS.has(16)) {
-      log('part 16: the lockstep FK over the key column: insert throughput, upgrading 1,000 families under writers');
-      sections.push('## 16. The partition foreign key over the key column: what it costs writers, and the upgrade to it', '', await partLockstep(log), '');
+      log(`part 16: five hourly families at ${HOURLY_SIZES.join(', ')} partitions: every everyday operation against its floor`);
+      sections.push(`## 16. Every operation at up to ${HOURLY_SIZES[HOURLY_SIZES.length - 1]!.toLocaleString('en')} partitions (five hourly families of a root and a dependent)`, '', await partHourly(log), '');
     }
     partDone(16);
+
+    if (PARTS.has(17)) {
+      log('part 17: pgpart on Citus against one plain server, writers while families are made and retired');
+      sections.push(`## 17. pgpart on Citus (coordinator + 2 workers) against one plain server: ${WRITERS} writers while families are made and retired`, '', await partCitus(log), '');
+    }
+    partDone(17);
+
+    if (PARTS.has(18)) {
+      log('part 18: the lockstep FK over the key column: insert throughput, upgrading 1,000 families under writers');
+      sections.push('## 18. The partition foreign key over the key column: what it costs writers, and the upgrade to it', '', await partLockstep(log), '');
+    }
+    partDone(18);
 
     const elapsed = (performance.now() - t0) / 1000;
     const flags = [process.env.BENCH_PARTS ? `BENCH_PARTS=${process.env.BENCH_PARTS} ` : '', QUICK && process.env.BENCH_QUICK === '1' ? 'BENCH_QUICK=1 ' : ''].join('');

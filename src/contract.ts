@@ -13,6 +13,8 @@ export const NOTICE_PREFIX = 'pgpart: ';
 export const SQLSTATE = {
   /** An install refused: it would destroy or rewrite something the config does not name. The user decides (exit 1). */
   refused: 'PGP01',
+  /** CALL parting.run_maintenance() inside a transaction block, where it cannot COMMIT (run it in autocommit). */
+  inTransactionBlock: 'PGP03',
   /** A lock that could not be had within lock_timeout: a step skipped, an install to try again. */
   lockNotAvailable: '55P03',
   /** A cancel or statement_timeout. */
@@ -91,6 +93,7 @@ export const CHANGE_KINDS = {
   'add key guard': { phase: 55, lock: 'SHARE ROW EXCLUSIVE' },
   'update settings': { phase: 60, lock: 'none' },
   'add config': { phase: 60, lock: 'none' },
+  'comment': { phase: 62, lock: 'SHARE UPDATE EXCLUSIVE' },
   'update config': { phase: 60, lock: 'none' },
   // Citus: create_distributed_table on a distributed model's parent and archive table.
   'distribute': { phase: 65, lock: 'ACCESS EXCLUSIVE' },

@@ -14,6 +14,7 @@ import { DatabaseWorkError, sqlstateOf } from './errors.js';
 import { adoptionLines } from './plan.js';
 import type { Compiled } from '../build.js';
 import { loadRuntime, type AdoptionFact } from '../db/install.js';
+import { userSearchPath, withSearchPath } from '../db/session.js';
 
 export interface AdoptOptions {
   config?: string;
@@ -70,12 +71,12 @@ async function adopt(client: pg.Client, compiled: Compiled, model: string, opts:
   let phase = await phaseOf(client, model);
   if (phase === null) {
     const { rows: facts } = await client.query<AdoptionFact>(
-      `SELECT root, model, item, detail, refused FROM parting.adopt_plan($1::jsonb, $2, current_setting('search_path'))`,
-      [JSON.stringify(compiled.desired), model]);
+      'SELECT root, model, item, detail, refused FROM parting.adopt_plan($1::jsonb, $2, $3)',
+      [JSON.stringify(compiled.desired), model, userSearchPath(client)]);
     for (const line of adoptionLines(facts)) say(line);
     phase = await withRetries(opts.lockRetries, 'start', say, async () =>
-      (await client.query<{ p: string }>(`SELECT parting.adopt_start($1::jsonb, $2, current_setting('search_path')) AS p`,
-        [JSON.stringify(compiled.desired), model])).rows[0]!.p);
+      (await client.query<{ p: string }>('SELECT parting.adopt_start($1::jsonb, $2, $3) AS p',
+        [JSON.stringify(compiled.desired), model, userSearchPath(client)])).rows[0]!.p);
     say(`started: the shadow family is made, and follows every write to ${model}'s tables`);
   } else {
     say(`resuming the adoption of ${model} (${phase})`);
@@ -134,10 +135,17 @@ async function adopt(client: pg.Client, compiled: Compiled, model: string, opts:
       say(`  validated ${v.v}`);
     }
     try {
-      await client.query(compiled.sql);
+      // install.sql in the user's search_path, as with psql -f (it pins itself).
+      await withSearchPath(client, async () => {
+        try {
+          await client.query(compiled.sql);
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw err;
+        }
+      });
       say('installed: the config rows, and the partitions ahead');
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
       say(`the install did not go through (${(err as Error).message}): run \`pgpart apply\``);
     }
     const { rows: [r] } = await client.query<{ s: string }>('SELECT retired_schema AS s FROM parting.adoption WHERE model = $1', [model]);

@@ -86,8 +86,8 @@ export async function planAll(client: pg.Client, compiled: Compiled, adopt?: str
     await client.query(compiled.runtimeSql);
     const found = await changes(client, compiled.desired);
     const { rows } = await client.query<AdoptionFact>(
-      `SELECT root, model, item, detail, refused FROM parting.adopt_plan($1::jsonb, $2, current_setting('search_path'))`,
-      [JSON.stringify(compiled.desired), adopt ?? null]);
+      'SELECT root, model, item, detail, refused FROM parting.adopt_plan($1::jsonb, $2, $3)',
+      [JSON.stringify(compiled.desired), adopt ?? null, userSearchPath(client)]);
     return { changes: found, adoptions: rows };
   } finally {
     await client.query('ROLLBACK');

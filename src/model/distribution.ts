@@ -8,7 +8,9 @@
  * - a foreign key between distributed tables without the distribution column on both sides;
  * - ON DELETE SET NULL on the distribution column;
  * - tablespaces: Citus makes the shards on the workers without them (their tablespaces are
- *   not the coordinator's), so a family cannot be placed or moved by tier.
+ *   not the coordinator's), so a family cannot be placed or moved by tier;
+ * - a DEFAULT partition: draining it locks the rows to move (SELECT … FOR UPDATE over the
+ *   whole partition), which Citus refuses on a distributed table.
  */
 import type { ModelConfig } from '../config/schema.js';
 import type { ConfigIssue } from '../config/errors.js';
@@ -34,6 +36,13 @@ export function rootDistribution(name: string, m: ModelConfig, columns: Column[]
     return null;
   }
   refuseTablespaces(name, m, issues);
+  if (m.partition?.default) {
+    issues.push({
+      path: ['models', name, 'partition', 'default'],
+      message: 'a distributed family cannot have a DEFAULT partition: pgpart drains it by locking the rows to move (SELECT … FOR UPDATE), '
+        + 'which Citus refuses on a distributed table. Remove default and keep premake ahead of the rows written',
+    });
+  }
   return { column: d.column, colocateWith: name };
 }
 

@@ -10,8 +10,10 @@
 // distributed families and retires them (archive, then drop); attach_partition brings an
 // archived family back; the partition foreign key is enforced on the workers; a column and
 // an index the config adds reach every shard, detached and archived ones too; check()
-// reports a table that is not distributed and repair() distributes it; the install is
-// refused where the citus extension is missing.
+// reports a table that is not distributed and repair() distributes it; the lock probe,
+// reading the coordinator, names a writer that holds the parent, and the step gives up
+// under lockTimeout; `pgpart status` runs on the coordinator; a tablespace move is refused;
+// the install is refused on a worker, and where the citus extension is missing.
 
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
@@ -23,6 +25,8 @@ import { suiteNeeding } from '../harness/needs.js';
 import { suite } from 'uvu';
 import { column, ensure, logged, month, monthlyTweetStar, pgError, rows, scalar } from './helpers.js';
 import { attach, call, count, detach, insertPairs } from './maintenance-helpers.js';
+import { runCli } from '../harness/cli.js';
+import { pidOf } from './helpers.js';
 
 type Models = ConfigInput & { models: Record<string, Record<string, unknown> & { partition?: Record<string, unknown>; columns: Record<string, string> }> };
 
@@ -227,6 +231,32 @@ Citus('check() reports a table of a distributed model that Citus does not distri
   assert.equal(await attach(c, m.key), [`tweet_${m.suffix}`, `star_${m.suffix}`]);
 });
 
+Citus('a writer holding the parent on the coordinator: the lock probe names it, and detach_partition gives up under lockTimeout', async ({ db }) => {
+  const c = db!.client;
+  const writer = newClient(db!.url);
+  await writer.connect();
+  try {
+    await writer.query('BEGIN');
+    await writer.query(`INSERT INTO tweet ("user", created_at) VALUES ('w', $1)`, [NOW.at()]);
+    const e = await pgError(c, `SELECT parting.detach_partition('tweet', $1, 'detach')`, [NOW.key]);
+    assert.is(e.code, '55P03');
+    assert.ok(new RegExp(`could not take the locks on .* after \\d+ tries: pid ${await pidOf(writer)} holds RowExclusiveLock on public\\.tweet `).test(e.message), e.message);
+  } finally {
+    await writer.query('ROLLBACK').catch(() => {});
+    await writer.end();
+  }
+  assert.equal(await column(c, `SELECT state FROM parting.partitions('tweet') WHERE partition = $1::regclass`, [`tweet_${NOW.suffix}`]), ['attached']);
+});
+
+Citus('pgpart status reads the coordinator; a tablespace move of a distributed family is refused', async ({ db }) => {
+  const status = await runCli(['status', '--database-url', db!.url]);
+  assert.is(status.code, 0, status.stderr);
+  assert.match(status.stdout, /tweet/);
+  const e = await pgError(db!.client, `SELECT * FROM parting.set_tablespace('tweet', $1, 'pg_default')`, [NOW.key]);
+  assert.is(e.code, '0A000');
+  assert.match(e.message, 'model "tweet" is distributed on Citus: pgpart does not move its tables between tablespaces');
+});
+
 Citus('install.sql on a worker is refused, pointing to the coordinator', async () => {
   const { cluster } = state;
   const db = await citusDatabase(cluster!, 'citus_refusals');
@@ -234,8 +264,14 @@ Citus('install.sql on a worker is refused, pointing to the coordinator', async (
     const file = writeInstallSql(distributed());
     const worker = await psqlFile(nodeUrl(cluster!.workers[0]!, db.name), file);
     assert.is.not(worker.code, 0);
-    // Citus refuses it itself, at the first statement that makes anything.
-    assert.ok(/operation is not allowed on this node/.test(worker.stderr) && /Connect to the coordinator/.test(worker.stderr), worker.stderr);
+    assert.ok(/this database is a Citus worker; run install.sql on the coordinator/.test(worker.stderr), worker.stderr);
+    const w = newClient(nodeUrl(cluster!.workers[0]!, db.name));
+    await w.connect();
+    try {
+      assert.is(await scalar(w, `SELECT count(*)::int FROM pg_namespace WHERE nspname = 'parting'`), 0, 'nothing was made');
+    } finally {
+      await w.end();
+    }
   } finally {
     await db.drop();
   }

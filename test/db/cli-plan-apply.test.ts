@@ -220,9 +220,11 @@ Elsewhere('over an older pgpart (schema revision 2): planned with this build\'s 
     // The schema revision 2 made no archive schema, gave star's partitions foreign keys without
     // the key column (and without ON UPDATE CASCADE) and tweet no key guard; its config rows
     // have lockTimeout's old default, 2s (now 300ms), which the upgrade moves into
-    // parting.settings, so the settings change and the rows do not.
+    // parting.settings, so the settings change and the rows do not; and it wrote no comments
+    // on the parents, which this install writes.
     assert.equal(plan.changes.map((c) => `${c.change} ${c.model ?? ''} ${c.target}`),
-      ['create schema  archive', 'add column tweet lang', 'alter foreign key star tweet_id_fkey', 'add key guard tweet pgpart_key_guard', 'update settings  parting.settings']);
+      ['create schema  archive', 'add column tweet lang', 'alter foreign key star tweet_id_fkey', 'add key guard tweet pgpart_key_guard',
+       'update settings  parting.settings', 'comment tweet tweet', 'comment star star']);
     assert.is(plan.changes.find((c) => c.change === 'update settings')?.detail, 'lock_timeout: "2s" → "300ms"');
     assert.equal(await catalog(db.client), before);
     assert.is(await scalar(db.client, 'SELECT schema_revision FROM parting.meta'), 2);

@@ -2,11 +2,13 @@
 // makes the models' schema first, or the archive schema, or installs pgpart itself first:
 // the install, as the owner or as a superuser, refuses naming her and what to do, changes
 // nothing, and never becomes her (no SET ROLE: a superuser is a member of every role).
+// Last, what the owner needs of the database: TEMPORARY, for a re-install and `pgpart plan`.
 
 import { readFileSync } from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { runCli, writeConfig } from '../harness/cli.js';
 import { newClient, psqlFile, quoteIdent } from '../harness/db.js';
 import { writeInstallSql } from '../harness/install.js';
 import { roleDatabase, type RoleDatabase } from '../harness/roles.js';
@@ -120,6 +122,30 @@ S('an archive schema mallory made: the owner\'s and a superuser\'s installs refu
     assert.match(e.message, `schema archive is owned by role ${db.roles.mallory}, not by ${db.roles.owner} (pgpart's owner): pgpart does not archive into a schema another role made`);
     assert.match(e.hint ?? '', `as ${db.roles.mallory} or a superuser, ALTER SCHEMA archive OWNER TO ${db.roles.owner}`);
     assert.equal(await column(admin, `SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'archive'::regnamespace`), []);
+  } finally {
+    await admin.end();
+  }
+});
+
+S('without TEMPORARY on the database: a re-install and `pgpart plan` stop, naming the GRANT to ask for; with it they go on', async (ctx) => {
+  const db = ctx.db!;
+  // The owner's install of the previous test is there; its models' tables exist, so the
+  // install reads their column definitions in a temporary table.
+  const file = writeInstallSql(monthlyTweetStar({ premake: 1, initial: true }));
+  const admin = newClient(db.adminUrl);
+  await admin.connect();
+  try {
+    await admin.query(`REVOKE TEMPORARY ON DATABASE ${quoteIdent(db.name)} FROM PUBLIC, ${quoteIdent(db.roles.owner!)}`);
+    const r = await psqlFile(db.url('owner'), file);
+    assert.is(r.code, 3, r.stderr);
+    assert.match(r.stderr, `role ${db.roles.owner} may not make temporary tables in database ${db.name}: the install and \`pgpart plan\` read the config's column definitions of model "tweet"`);
+    assert.match(r.stderr, `HINT:  nothing was changed; as the database's owner or a superuser: GRANT TEMPORARY ON DATABASE ${db.name} TO ${db.roles.owner}`);
+    const p = await runCli(['plan', '--config', writeConfig(monthlyTweetStar({ premake: 1, initial: true })), '--database-url', db.url('owner')]);
+    assert.is(p.code, 2, p.stderr);
+    assert.match(p.stderr, `may not make temporary tables in database ${db.name}`);
+    await admin.query(`GRANT TEMPORARY ON DATABASE ${quoteIdent(db.name)} TO ${quoteIdent(db.roles.owner!)}`);
+    const ok = await psqlFile(db.url('owner'), file);
+    assert.is(ok.code, 0, ok.stderr);
   } finally {
     await admin.end();
   }

@@ -5,8 +5,8 @@
 // type, and the database's search_path puts `public` ahead of pg_catalog for every role. A
 // look-alike that runs bumps a sequence of mallory's (which no rollback undoes), warns with
 // its name and raises. Then the install, `pgpart plan`, `pgpart apply`, `maintain`, `status`,
-// `check`, every public routine of sql/runtime/api and run_maintenance run, as the owner and
-// as a superuser (the pg_cron case): the sequence is never called.
+// `check`, `move`, every public routine of sql/runtime/api and run_maintenance run, as the
+// owner and as a superuser (the pg_cron case): the sequence is never called.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { writeInstallSql } from '../harness/install.js';
 import { roleDatabase, type RoleDatabase } from '../harness/roles.js';
 import { column, logged, month, monthlyTweetStar, rows, scalar } from './helpers.js';
 import { withRetention } from './maintenance-helpers.js';
+import { adoptConfig, PLAIN_FAMILY } from './adopt-helpers.js';
 
 const api = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../sql/runtime/api');
 
@@ -230,7 +231,7 @@ async function everything(ctx: Ctx, who: string, callerUrl: string, installs: bo
   } finally {
     await c.end();
   }
-  for (const args of [['maintain'], ['status'], ['check']]) {
+  for (const args of [['maintain'], ['status'], ['check'], ['move', 'tweet', month(0).key, 'pg_default']]) {
     const r = await runCli([...args, '--database-url', callerUrl]);
     assert.not.match(r.stderr + r.stdout, /lookalike ran/, `${who}, pgpart ${args[0]}: ${r.stdout}${r.stderr}`);
     assert.ok(r.code === 0 || (args[0] === 'check' && r.code === 1), `${who}, pgpart ${args[0]}: ${r.code} ${r.stderr}`);
@@ -238,38 +239,47 @@ async function everything(ctx: Ctx, who: string, callerUrl: string, installs: bo
   }
 }
 
-for (const installer of ['owner', 'superuser'] as const) {
-  const S = suite<Ctx>(`look-alikes of every function and operator pgpart calls, ahead of pg_catalog: none runs (${installer} installs)`, { warnings: [] });
-  S.before(async (ctx) => {
-    ctx.db = await logged('roles', async () => {
-      const db = await roleDatabase(`lookalike_${installer === 'owner' ? 'o' : 's'}`, { mallory: 'LOGIN' });
-      const admin = newClient(db.adminUrl);
-      await admin.connect();
-      try {
-        await admin.query(`GRANT CREATE ON SCHEMA public TO ${quoteIdent(db.roles.mallory!)}`);
-      } finally {
-        await admin.end();
-      }
-      return db;
-    });
-    const sql = readFileSync(writeInstallSql(base), 'utf8');
-    const { functions, operators } = callsIn(sql);
-    const m = await ctx.db.as('mallory');
-    const made = await makeLookalikes(m, functions, operators);
-    ctx.made = made.made;
-    ctx.names = made.names;
-    // Every role's sessions in this database look in public first, where the look-alikes are.
-    const admin = newClient(ctx.db.adminUrl);
+
+/**
+ * A database owned by `owner` where mallory (CREATE on public) has made her look-alikes and
+ * every session looks in public first. `first` runs as the owner before any look-alike
+ * exists (the application's own tables).
+ */
+async function setUp(ctx: Ctx, prefix: string, first?: (owner: pg.Client) => Promise<void>): Promise<void> {
+  ctx.db = await logged('roles', async () => {
+    const db = await roleDatabase(prefix, { mallory: 'LOGIN' });
+    const admin = newClient(db.adminUrl);
     await admin.connect();
     try {
-      await admin.query(`ALTER DATABASE ${quoteIdent(ctx.db.name)} SET search_path = public, pg_catalog`);
+      await admin.query(`GRANT CREATE ON SCHEMA public TO ${quoteIdent(db.roles.mallory!)}`);
     } finally {
       await admin.end();
     }
-    ctx.watcher = newClient(ctx.db.adminUrl);
-    await ctx.watcher.connect();
-    await ctx.watcher.query('SET search_path = pg_catalog');
+    return db;
   });
+  if (first) await first(await ctx.db.as('owner'));
+  const sql = readFileSync(writeInstallSql(base), 'utf8');
+  const { functions, operators } = callsIn(sql);
+  const m = await ctx.db.as('mallory');
+  const made = await makeLookalikes(m, functions, operators);
+  ctx.made = made.made;
+  ctx.names = made.names;
+  // Every role's sessions in this database look in public first, where the look-alikes are.
+  const admin = newClient(ctx.db.adminUrl);
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE ${quoteIdent(ctx.db.name)} SET search_path = public, pg_catalog`);
+  } finally {
+    await admin.end();
+  }
+  ctx.watcher = newClient(ctx.db.adminUrl);
+  await ctx.watcher.connect();
+  await ctx.watcher.query('SET search_path = pg_catalog');
+}
+
+for (const installer of ['owner', 'superuser'] as const) {
+  const S = suite<Ctx>(`look-alikes of every function and operator pgpart calls, ahead of pg_catalog: none runs (${installer} installs)`, { warnings: [] });
+  S.before((ctx) => setUp(ctx, `lookalike_${installer === 'owner' ? 'o' : 's'}`));
   S.after(async (ctx) => {
     await ctx.watcher?.end().catch(() => {});
     await ctx.db?.drop();
@@ -298,3 +308,24 @@ for (const installer of ['owner', 'superuser'] as const) {
 
   S.run();
 }
+
+const A = suite<Ctx>('look-alikes of every function and operator pgpart calls, ahead of pg_catalog: pgpart adopt runs none', { warnings: [] });
+A.before((ctx) => setUp(ctx, 'lookalike_a', async (owner) => { await owner.query(PLAIN_FAMILY); }));
+A.after(async (ctx) => {
+  await ctx.watcher?.end().catch(() => {});
+  await ctx.db?.drop();
+});
+
+A('pgpart plan, adopt and adopt --finish of a plain family, as the owner: no look-alike runs, and the family is adopted', async (ctx) => {
+  const url = ctx.db!.url('owner');
+  const file = writeConfig(adoptConfig());
+  for (const args of [['plan'], ['adopt', 'tweet', '--batch', '700'], ['adopt', 'tweet', '--finish']]) {
+    const r = await runCli([...args, '--config', file, '--database-url', url]);
+    assert.not.match(r.stderr + r.stdout, /lookalike ran/, `pgpart ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+    assert.ok(r.code === 0 || (args[0] === 'plan' && r.code === 1), `pgpart ${args.join(' ')}: ${r.code} ${r.stdout}${r.stderr}`);
+    assert.is(await ran(ctx.watcher!), 0, `pgpart ${args.join(' ')}: a look-alike ran`);
+  }
+  assert.is(await scalar(ctx.watcher!, `SELECT c.relkind::text FROM pg_catalog.pg_class c WHERE c.oid = 'public.tweet'::pg_catalog.regclass`), 'p');
+});
+
+A.run();

@@ -8,6 +8,7 @@
 
 import * as assert from 'uvu/assert';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { SQLSTATE } from '../../src/contract.js';
 import { withClients } from '../harness/db.js';
 import { column, month, monthlyTweetStar, pgError, pidOf, rows, scalar } from './helpers.js';
 import { dbSuite, lastHistoryId, withRetention } from './maintenance-helpers.js';
@@ -44,21 +45,29 @@ Edges('a month detached by hand inside premake stays detached: no failure, no co
 
 Edges('CALL run_maintenance() in a transaction block is refused before it locks anything', async (ctx) => {
   await withClients(ctx.db!.url, 2, async ([a, b]) => {
-    await a!.query('BEGIN');
-    const err = await pgError(a!, 'CALL parting.run_maintenance()');
-    assert.is(err.code, '2D000');
-    // PostgreSQL's bare refusal of the COMMIT, or the runtime's own words where it can tell
-    // (here, when the CALL came more than a second after the BEGIN): refused either way.
-    assert.match(err.message, /^(invalid transaction termination|CALL parting\.run_maintenance\(\) cannot run inside a transaction block)$/);
-    await a!.query('ROLLBACK');
-    // A transaction that has written (has a transaction id): always the runtime's words.
-    await a!.query('BEGIN');
-    await a!.query('SELECT pg_current_xact_id()');
-    const told = await pgError(a!, 'CALL parting.run_maintenance()');
-    assert.is(told.code, '2D000');
-    assert.is(told.message, 'CALL parting.run_maintenance() cannot run inside a transaction block');
-    assert.match(String(told.hint), 'pgm.noTransaction()');
-    await a!.query('ROLLBACK');
+    // Right after BEGIN (nothing written, no time passed), after a write, inside a savepoint
+    // (Django's TestCase), and as the second statement of one query string (an implicit
+    // transaction block): pgpart's own SQLSTATE and words every time, never PostgreSQL's
+    // bare "invalid transaction termination".
+    for (const before of [[], ['SELECT pg_current_xact_id()'], ['SAVEPOINT s']]) {
+      await a!.query('BEGIN');
+      for (const sql of before) await a!.query(sql);
+      const told = await pgError(a!, 'CALL parting.run_maintenance()');
+      assert.is(told.code, SQLSTATE.inTransactionBlock, before.join());
+      assert.is(told.message, 'CALL parting.run_maintenance() cannot run inside a transaction block');
+      assert.match(String(told.detail), 'a procedure called inside a transaction block (or from a function) may not commit');
+      assert.match(String(told.hint), 'in Django use TransactionTestCase, not TestCase');
+      assert.match(String(told.hint), 'pgm.noTransaction()');
+      assert.match(String(told.hint), "parting.ensure_partition('<model>')");
+      await a!.query('ROLLBACK');
+    }
+    const oneString = await pgError(a!, 'SELECT 1; CALL parting.run_maintenance()');
+    assert.is(oneString.code, SQLSTATE.inTransactionBlock);
+    // Called from a function (always atomic), the same.
+    await a!.query(`CREATE FUNCTION pg_temp.maintain() RETURNS void LANGUAGE plpgsql AS $$ BEGIN CALL parting.run_maintenance(); END $$`);
+    assert.is((await pgError(a!, 'SELECT pg_temp.maintain()')).code, SQLSTATE.inTransactionBlock);
+    // From a DO block at the top level (not atomic), it runs.
+    await a!.query('DO $$ BEGIN CALL parting.run_maintenance(); END $$');
     assert.equal(await column(a!, `SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`), [0]);
     const notices: string[] = [];
     b!.on('notice', (n) => notices.push(n.message ?? ''));

@@ -89,6 +89,11 @@ for (const [key, set] of [
   });
 }
 
+Citus('a DEFAULT partition in a distributed family is refused, saying why', () => {
+  expectIssue(distributed((c) => (c.models.tweet.partition.default = true)), 'models.tweet.partition.default',
+    /^a distributed family cannot have a DEFAULT partition: .*Citus refuses on a distributed table\. Remove default/);
+});
+
 Citus('a plain config with tweet() still validates (no Citus words leak)', () => {
   assert.is(validate({ models: { tweet: tweet() } }).models[0]!.distribution, null);
 });

@@ -119,4 +119,12 @@ Contract('the notice prefix and the refusal SQLSTATE are the ones the CLI reads'
   assert.ok(readFileSync(new URL('../../src/cli/errors.ts', import.meta.url), 'utf8').includes('SQLSTATE.refused'));
 });
 
+Contract("every pgpart SQLSTATE (PGPnn) a routine raises is in SQLSTATE, and run_maintenance's refusal in a transaction block is its own", () => {
+  const codes = Object.values(SQLSTATE) as string[];
+  for (const f of runtime) {
+    for (const m of f.body.matchAll(/ERRCODE = '(PGP\w\w)'/g)) assert.ok(codes.includes(m[1]!), `${f.file} raises ${m[1]}, not in SQLSTATE`);
+  }
+  assert.ok(body('run_maintenance').includes(`ERRCODE = '${SQLSTATE.inTransactionBlock}'`));
+});
+
 Contract.run();

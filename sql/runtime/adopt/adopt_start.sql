@@ -78,9 +78,11 @@ BEGIN
     v_m := jsonb_set(v_m, '{config,schema_name}', to_jsonb(v_a.shadow_schema));
     CALL parting._put_config(v_m -> 'config');
     FOREACH v_stmt IN ARRAY parting._create_model(v_m) LOOP
-      PERFORM set_config('search_path', parting._user_path(p_search_path), true);
+      -- Every call under the user's path qualified (a look-alike with a closer signature
+      -- would win even behind pg_catalog).
+      PERFORM pg_catalog.set_config('search_path', parting._user_path(p_search_path), true);
       EXECUTE v_stmt;
-      PERFORM set_config('search_path', 'pg_catalog, pg_temp', true);
+      PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     END LOOP;
     -- Foreign keys from the old table to tables outside the family hold for the new one too.
     v_rel := to_regclass(format('%I.%I', v_cfg.schema_name, v_m #>> '{config,table_name}'));

@@ -36,19 +36,35 @@ DECLARE
   v_holder text;
   v_cancelled text;
   v_deadline timestamptz;
+  v_probe text;
+  v_atomic text;
 BEGIN
   PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
   IF p_model IS NOT NULL THEN
     PERFORM parting._root(p_model, 'run_maintenance');
   END IF;
-  -- Inside a transaction block the COMMIT below fails with PostgreSQL's bare "invalid
-  -- transaction termination"; say why first where that can be seen (the transaction has
-  -- written already, or began well before this call).
-  IF pg_current_xact_id_if_assigned() IS NOT NULL
-     OR (SELECT a.xact_start < a.query_start - interval '1 second' FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()) THEN
+  -- Inside a transaction block (BEGIN …, a test framework's transaction such as Django's
+  -- TestCase, a migration tool's, or several statements sent as one query string) a CALL may
+  -- not COMMIT, and PostgreSQL would say only "invalid transaction termination" at the first
+  -- COMMIT below. Ask first, and say why: a COMMIT in a block with an exception handler
+  -- always fails, but where transaction control is allowed it is told only that a
+  -- subtransaction (the block's) is active, and elsewhere what a function is always told
+  -- (parting._atomic_commit_message, a procedure that never may), in whatever language the server speaks.
+  -- (plpgsql_check refuses any COMMIT in a protected block, as it must fail: here, on purpose.)
+  PERFORM 'PRAGMA:DISABLE:CHECK';
+  BEGIN
+    COMMIT;
+  EXCEPTION WHEN invalid_transaction_termination THEN
+    GET STACKED DIAGNOSTICS v_probe = MESSAGE_TEXT;
+  END;
+  PERFORM 'PRAGMA:ENABLE:CHECK';
+  CALL parting._atomic_commit_message(v_atomic);
+  IF v_probe = v_atomic THEN
     RAISE EXCEPTION 'CALL parting.run_maintenance() cannot run inside a transaction block'
-      USING ERRCODE = 'invalid_transaction_termination',
-            HINT = 'it commits after each step: call it on its own (autocommit); in node-pg-migrate, pgm.noTransaction() first';
+      USING ERRCODE = 'PGP03',
+            DETAIL = 'it commits after each step, one short transaction each, and a procedure called inside a transaction block (or from a function) may not commit',
+            HINT = 'call it on its own, in autocommit (psql, pg_cron, or a driver outside BEGIN … COMMIT); in Django use TransactionTestCase, not TestCase; '
+                   'in node-pg-migrate, pgm.noTransaction() first. Inside a transaction, SELECT parting.ensure_partition(''<model>'') makes the partitions ahead without committing';
   END IF;
   -- Refused here, before the guard is taken, when called inside a transaction block.
   COMMIT;

@@ -7,7 +7,9 @@
 -- install or a plan finds the few tables that need a build without asking once per
 -- partition; only those reach the per-table routine. A copy attached to a parent index that
 -- is itself what the config says has the parent's definition (PostgreSQL attaches only an
--- equivalent index), so its columns are not read again.
+-- equivalent index, and a table has at most one copy attached to it): such a table has its
+-- copy, whatever the copy is named (check() reports a name that is not pgpart's), and the
+-- tables lacking one are found by one anti-join against the parent index's attached copies.
 CREATE OR REPLACE FUNCTION parting._index_lacking(p_parent_index text, p_tables regclass[], p_tag text, p_columns text[],
                                                  p_method text)
 RETURNS SETOF regclass
@@ -16,25 +18,27 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   WITH parent AS MATERIALIZED (
     SELECT p.ix, p.ix IS NOT NULL AND parting._index_matches(p.ix, p_columns, p_method) AS ok
-      FROM (SELECT CASE WHEN p_parent_index IS NOT NULL THEN to_regclass(p_parent_index) END AS ix) p)
+      FROM (SELECT CASE WHEN p_parent_index IS NOT NULL THEN to_regclass(p_parent_index) END AS ix) p),
+  attached AS MATERIALIZED (
+    SELECT x.indrelid
+      FROM parent JOIN pg_inherits i ON i.inhparent = parent.ix JOIN pg_index x ON x.indexrelid = i.inhrelid
+     WHERE parent.ok AND x.indisvalid)
   SELECT t.rel
     FROM unnest(p_tables) WITH ORDINALITY AS t(rel, n)
-    JOIN pg_class r ON r.oid = t.rel
    CROSS JOIN parent
-   WHERE NOT EXISTS (
-           SELECT FROM pg_index x
+   WHERE parent.ok AND NOT EXISTS (SELECT FROM attached a WHERE a.indrelid = t.rel)
+      OR NOT parent.ok AND NOT EXISTS (
+           SELECT FROM pg_class r
+             JOIN pg_index x ON x.indrelid = r.oid
              JOIN pg_class c ON c.oid = x.indexrelid
-            WHERE x.indrelid = t.rel AND c.relnamespace = r.relnamespace
+            WHERE r.oid = t.rel AND c.relnamespace = r.relnamespace
               AND c.relname = parting._name(r.relname::text, p_tag)
-              AND x.indisvalid
-              AND CASE WHEN parent.ok
-                       THEN EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = x.indexrelid AND i.inhparent = parent.ix)
-                       ELSE NOT x.indisunique AND x.indexprs IS NULL AND x.indpred IS NULL
-                            AND (SELECT a.amname FROM pg_am a WHERE a.oid = c.relam) = p_method
-                            AND ARRAY(SELECT att.attname::text FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
-                                        JOIN pg_attribute att ON att.attrelid = x.indrelid AND att.attnum = k.attnum
-                                       ORDER BY k.n) = p_columns
-                            AND (p_parent_index IS NULL
-                                 OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = x.indexrelid AND i.inhparent = parent.ix)) END)
+              AND x.indisvalid AND NOT x.indisunique AND x.indexprs IS NULL AND x.indpred IS NULL
+              AND (SELECT a.amname FROM pg_am a WHERE a.oid = c.relam) = p_method
+              AND ARRAY(SELECT att.attname::text FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, n)
+                          JOIN pg_attribute att ON att.attrelid = x.indrelid AND att.attnum = k.attnum
+                         ORDER BY k.n) = p_columns
+              AND (p_parent_index IS NULL
+                   OR EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = x.indexrelid AND i.inhparent = parent.ix)))
    ORDER BY t.n
 $$;

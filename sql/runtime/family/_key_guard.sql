@@ -8,6 +8,9 @@
 -- of a row that has dependents, naming the model, the row and parting.move_key, which moves
 -- the row with its dependents; a row without dependents moves as PostgreSQL moves it, and a
 -- key changed inside its partition is carried to the dependents by ON UPDATE CASCADE.
+-- A distributed family (Citus) gets none: Citus refuses triggers on distributed tables, and its
+-- foreign keys are ON UPDATE NO ACTION, so there a parent's key change with dependents is
+-- refused by the foreign key itself; parting.move_key moves the family there too.
 -- It fires only when the key changes (UPDATE OF the key column, WHEN OLD <> NEW): writers
 -- that leave the key alone never run it.
 -- Returns the CREATE TRIGGER statement for p_cfg's parent table, or NULL when the model needs
@@ -17,7 +20,7 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN p_dependents THEN
+  SELECT CASE WHEN p_dependents AND p_cfg.distribution IS NULL THEN
     format('CREATE TRIGGER pgpart_key_guard BEFORE UPDATE OF %I ON %I.%I FOR EACH ROW WHEN (OLD.%I IS DISTINCT FROM NEW.%I) '
            'EXECUTE FUNCTION parting._key_guard_trigger(%L)',
            p_cfg.key_column, p_cfg.schema_name, p_cfg.table_name, p_cfg.key_column, p_cfg.key_column, p_cfg.model)

@@ -1,8 +1,8 @@
 -- The difference between the models an install carries (the desired document that
 -- `pgpart build` writes into install.sql) and the database, as the list of changes that
 -- would close it, in the order they must run: schemas, tables dropped to be made again,
--- new tables, column changes, index changes, foreign keys, config rows, partitions, models
--- dropped, the pg_cron job; refusals first. On Citus, distributed models' tables are
+-- new tables, column changes, index changes, foreign keys, the project's settings, config
+-- rows, pgpart's comments, partitions, models dropped, the pg_cron job; refusals first. On Citus, distributed models' tables are
 -- distributed after the config rows, before partitions are made. The install (parting._install) makes exactly
 -- these changes, and `pgpart plan` (parting.plan) prints them: one computation for both.
 -- Reads the catalog and parting.* only (ACCESS SHARE at most, and a temporary table per
@@ -82,7 +82,8 @@ BEGIN
       v_out := v_out || parting._change(v_cfg.model, 'create model', v_cfg.table_name,
         format('%I.%I, partitioned by %s (%s)%s', v_cfg.schema_name, v_cfg.table_name, v_cfg.strategy, v_cfg.key_column,
                CASE WHEN v_cfg.parent_model IS NULL THEN '' ELSE format(', in lockstep with %s', v_cfg.parent_model) END),
-        NULL, 'none (a new table)', parting._create_model(v_m));
+        NULL, 'none (a new table)',
+        parting._create_model(v_m) || ARRAY(SELECT d.statement FROM parting._comments_due(p_desired, v_cfg, NULL) d));
     ELSE
       v_out := v_out || ARRAY(SELECT x FROM parting._change_columns(
                  v_m, v_cfg, v_parent, parting._desired_table(v_m, p_search_path),
@@ -90,6 +91,7 @@ BEGIN
                  v_rels, v_kinds) x);
       v_out := v_out || ARRAY(SELECT x FROM parting._change_indexes(v_m, v_cfg, v_old, v_parent, v_rels, v_kinds) x);
       v_out := v_out || ARRAY(SELECT x FROM parting._change_foreign_keys(v_cfg) x);
+      v_out := v_out || ARRAY(SELECT x FROM parting._change_comments(p_desired, v_cfg, v_parent) x);
     END IF;
     v_out := v_out || ARRAY(SELECT x FROM parting._change_key_guard(v_cfg,
                  EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') d WHERE d #>> '{config,parent_model}' = v_cfg.model)) x);
