@@ -30,6 +30,7 @@ DECLARE
   v_max text;
   v_lo text;
   v_b record;
+  v_d text;
   v_parts integer := 0;
   v_first text;
   v_last text;
@@ -258,11 +259,11 @@ BEGIN
       END LOOP;
     END IF;
   ELSE
-    FOR v_b IN EXECUTE format('SELECT DISTINCT %1$I::text AS k FROM %2$s WHERE %1$I IS NOT NULL ORDER BY 1', v_root.key_column, v_rel) LOOP
+    FOR v_d IN EXECUTE format('SELECT DISTINCT %1$I::text FROM %2$s WHERE %1$I IS NOT NULL ORDER BY 1', v_root.key_column, v_rel) LOOP
       v_parts := v_parts + 1;
-      v_last := parting._name(v_root.table_name, (parting._bound(v_root, parting._canonical(v_root, v_b.k))).suffix);
+      v_last := parting._name(v_root.table_name, (parting._bound(v_root, parting._canonical(v_root, v_d))).suffix);
       v_first := coalesce(v_first, v_last);
-      RETURN QUERY SELECT v_root.model, 'partition', format('%s: key %L', v_last, v_b.k), NULL::text;
+      RETURN QUERY SELECT v_root.model, 'partition', format('%s: key %L', v_last, v_d), NULL::text;
     END LOOP;
   END IF;
   IF v_parts > 0 THEN

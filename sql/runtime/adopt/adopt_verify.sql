@@ -57,6 +57,8 @@ BEGIN
       v_bucket, v_row,
       (SELECT string_agg(format('%s AS %I', e, c), ', ' ORDER BY n) FROM unnest(v_c.exprs, v_c.cols) WITH ORDINALITY y(e, c, n)),
       v_a.schema_name, v_m #>> '{config,table_name}', v_c.joins, v_a.shadow_schema);
+    -- The row's shape, for plpgsql_check (a dynamic query's record has none until it runs).
+    PERFORM 'PRAGMA:TYPE:v_r (b text, o_n bigint, w_n bigint, same boolean)';
     FOR v_r IN EXECUTE v_sql USING v_lowers, v_suffixes LOOP
       IF NOT v_r.same THEN
         v_bad := v_bad + 1;
