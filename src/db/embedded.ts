@@ -3,6 +3,7 @@
  * embedded one (PGlite: PostgreSQL compiled to WASM, running in this process, in memory),
  * so `pgpart demo` works on a machine with no PostgreSQL at all.
  */
+import { userSearchPath } from './session.js';
 import { connect, maskUrl } from './connect.js';
 
 export interface Engine {
@@ -17,6 +18,9 @@ export interface Engine {
 /** A real server: `url`, with PG* filling in what it leaves out (or everything, when absent). */
 export async function pgEngine(url?: string): Promise<Engine> {
   const client = await connect(url);
+  // The demo's statements are the user's own SQL (tables named as the user's session names
+  // them), so this session gets the user's search_path back; install.sql pins itself.
+  await client.query(`SELECT pg_catalog.set_config('search_path', $1, false)`, [userSearchPath(client)]);
   return {
     name: url ? maskUrl(url) : 'PostgreSQL from PG* variables',
     // A query without parameters goes over the simple protocol, which takes many statements.

@@ -38,7 +38,7 @@ Demo('with --database-url, runs on that server and leaves the example installed'
     `SELECT conname AS name, confrelid::regclass::text AS target, pg_get_constraintdef(oid) AS def
        FROM pg_constraint WHERE conrelid = 'archive.star_2013_03'::regclass AND contype = 'f'`);
   assert.equal(fk.rows.map((x) => [x.name, x.target]), [['star_2013_03_tweet_id_fkey', 'archive.tweet_2013_03']]);
-  assert.match(fk.rows[0]!.def, /^FOREIGN KEY \(tweet_id\) REFERENCES archive\.tweet_2013_03\(id\)/);
+  assert.match(fk.rows[0]!.def, /^FOREIGN KEY \(tweet_id, tweet_created_at\) REFERENCES archive\.tweet_2013_03\(id, created_at\) ON UPDATE CASCADE/);
 
   const { rows: [counts] } = await db.client.query<Record<string, string>>(
     `SELECT (SELECT count(*) FROM archive.tweet) AS tweet_march, (SELECT count(*) FROM archive.star) AS star_march,

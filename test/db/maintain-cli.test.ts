@@ -60,8 +60,10 @@ Concurrent('retires without ACCESS EXCLUSIVE on a parent while writers insert; a
   url.searchParams.set('application_name', 'pgpart-maintain');
   const res = await withClients(db.url, 5, async ([w1, w2, gate, sampler, observer]) => {
     const insertPair = async (c: pg.Client): Promise<void> => {
-      const t = await c.query<{ id: string; created_at: Date }>(
-        `INSERT INTO tweet (json, "user") VALUES ('{}', 'w') RETURNING id, created_at`);
+      // The key as text: a JS Date would drop now()'s microseconds, and the partition foreign
+      // key (over the key too) refuses a star whose key is not its tweet's.
+      const t = await c.query<{ id: string; created_at: string }>(
+        `INSERT INTO tweet (json, "user") VALUES ('{}', 'w') RETURNING id, created_at::text AS created_at`);
       await c.query(`INSERT INTO star ("user", tweet_id, tweet_created_at) VALUES ('w', $1, $2)`,
         [t.rows[0]!.id, t.rows[0]!.created_at]);
     };
