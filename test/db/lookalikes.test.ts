@@ -62,6 +62,10 @@ function publicCalls(round: number): Array<[string, string, unknown[]]> {
     ['unschedule', `SELECT parting.unschedule()`, []],
     ['run_maintenance', 'CALL parting.run_maintenance()', []],
     ['run_maintenance', `CALL parting.run_maintenance('tweet')`, []],
+    // A tweet to move: made here (the caller's own statement, every name qualified), then moved
+    // to last month's partition with its dependents.
+    ['move_key', `INSERT INTO public.tweet ("user") VALUES ('to move')`, []],
+    ['move_key', `SELECT parting.move_key('tweet', (SELECT pg_catalog.max(id)::text FROM public.tweet WHERE "user" OPERATOR(pg_catalog.=) 'to move'), $1)`, [month(-1).at()]],
   ];
 }
 

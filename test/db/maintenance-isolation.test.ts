@@ -40,7 +40,10 @@ Isolation("tweet fails at current+1 (a plain table in the way): 'failed' logged,
   assert.is(failed.detail!.step, 'create');
   assert.is(failed.detail!.sqlstate, '42P07');
   assert.match(String(failed.detail!.error), `table public.tweet_${m1.suffix} exists but is not a partition of`);
-  assert.equal(h.find((r) => r.action === 'maintained' && r.model === 'tweet')!.detail, { 'create:done': 1, 'create:failed': 1, 'create:held': 1 });
+  // The run's row also says which step the held one waits behind: the failed create.
+  const { 'create:held behind': behind, ...counts } = h.find((r) => r.action === 'maintained' && r.model === 'tweet')!.detail!;
+  assert.equal(counts, { 'create:done': 1, 'create:failed': 1, 'create:held': 1 });
+  assert.match(String(behind), /^create \S+ \S+ \(failed\)$/);
   assert.equal(h.find((r) => r.action === 'maintained' && r.model === 'log')!.detail, { 'create:done': 3 });
 
   assert.equal(await partitionsOf(c, 'tweet'), [`tweet_${month(0).suffix}`]);
