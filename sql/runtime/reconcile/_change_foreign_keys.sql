@@ -1,7 +1,7 @@
 -- A dependent's partition foreign keys that differ from what parting._fk_clause says they
 -- are (over the key column too, ON UPDATE CASCADE, ON DELETE as the config asks), or that an
 -- interrupted `pgpart apply` left NOT VALID, on every table of its family. One query finds
--- them (parting._fk_matches per constraint); each is made again in one ALTER TABLE (DROP
+-- them (parting._fk_matches' comparison, with the clause cut once by parting._fk_affix); each is made again in one ALTER TABLE (DROP
 -- CONSTRAINT, ADD CONSTRAINT ... NOT VALID: catalog only, ACCESS EXCLUSIVE on the partition
 -- and SHARE ROW EXCLUSIVE on the parent partition it references), then validated, which
 -- scans the partition under SHARE UPDATE EXCLUSIVE only: in the install's transaction with
@@ -26,6 +26,7 @@ DECLARE
   v_refs regclass[] := '{}';
   v_remade integer := 0;
   v_refused boolean := false;
+  v_affix text[];
 BEGIN
   IF p_cfg.parent_model IS NULL OR to_regclass('parting.config') IS NULL
      OR NOT EXISTS (SELECT FROM parting.config c WHERE c.model = p_cfg.parent_model)
@@ -34,6 +35,7 @@ BEGIN
                        AND c.fk_columns = p_cfg.fk_columns AND c.ref_columns = p_cfg.ref_columns AND c.key_column = p_cfg.key_column) THEN
     RETURN;
   END IF;
+  v_affix := parting._fk_affix(p_cfg);
   FOR v_fk IN
     SELECT t.rel, k.conname, k.confrelid::regclass AS target, k.convalidated, m.matches,
            -- whether the constraint as it is binds the key column (then no row can disagree)
@@ -43,7 +45,8 @@ BEGIN
       FROM parting._model_tables(p_cfg) t
       JOIN pg_class r ON r.oid = t.rel
       JOIN pg_constraint k ON k.conrelid = t.rel AND k.contype = 'f' AND k.conname = parting._name(r.relname::text, p_cfg.fk_tag)
-     CROSS JOIN LATERAL (SELECT parting._fk_matches(p_cfg, k.oid) AS matches) m
+     CROSS JOIN LATERAL (SELECT regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', '')
+                                = v_affix[1] || k.confrelid::regclass::text || v_affix[2] AS matches) m
      WHERE t.kind IN ('partition', 'offline', 'archived')
        AND NOT (m.matches AND k.convalidated)
      ORDER BY t.rel::text
