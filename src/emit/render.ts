@@ -72,13 +72,32 @@ export function runtimeFiles(): { file: string; routine: string; body: string }[
       .map((f) => ({ file: `sql/runtime/${room}/${f}`, routine: f.slice(0, -'.sql'.length), body: readFileSync(join(dir, room, f), 'utf8').trimEnd() })));
 }
 
-function createEngine(): typeof Handlebars {
+type HelperOptions = HandlebarsModule.HelperOptions & { loc?: { start: { line: number; column: number } } };
+
+/**
+ * Handlebars' strict mode refuses a missing field only where a template prints it
+ * (`{{model.name}}`); a helper's argument comes through as undefined without a word. Every
+ * helper here quotes SQL, where a silently missing value would become `NULL` or `''`, so each
+ * refuses one and names where it was asked for.
+ */
+function given(helper: string, args: unknown[]): void {
+  const options = args[args.length - 1] as HelperOptions;
+  const values = args.slice(0, -1);
+  const missing = values.findIndex((v) => v === undefined);
+  if (missing >= 0) {
+    const at = options.loc ? ` at line ${options.loc.start.line}, column ${options.loc.start.column}` : '';
+    throw new Error(`template helper "${helper}"${at}: argument ${missing + 1} is missing (a field the template names that the plan does not have)`);
+  }
+}
+
+/** The template engine: handlebars with the quoting helpers, each refusing a missing field. */
+export function createEngine(): typeof Handlebars {
   const hb = Handlebars.create();
-  hb.registerHelper('literal', (value: unknown) => literal(value));
-  hb.registerHelper('json', (value: unknown) => jsonLiteral(value));
-  hb.registerHelper('dollar', (text: string, tag: string) => dollarQuoted(text, tag));
+  hb.registerHelper('literal', (...args: unknown[]) => { given('literal', args); return literal(args[0]); });
+  hb.registerHelper('json', (...args: unknown[]) => { given('json', args); return jsonLiteral(args[0]); });
+  hb.registerHelper('dollar', (...args: unknown[]) => { given('dollar', args); return dollarQuoted(args[0] as string, args[1] as string); });
   // Text inside a `--` comment: one line, nothing that could end it.
-  hb.registerHelper('comment', (text: string) => commentText(String(text)));
+  hb.registerHelper('comment', (...args: unknown[]) => { given('comment', args); return commentText(String(args[0])); });
   return hb;
 }
 
