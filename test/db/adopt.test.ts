@@ -19,7 +19,7 @@ import { freshDatabase, newClient, type FreshDatabase } from '../harness/db.js';
 import { adoptConfig, PLAIN_FAMILY } from './adopt-helpers.js';
 import { catalog } from './catalog.js';
 import { column, pgError, pidOf, rows, scalar } from './helpers.js';
-import { untilWaiting } from './wait.js';
+import { until, untilWaiting } from './wait.js';
 
 const Adopt = suite('pgpart adopt');
 
@@ -158,6 +158,121 @@ Adopt('writers throughout start, copy and verify lose nothing; the swap carries 
     assert.is(await scalar(c, `SELECT to_regnamespace('pgpart_adopted_tweet') IS NULL AND to_regnamespace('pgpart_adopt_tweet') IS NULL`), true);
     assert.is(await scalar(c, `SELECT count(*)::int FROM parting.history WHERE action = 'adopted'`), 3);
   } finally {
+    await db.drop();
+  }
+});
+
+/**
+ * Writers whose statements an application makes before the swap and after it alike (the
+ * dependents' key column is not written: the old tables do not have it): a tweet inserted; a
+ * tweet with stars and replies moved a minute inside its month (ON UPDATE CASCADE carries its
+ * dependents after the swap); a star's text changed; a reply deleted; a tweet the writer made
+ * deleted. Each records the tweets it made and deleted, and calls `afterWrite` after each write.
+ */
+function swapWriters(url: string, n: number, afterWrite: () => void): { stop(): Promise<{ made: Set<string>; gone: Set<string>; failures: string[] }> } {
+  let running = true;
+  const failures: string[] = [];
+  const made = new Set<string>();
+  const gone = new Set<string>();
+  const loops = Array.from({ length: n }, async (_, w) => {
+    const c = newClient(url);
+    await c.connect();
+    await c.query(`SET TIME ZONE 'UTC'`);
+    let seed = 11 + w * 37;
+    const next = (m: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % m; };
+    const mine: string[] = [];
+    try {
+      for (let i = 0; running; i++) {
+        const op = i % 5;
+        const id = 101 + next(1900);
+        try {
+          if (op === 0) {
+            const r = await c.query<{ id: string }>(`INSERT INTO tweet (body, created_at) VALUES ($1, timestamptz '2025-02-10 00:00+00' + $2 * interval '1 day') RETURNING id`, [`s${w}-${i}`, next(40)]);
+            made.add(r.rows[0]!.id);
+            mine.push(r.rows[0]!.id);
+          } else if (op === 1) {
+            await c.query(`UPDATE tweet SET created_at = created_at + CASE WHEN date_trunc('month', created_at + interval '1 minute') = date_trunc('month', created_at)
+                                                                         THEN interval '1 minute' ELSE interval '-1 minute' END WHERE id = $1`, [id]);
+          } else if (op === 2) {
+            await c.query(`UPDATE star SET who = who || '+' WHERE id = $1`, [1 + next(3000)]);
+          } else if (op === 3) {
+            await c.query(`DELETE FROM reply WHERE id = $1`, [1 + next(3000)]);
+          } else if (mine.length > 0) {
+            const victim = mine.shift()!;
+            await c.query(`DELETE FROM tweet WHERE id = $1`, [victim]);
+            gone.add(victim);
+          }
+          afterWrite();
+        } catch (err) {
+          failures.push(`op ${op}: ${(err as Error).message}`);
+        }
+      }
+    } finally {
+      await c.end();
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return { made, gone, failures };
+    },
+  };
+}
+
+Adopt('writers through the swap: they queue behind it and go on on the new tables, none fails; then the key guard refuses a move across partitions', async () => {
+  const compiled = compile(adoptConfig());
+  const db = await plainFamily('adopt_through', compiled);
+  const adopter = newClient(db.url);
+  let writes = 0;
+  const waiters: { at: number; resolve: () => void }[] = [];
+  const untilWrites = (more: number): Promise<void> => new Promise((resolve) => { waiters.push({ at: writes + more, resolve }); });
+  const counted = (): void => {
+    writes++;
+    for (const x of waiters.filter((x) => writes >= x.at)) { waiters.splice(waiters.indexOf(x), 1); x.resolve(); }
+  };
+  try {
+    const c = db.client;
+    await adopter.connect();
+    await c.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
+    await copyAll(c, 1000);
+    assert.ok((await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`)).every((r) => r.same));
+    const load = swapWriters(db.url, 3, counted);
+    await untilWrites(30);
+    // The swap's transaction held open until a writer queues behind it.
+    await adopter.query('BEGIN');
+    assert.is(await scalar(adopter, `SELECT parting.adopt_swap('tweet')`), 'swapped');
+    const adopterPid = await pidOf(adopter);
+    await until('a writer waits for the swap', async () =>
+      scalar<boolean>(c, `SELECT EXISTS (SELECT FROM pg_stat_activity a WHERE a.datname = current_database() AND $1 = ANY (pg_blocking_pids(a.pid)))`, [adopterPid]));
+    await adopter.query('COMMIT');
+    await untilWrites(60);
+    const { made, gone, failures } = await load.stop();
+    assert.equal(failures, []);
+    assert.is(await scalar(c, `SELECT relkind::text FROM pg_class WHERE oid = 'public.tweet'::regclass`), 'p');
+    // Every tweet a writer made and did not delete is in the new table; none it deleted is.
+    const kept = [...made].filter((id) => !gone.has(id)).sort();
+    assert.equal((await column<string>(c, `SELECT id::text FROM tweet WHERE id = ANY ($1::bigint[]) ORDER BY 1`, [kept])), kept);
+    assert.is(await scalar(c, `SELECT count(*)::int FROM tweet WHERE id = ANY ($1::bigint[])`, [[...gone]]), 0);
+    assert.equal(await rows(c, `SELECT s.id FROM star s JOIN tweet t ON t.id = s.tweet_id WHERE s.tweet_created_at <> t.created_at
+                                UNION ALL SELECT r.id FROM reply r JOIN tweet t ON t.id = r.tweet_id WHERE r.tweet_created_at <> t.created_at`), []);
+
+    // The family is pgpart's now: a tweet with stars is not moved to another month by an UPDATE
+    // (its stars would go with the delete half of it), parting.move_key moves it with them.
+    const stars = await scalar<number>(c, `SELECT count(*)::int FROM star WHERE tweet_id = 500`);
+    assert.ok(stars > 0);
+    const refused = await pgError(c, `UPDATE tweet SET created_at = created_at + interval '2 months' WHERE id = 500`);
+    assert.is(refused.code, '23001');
+    assert.match(refused.message, 'tweet');
+    assert.match(refused.hint ?? '', 'move_key');
+    assert.is(await scalar(c, `SELECT count(*)::int FROM star WHERE tweet_id = 500`), stars);
+    const newKey = await scalar<string>(c, `SELECT (created_at + interval '2 months')::text FROM tweet WHERE id = 500`);
+    await c.query(`SELECT parting.move_key('tweet', '500', $1)`, [newKey]);
+    assert.is(await scalar(c, `SELECT count(*)::int FROM star s JOIN tweet t ON t.id = s.tweet_id AND t.created_at = s.tweet_created_at WHERE t.id = 500`), stars);
+    while ((await scalar(c, `SELECT parting.adopt_validate('tweet')`)) !== null);
+    await c.query(`SELECT parting.adopt_finish('tweet')`);
+  } finally {
+    await adopter.end();
     await db.drop();
   }
 });

@@ -10,7 +10,8 @@
 --   parent and from it to each partition;
 --   the lockstep foreign keys held back during the copy added NOT VALID, and each foreign
 --   key of an outside table re-pointed to the new table with the key column, NOT VALID;
---   views over the old tables made again over the new ones (same text, columns, grants).
+--   views over the old tables made again over the new ones (same text, columns, grants);
+--   the key guard on each member other models reference.
 -- adopt_validate then validates the foreign keys, one per transaction, without blocking writers.
 CREATE OR REPLACE FUNCTION parting.adopt_swap(p_model text)
 RETURNS text
@@ -28,6 +29,7 @@ DECLARE
   v_x record;
   v_seq record;
   v_validate jsonb := '[]';
+  v_guard text;
   v_started timestamptz := clock_timestamp();
 BEGIN
   SELECT * INTO v_a FROM parting.adoption a WHERE a.model = p_model FOR UPDATE;
@@ -102,6 +104,18 @@ BEGIN
     END IF;
   END LOOP;
   EXECUTE format('DROP SCHEMA %I', v_a.shadow_schema);
+  -- The key guard, as an install puts it on a parent others reference: from here on the
+  -- family is pgpart's, and an UPDATE moving a parent row with dependents to another
+  -- partition must be refused (parting.move_key moves them together), not turned by the
+  -- lockstep foreign keys into a delete of its dependents. The capture triggers, which moved
+  -- keys under the dependents themselves, are gone.
+  FOR v_m IN SELECT m FROM jsonb_array_elements(v_a.members) m LOOP
+    v_guard := parting._key_guard(parting._model(v_m #>> '{config,model}'),
+                                  EXISTS (SELECT FROM parting.config c WHERE c.parent_model = v_m #>> '{config,model}'));
+    IF v_guard IS NOT NULL THEN
+      EXECUTE v_guard;
+    END IF;
+  END LOOP;
 
   -- The lockstep foreign keys, NOT VALID: no row is read under these locks.
   FOR v_x IN SELECT f.table_name AS tbl, f.name, f.definition AS def FROM parting.adoption_foreign_key f WHERE f.model = p_model
