@@ -129,6 +129,7 @@ export const PROBLEM_KINDS = [
   'forgotten table',
   'config changed',
   'builds pending',
+  'adoption in progress', // a `pgpart adopt` started and not finished (stopped, killed, or still running)
   'distribution', // Citus: a table of a distributed model not distributed, or not colocated with its root
 ] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];

@@ -130,9 +130,12 @@ export async function loadRuntime(client: pg.Client, compiled: Compiled): Promis
     await client.query(`SET LOCAL lock_timeout = ${literal(compiled.desired.settings.lock_timeout)}`);
     await client.query(compiled.runtimeSql);
     // A database with no pgpart yet: the schema's revision recorded, with no config installed
-    // (the install records it after the swap), so the next install or adopt knows what it has.
-    await client.query(`INSERT INTO parting.meta (schema_revision, version, config_hash)
-                        SELECT $1, $2, '' WHERE NOT EXISTS (SELECT FROM parting.meta)`, [compiled.revision, compiled.version]);
+    // (the install records it after the swap), so the next install or adopt knows what it has;
+    // and the config rows as they are (none but an adoption's), so check() does not take them
+    // for rows changed by hand.
+    await client.query(`INSERT INTO parting.meta (schema_revision, version, config_hash, config_rows_hash)
+                        SELECT $1, $2, '', parting._config_rows_hash() WHERE NOT EXISTS (SELECT FROM parting.meta)`,
+                       [compiled.revision, compiled.version]);
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK');

@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { FreshDatabase } from '../harness/db.js';
-import { installed } from '../harness/install.js';
+import { install, installed } from '../harness/install.js';
 import { column, logged, month, pgError, rows, scalar } from './helpers.js';
 
 const NOW = month(0);
@@ -127,3 +127,82 @@ Keys('the guard holds on a partition detached and attached back', async (ctx) =>
 });
 
 Keys.run();
+
+// Archived families keep their partition foreign keys (ON UPDATE CASCADE, onDelete cascade
+// here) in the archive tables: the guard is there too, made with the archive table and given
+// by the install to an archive table made without one.
+const archiving: ConfigInput = structuredClone(chain);
+(archiving.models.a!.partition as { retention?: unknown }).retention = { keep: '10 years', action: 'archive' };
+const OLD = month(-3);
+const OLDER = month(-2);
+const Archived = suite<Ctx & { a?: string; lone?: string }>('lockstep keys: the key guard on archive tables', {});
+Archived.before(async (ctx) => {
+  ctx.db = await logged('install', () => installed('lockstep_keys_archive', archiving));
+  const c = ctx.db.client;
+  // The month after them too: archived months at the old end leave no gap.
+  for (const m of [OLD, OLDER, month(-1)]) await c.query(`SELECT parting.ensure_partition('a', $1)`, [m.key]);
+  ctx.a = await family(c, OLD.at(10));
+  ctx.lone = await scalar<string>(c, `INSERT INTO a (created_at) VALUES ($1) RETURNING id`, [OLD.at(11)]);
+  for (const m of [OLD, OLDER]) await c.query(`SELECT parting.detach_partition('a', $1, 'archive')`, [m.key]);
+});
+Archived.after(async (ctx) => ctx.db?.drop());
+
+const archivedWhere = (c: FreshDatabase['client'], a: string) => rows(c, `
+  SELECT 'a' AS m, tableoid::regclass::text AS t, created_at::text AS k FROM archive.a WHERE id = $1
+  UNION ALL SELECT 'b', tableoid::regclass::text, a_created_at::text FROM archive.b WHERE a_id = $1
+  UNION ALL SELECT 'c', c.tableoid::regclass::text, b_a_created_at::text FROM archive.c c JOIN archive.b b ON b.id = c.b_id WHERE b.a_id = $1
+  ORDER BY 1, 2`, [a]);
+
+Archived('a cross-partition UPDATE in an archive table of a row with dependents is refused (23001); nothing is deleted', async (ctx) => {
+  const c = ctx.db!.client;
+  const a = ctx.a!;
+  const before = await archivedWhere(c, a);
+  assert.is(before.length, 5);
+  assert.ok(before.every((r) => r.t === `archive.${r.m}_${OLD.suffix}`), JSON.stringify(before));
+  const e = await pgError(c, `UPDATE archive.a SET created_at = $2 WHERE id = $1`, [a, OLDER.at(3)]);
+  assert.is(e.code, '23001', e.message);
+  assert.is(e.message, `model "a": the archived row id = ${a} has rows of model "b" depending on it, and its new created_at belongs to another partition`);
+  assert.match(String(e.detail), /its dependents would be deleted/);
+  assert.match(String(e.hint), /parting\.attach_partition\('a', <key>\).*parting\.move_key\('a', '\d+', <new created_at>\)/);
+  // Through the archived partition itself, and into a month the archive has no partition for.
+  assert.is((await pgError(c, `UPDATE archive.a_${OLD.suffix} SET created_at = $2 WHERE id = $1`, [a, OLDER.at(3)])).code, '23001');
+  assert.is((await pgError(c, `UPDATE archive.a SET created_at = $2 WHERE id = $1`, [a, NOW.at(3)])).code, '23001');
+  // b is c's parent: its archive table is guarded too.
+  assert.is((await pgError(c, `UPDATE archive.b SET a_created_at = $2 WHERE a_id = $1 AND amount = 1`, [a, OLDER.at(3)])).code, '23001');
+  assert.equal(await archivedWhere(c, a), before);
+});
+
+Archived('inside an archived partition the key change is carried to every level; without dependents a row moves', async (ctx) => {
+  const c = ctx.db!.client;
+  const a = ctx.a!;
+  await c.query(`UPDATE archive.a SET created_at = $2 WHERE id = $1`, [a, OLD.at(13)]);
+  const moved = await archivedWhere(c, a);
+  assert.is(moved.length, 5);
+  assert.ok(moved.every((r) => r.t === `archive.${r.m}_${OLD.suffix}` && String(r.k).startsWith(OLD.at(13).slice(0, 10))), JSON.stringify(moved));
+  assert.is((await c.query(`UPDATE archive.a SET created_at = $2 WHERE id = $1`, [ctx.lone, OLDER.at(11)])).rowCount, 1);
+  assert.is(await scalar(c, `SELECT tableoid::regclass::text FROM archive.a WHERE id = $1`, [ctx.lone]), `archive.a_${OLDER.suffix}`);
+});
+
+Archived('move_key refuses an archived row, naming its table and attach_partition', async (ctx) => {
+  const c = ctx.db!.client;
+  const e = await pgError(c, `SELECT parting.move_key('a', $1, $2)`, [ctx.a, OLDER.at(3)]);
+  assert.is(e.code, '55000', e.message);
+  assert.is(e.message, `model "a": the row id = '${ctx.a}' is in archive.a_${OLD.suffix}, archived: move_key moves rows of the attached partitions`);
+  assert.match(String(e.hint), new RegExp(`SELECT parting\\.attach_partition\\('a', '${OLD.lower.replace('+', '\\+')}'\\)`));
+  assert.is((await archivedWhere(c, ctx.a!)).length, 5);
+});
+
+Archived('an archive table made without the guard gets it from the install; Citus aside, every archive parent carries it', async (ctx) => {
+  const c = ctx.db!.client;
+  const guarded = () => column(c, `SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'pgpart_key_guard'
+                                     AND tgrelid IN ('archive.a'::regclass, 'archive.b'::regclass, 'archive.c'::regclass) ORDER BY 1`);
+  assert.equal(await guarded(), ['archive.a', 'archive.b'], 'c has no dependents');
+  await c.query(`DROP TRIGGER pgpart_key_guard ON archive.a`);
+  await c.query(`DROP TRIGGER pgpart_key_guard ON archive.b`);
+  await install(ctx.db!.url, archiving);
+  assert.equal(await guarded(), ['archive.a', 'archive.b']);
+  assert.is((await pgError(c, `UPDATE archive.a SET created_at = $2 WHERE id = $1`, [ctx.a, OLDER.at(3)])).code, '23001');
+  assert.equal(await column(c, `SELECT problem FROM parting.check()`), []);
+});
+
+Archived.run();

@@ -21,7 +21,7 @@ import { freshDatabase, psqlFile, type FreshDatabase } from '../harness/db.js';
 import { install, installed } from '../harness/install.js';
 import { createTablespace, type Tablespace } from '../harness/tablespace.js';
 import { catalog } from './catalog.js';
-import { column, logged, rows, scalar } from './helpers.js';
+import { column, logged, pgError, rows, scalar } from './helpers.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 
@@ -192,3 +192,40 @@ Settings('rows that disagree give one row by the rules; the plan shows what the 
 });
 
 Settings.run();
+
+// Archive tables the old pgpart made have no key guard: today's install gives them one, so an
+// UPDATE moving an archived tweet with stars to another archived month is refused rather than
+// deleting or stranding its stars; inside its month the key change reaches the stars.
+const ArchiveGuard = suite<{ db?: FreshDatabase }>('upgrade from schema revision 2: archive tables get the key guard', {});
+ArchiveGuard.before((ctx) => logged('setup', async () => {
+  ctx.db = await freshDatabase('upgrade_archive_guard');
+  const old = await psqlFile(ctx.db.url, path.join(fixtures, 'rev2', 'install.sql'));
+  assert.is(old.code, 0, old.stderr);
+  const c = ctx.db.client;
+  for (const key of ['2019-11', '2019-12']) await c.query(`SELECT parting.ensure_partition('tweet', $1)`, [key]);
+  await c.query(`WITH t AS (INSERT INTO tweet ("user", created_at) VALUES ('starred', '2019-11-10') RETURNING id, created_at)
+                 INSERT INTO star ("user", tweet_id, tweet_created_at) SELECT 'old', id, created_at FROM t`);
+  await c.query(`INSERT INTO tweet ("user", created_at) VALUES ('lone', '2019-11-11')`);
+  for (const key of ['2019-11', '2019-12']) await c.query(`SELECT parting.detach_partition('tweet', $1, 'archive')`, [key]);
+}));
+ArchiveGuard.after(async (ctx) => ctx.db?.drop());
+
+ArchiveGuard('the install adds the guard to the old archive table: a cross-month move refused, an in-month one carried, a lone row moves', async (ctx) => {
+  const c = ctx.db!.client;
+  const guarded = () => column(c, `SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = 'pgpart_key_guard' AND tgparentid = 0 ORDER BY 1`);
+  assert.equal(await guarded(), []);
+  await install(ctx.db!.url, config);
+  assert.equal(await partingShape(c), await freshShape());
+  assert.equal(await guarded(), ['archive.tweet', 'tweet']);
+  const id = await scalar<string>(c, `SELECT id::text FROM archive.tweet WHERE "user" = 'starred'`);
+  const e = await pgError(c, `UPDATE archive.tweet SET created_at = '2019-12-10' WHERE id = $1`, [id]);
+  assert.is(e.code, '23001', e.message);
+  assert.match(e.message, /^model "tweet": the archived row id = \d+ has rows of model "star" depending on it/);
+  await c.query(`UPDATE archive.tweet SET created_at = '2019-11-20' WHERE id = $1`, [id]);
+  assert.equal(await rows(c, `SELECT tableoid::regclass::text AS t, tweet_created_at::date::text AS k FROM archive.star WHERE tweet_id = $1`, [id]),
+    [{ t: 'archive.star_2019_11', k: '2019-11-20' }]);
+  await c.query(`UPDATE archive.tweet SET created_at = '2019-12-11' WHERE "user" = 'lone'`);
+  assert.equal(await column(c, `SELECT tableoid::regclass::text FROM archive.tweet WHERE "user" = 'lone'`), ['archive.tweet_2019_12']);
+});
+
+ArchiveGuard.run();

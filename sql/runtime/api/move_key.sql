@@ -8,7 +8,9 @@
 -- meanwhile by other sessions wait on that lock through their foreign key check.
 -- p_id: the model's declared primary key (one column), as text; p_new_key: the new key as
 -- text, read in the model's time zone unless it names its own (as ensure_partition reads keys).
--- Row triggers of the tables fire as for any INSERT and DELETE.
+-- Row triggers of the tables fire as for any INSERT and DELETE. A row of a detached or
+-- archived partition is refused, naming its table and attach_partition: the move would
+-- leave the archive (or fail for want of a partition there), with its dependents to follow.
 CREATE OR REPLACE FUNCTION parting.move_key(p_model text, p_id text, p_new_key text)
 RETURNS bigint
 LANGUAGE plpgsql
@@ -34,6 +36,7 @@ DECLARE
   v_vals text;
   v_n bigint;
   v_moved bigint := 0;
+  v_n_found boolean;
   v_started timestamptz := clock_timestamp();
 BEGIN
   PERFORM set_config('TimeZone', coalesce(v_cfg.timezone, 'UTC'), true); -- put back when this function returns
@@ -59,6 +62,22 @@ BEGIN
                  v_cfg.key_column, v_cfg.schema_name, v_cfg.table_name, v_pk[1], p_id, v_pk_type)
     INTO v_old, v_from;
   IF v_old IS NULL THEN
+    -- A row of a detached or archived partition: its partition and its dependents' are off
+    -- the live tables, where move_key moves rows; said so, with the way back.
+    FOR v_m IN
+      SELECT o.*, to_regclass(format('%I.%I', o.schema_name, o.table_name)) AS rel
+        FROM parting.offline o WHERE o.model = v_cfg.model AND o.state IN ('detached', 'archived') ORDER BY o.suffix
+    LOOP
+      CONTINUE WHEN v_m.rel IS NULL;
+      EXECUTE format('SELECT EXISTS (SELECT FROM %s WHERE %I = %L::%s)', v_m.rel, v_pk[1], p_id, v_pk_type) INTO v_n_found;
+      IF v_n_found THEN
+        RAISE EXCEPTION 'model "%": the row % = % is in %, %: move_key moves rows of the attached partitions', v_cfg.model, v_pk[1],
+                        quote_literal(p_id), v_m.rel, v_m.state
+          USING ERRCODE = 'object_not_in_prerequisite_state',
+                HINT = format('attach its partition back first (SELECT parting.attach_partition(%L, %L)), and the one it moves to if it is off too',
+                              v_cfg.root_model, v_m.lower);
+      END IF;
+    END LOOP;
     RAISE EXCEPTION 'model "%": no row with % = %', v_cfg.model, v_pk[1], quote_literal(p_id) USING ERRCODE = 'no_data_found';
   END IF;
   v_to := parting._partition_of(v_cfg, parting._canonical(v_cfg, v_new), p_new_key);

@@ -2,7 +2,9 @@
 -- way, in the archive tablespace when one is set. Created on first use, and given the
 -- columns added to the live table since. It has no keys of its own: the archived
 -- partitions keep theirs, and their partition foreign keys too. A distributed model's is
--- distributed like the model's table, colocated with the root's.
+-- distributed like the model's table, colocated with the root's. A parent model's archive
+-- table carries the key guard (parting._archive_key_guard), given here to one made before it
+-- had one too.
 CREATE OR REPLACE FUNCTION parting._archive_parent(p_cfg parting.config)
 RETURNS regclass
 LANGUAGE plpgsql
@@ -12,6 +14,7 @@ DECLARE
   v_schema text := (parting._settings()).archive_schema;
   v_name text := format('%I.%I', v_schema, p_cfg.table_name);
   v_col record;
+  v_guard text;
 BEGIN
   IF to_regclass(v_name) IS NULL THEN
     -- Made by the install, whose owner check it passed; never made here into whatever exists.
@@ -37,6 +40,12 @@ BEGIN
     PERFORM parting._own_like(v_name::regclass, format('%I.%I', p_cfg.schema_name, p_cfg.table_name)::regclass);
     -- On Citus a distributed partition can only be attached to a distributed parent.
     PERFORM parting._distribute(p_cfg, v_name::regclass);
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_trigger g WHERE g.tgrelid = v_name::regclass AND g.tgname = 'pgpart_key_guard') THEN
+    v_guard := parting._archive_key_guard(p_cfg, EXISTS (SELECT FROM parting.config c WHERE c.parent_model = p_cfg.model), v_name::regclass);
+    IF v_guard IS NOT NULL THEN
+      EXECUTE v_guard;
+    END IF;
   END IF;
   -- Columns added to the live table since: the archive table gets them too (nullable; the
   -- older archived partitions hold NULL there), or attaching a newer partition would fail.
