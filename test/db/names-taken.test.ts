@@ -13,6 +13,8 @@
 //   install (psql -f and `pgpart apply`) builds every other copy, skips that one with a
 //   'skipped' history row naming the object and its owner, and check() reports it; once the
 //   object is gone, the next install builds the copy;
+// - a list model, which makes no partition by the clock: check() reports the squatted names
+//   of the keys the config asks for (and of its default partition) all the same;
 // - check() does not call a user's own table that starts with the model's name (tweet_backup)
 //   an orphan of pgpart's.
 
@@ -26,7 +28,7 @@ import { runCli, writeConfig } from '../harness/cli.js';
 import { newClient, psqlFile, quoteIdent } from '../harness/db.js';
 import { writeInstallSql } from '../harness/install.js';
 import { roleDatabase, type RoleDatabase } from '../harness/roles.js';
-import { column, logged, month, monthlyTweetStar, pgError, rows } from './helpers.js';
+import { column, listTweetStar, logged, month, monthlyTweetStar, pgError, rows } from './helpers.js';
 
 interface Ctx { db?: RoleDatabase }
 
@@ -243,3 +245,47 @@ Copies('pgpart apply: the concurrent builds go on past a taken copy name, which 
 });
 
 Copies.run();
+
+const Lists = suite<Ctx>('names taken: a list model\'s keys and default', {});
+Lists.before(async (ctx) => {
+  ctx.db = await squatDatabase('takenl');
+});
+Lists.after(async (ctx) => ctx.db?.drop());
+
+/** listTweetStar in public, with these initial keys and a default partition. */
+function listed(keys: string[]) {
+  const cfg = listTweetStar();
+  cfg.schema = 'public';
+  cfg.models.tweet!.partition = { by: 'list', column: 'key', initial: keys, default: true };
+  return cfg;
+}
+
+Lists('a configured key\'s partition and the default partition taken: skipped by the install, reported by check() with the fix', async (ctx) => {
+  const db = ctx.db!;
+  const mallory = await db.as('mallory');
+  // The parents first, so that the names are pgpart's to use.
+  const first = await psqlFile(db.url('owner'), writeInstallSql({ ...listTweetStar(), schema: 'public' }));
+  assert.is(first.code, 0, first.stderr);
+  await mallory.query('CREATE TABLE public.tweet_globex (x int)');
+  await mallory.query('CREATE TABLE public.star_initech (x int)');
+  await mallory.query('CREATE TABLE public.tweet_default (x int)');
+  const r = await psqlFile(db.url('owner'), writeInstallSql(listed(['acme', 'globex', 'initech'])));
+  assert.is(r.code, 0, r.stderr);
+  const owner = await db.as('owner');
+  assert.equal(await column(owner, `SELECT partition FROM parting.history WHERE action = 'created' ORDER BY id`), ['tweet_acme', 'star_acme']);
+  const problems = await rows<{ model: string; partition: string; detail: string; fix: string }>(owner,
+    `SELECT model, partition, detail, fix FROM parting.check() WHERE problem = 'name taken' ORDER BY model, partition`);
+  assert.equal(problems.map((p) => `${p.model} ${p.partition}`), ['star star_initech', 'tweet tweet_default', 'tweet tweet_globex']);
+  assert.match(problems[0]!.detail, taken(db, 'table', 'star_initech'));
+  assert.match(problems[1]!.detail, taken(db, 'table', 'tweet_default'));
+  assert.match(problems[2]!.detail, taken(db, 'table', 'tweet_globex'));
+  assert.ok(problems.every((p) => p.fix.startsWith(`have role ${db.roles.mallory} (or a superuser) drop or rename it; the next install`)),
+    JSON.stringify(problems));
+  // Gone: the next install makes them, and check() has nothing to say.
+  await mallory.query('DROP TABLE public.tweet_globex, public.star_initech, public.tweet_default');
+  const again = await psqlFile(db.url('owner'), writeInstallSql(listed(['acme', 'globex', 'initech'])));
+  assert.is(again.code, 0, again.stderr);
+  assert.equal(await column(owner, `SELECT problem FROM parting.check()`), []);
+});
+
+Lists.run();
