@@ -28,6 +28,8 @@ export const SQLSTATE = {
    * `pgpart apply`) logs it as skipped (step 'index') and builds the other copies.
    */
   nameTaken: 'PGP02',
+  /** A relation of that name exists already: an index copy whose name was taken after `pgpart apply` listed its work. */
+  duplicateTable: '42P07',
 } as const;
 
 /**

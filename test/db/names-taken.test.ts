@@ -28,7 +28,9 @@ import { runCli, writeConfig } from '../harness/cli.js';
 import { newClient, psqlFile, quoteIdent } from '../harness/db.js';
 import { writeInstallSql } from '../harness/install.js';
 import { roleDatabase, type RoleDatabase } from '../harness/roles.js';
-import { column, listTweetStar, logged, month, monthlyTweetStar, pgError, rows } from './helpers.js';
+import { column, listTweetStar, logged, month, monthlyTweetStar, pgError, pidOf, rows } from './helpers.js';
+import { until } from './wait.js';
+import { startCli } from '../harness/cli.js';
 
 interface Ctx { db?: RoleDatabase }
 
@@ -242,6 +244,50 @@ Copies('pgpart apply: the concurrent builds go on past a taken copy name, which 
   assert.is(again.code, 0, again.stdout + again.stderr);
   assert.equal(await copies(owner, 'star'), [`star_${m0.suffix}_user_idx`, `star_${m1.suffix}_user_idx`, `star_${m2.suffix}_user_idx`]);
   assert.equal(await column(owner, `SELECT problem FROM parting.check()`), []);
+});
+
+Copies('pgpart apply: a copy\'s name taken while apply builds the others is passed over, then logged by the install that follows', async (ctx) => {
+  const db = ctx.db!;
+  const owner = await db.as('owner');
+  const [m0, m1, m2] = [month(0), month(1), month(2)];
+  await owner.query('DELETE FROM parting.history');
+  const cfg = withUserIndex(['tweet', 'star']);
+  cfg.models.star!.indexes = [{ columns: ['user'] }, { columns: ['id', 'user'] }];
+  const gate = newClient(db.url('mallory'));
+  const squatter = newClient(db.url('mallory'));
+  await gate.connect();
+  await squatter.connect();
+  try {
+    // An old snapshot: the first concurrent build waits for it, after the work is listed.
+    await gate.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await gate.query('SELECT 1');
+    const gatePid = await pidOf(gate);
+    const url = new URL(db.url('owner'));
+    url.searchParams.set('application_name', 'pgpart-apply-taken');
+    const apply = startCli(['apply', '--config', writeConfig(cfg), '--database-url', url.toString()]).done;
+    await until('the first CREATE INDEX CONCURRENTLY waits for the old snapshot', async () =>
+      (await rows(squatter, `SELECT pid FROM pg_stat_activity WHERE application_name = 'pgpart-apply-taken' AND $1 = ANY (pg_blocking_pids(pid))`,
+        [gatePid]))[0], { unless: apply });
+    await squatter.query(`CREATE TABLE public.star_${m2.suffix}_id_user_idx (x int)`);
+    await gate.query('COMMIT');
+    const r = await apply;
+    assert.is(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, `star_${m2.suffix}_id_user_idx not built: `);
+    assert.match(r.stdout, `index public.star_${m2.suffix}_id_user_idx on public.star_${m2.suffix} of model "star" not built: `
+      + taken(db, 'table', `star_${m2.suffix}_id_user_idx`));
+    assert.equal(await column(owner, `SELECT c.relname::text FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
+                                       WHERE c.relname LIKE 'star\\_%\\_id\\_user\\_idx' ORDER BY 1`),
+      [`star_${m0.suffix}_id_user_idx`, `star_${m1.suffix}_id_user_idx`]);
+    assert.equal(await column(owner, `SELECT detail ->> 'why' FROM parting.history WHERE action = 'skipped'`),
+      [taken(db, 'table', `star_${m2.suffix}_id_user_idx`)]);
+    assert.equal(await column(owner, `SELECT problem || ' ' || partition FROM parting.check() WHERE problem IN ('name taken', 'missing index')`),
+      [`name taken public.star_${m2.suffix}`]);
+  } finally {
+    await gate.query('ROLLBACK').catch(() => {});
+    await squatter.query(`DROP TABLE IF EXISTS public.star_${m2.suffix}_id_user_idx`).catch(() => {});
+    await gate.end();
+    await squatter.end();
+  }
 });
 
 Copies.run();
