@@ -23,9 +23,13 @@ export const SQLSTATE = {
   keyGuard: '23001',
   /**
    * A partition not made because another role's object holds a name it needs (its table's, an
-   * index's): maintenance and the install log it as skipped and make the others.
+   * index's): maintenance and the install log it as skipped and make the others. Likewise an
+   * index copy on an existing table whose name another object holds: the install (and
+   * `pgpart apply`) logs it as skipped (step 'index') and builds the other copies.
    */
   nameTaken: 'PGP02',
+  /** A relation of that name exists already: an index copy whose name was taken after `pgpart apply` listed its work. */
+  duplicateTable: '42P07',
 } as const;
 
 /**
@@ -46,7 +50,7 @@ export const HISTORY_ACTIONS = [
   'reconciled',   // a change an install made
   'repaired',     // a problem parting.repair() fixed
   'failed',       // a step or a repair that failed (its error in detail)
-  'skipped',      // a step or a repair whose locks could not be had in lockTries tries
+  'skipped',      // a step or a repair whose locks could not be had in lockTries tries, or whose name another role's object holds
   'adopted',      // a step of adopting an existing table and its dependents (start, swap, finish, abort)
 ] as const;
 export type HistoryAction = (typeof HISTORY_ACTIONS)[number];

@@ -86,13 +86,29 @@ export async function applyCommand(opts: { config?: string; databaseUrl?: string
       say(`building after the transaction: ${work.length} statement(s)`);
       const progress = new Progress(work.length, out);
       const pid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      // A copy whose name another role's object took after the work was listed: its build
+      // fails (duplicate name) and its attach has nothing to attach; both are passed over,
+      // and the install that follows skips that copy and logs it, as for a name taken before.
+      let taken: string | null = null;
       for (const [i, w] of work.entries()) {
         stopIfAsked(work.length - i, `${i} of ${work.length} statement(s) after the install done`);
         progress.step(printable(`${w.change} ${w.target}: ${w.verb} ${w.object}`));
+        if (taken !== null && w.verb === 'attach') {
+          taken = null;
+          continue;
+        }
+        taken = null;
         // The config's index definitions are the user's SQL: read as the install reads them.
         const run = () => withSearchPath(client, () => runLater(client, w.statement, w.waits ? '0' : compiled.desired.settings.lock_timeout), userSqlPath(client));
-        if (w.waits) await watched(url, pid, `${w.verb} ${w.object}`, opts.waitLimit ?? DEFAULT_WAIT_LIMIT_S, say, run);
-        else await run();
+        try {
+          if (w.waits) await watched(url, pid, `${w.verb} ${w.object}`, opts.waitLimit ?? DEFAULT_WAIT_LIMIT_S, say, run);
+          else await run();
+        } catch (err) {
+          if (w.verb !== 'build' || (err as { code?: string }).code !== SQLSTATE.duplicateTable) throw err;
+          taken = w.object;
+          say(`  ${printable(w.object)} not built: ${printable((err as Error).message)} (another object took the name); `
+            + 'the install that follows logs it, and check() names it');
+        }
       }
       progress.done();
     }

@@ -99,7 +99,7 @@ export interface Deferred {
   model: string | null;
   change: string;
   target: string;
-  /** What it does to `object`: 'build', 'attach' or 'drop invalid' an index, 'validate' a foreign key. */
+  /** What it does to `object`: 'build', 'attach' or 'drop invalid' an index, 'skip' a copy whose name another object holds (logged, not built), 'validate' a foreign key. */
   verb: string;
   object: string;
   statement: string;

@@ -378,4 +378,38 @@ OwnerInCronDb('a changed schedule, as the owner: the same job re-timed (alter_jo
     [{ jobid: before[0]!.jobid, schedule: never(4) }]);
 });
 
+OwnerInCronDb('pg_cron silently keeps the old schedule: the owner\'s re-time says so, and nothing claims the job re-timed', async (ctx) => {
+  const url = new URL(adminUrl());
+  url.username = ctx.role!;
+  const admin = ctx.admin!;
+  // A trigger that turns every update of the job into none: schedule() by name (pg_cron's
+  // upsert, the owner's way to re-time) returns the job id and changes nothing.
+  await admin.query(`CREATE FUNCTION public.pgpart_test_keep_job() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN OLD; END $$`);
+  await admin.query(`CREATE TRIGGER pgpart_test_keep_job BEFORE UPDATE ON cron.job FOR EACH ROW EXECUTE FUNCTION public.pgpart_test_keep_job()`);
+  try {
+    const r = await psqlFile(url.toString(), writeInstallSql({ ...withSchedule(monthlyTweetStar(), never(5)), schema: 'cron_app' }));
+    assert.is(r.code, 0, r.stderr);
+    assert.match(r.stderr, `NOTICE:  pg_cron did not re-time the maintenance job: it still runs at '${never(4)}'`);
+    assert.match(r.stderr, `HINT:  as a superuser: SELECT cron.schedule_in_database('pgpart maintenance', '${never(5)}'`);
+    assert.equal(await column(admin, `SELECT schedule FROM cron.job WHERE username = $1`, [ctx.role]), [never(4)]);
+    // parting.schedule() says the same, and returns no job id.
+    const owner = newClient(url.toString());
+    await owner.connect();
+    const notices: string[] = [];
+    owner.on('notice', (n) => notices.push(n.message ?? ''));
+    try {
+      assert.is(await scalar(owner, `SELECT parting.schedule($1)`, [never(5)]), null);
+    } finally {
+      await owner.end();
+    }
+    assert.equal(notices, [`pg_cron did not re-time the maintenance job: it still runs at '${never(4)}'`]);
+    // The next install still sees the job at the old time, and tries again.
+    const plan = await psqlFile(url.toString(), writeInstallSql({ ...withSchedule(monthlyTweetStar(), never(5)), schema: 'cron_app' }));
+    assert.match(plan.stderr, `re-time the pg_cron job from '${never(4)}' to '${never(5)}'`);
+  } finally {
+    await admin.query('DROP TRIGGER pgpart_test_keep_job ON cron.job');
+    await admin.query('DROP FUNCTION public.pgpart_test_keep_job()');
+  }
+});
+
 OwnerInCronDb.run();

@@ -6,8 +6,10 @@
 --   missing partition     a range root's partition in the premake window is missing
 --   gap                   attached partitions of a range model leave a range no partition,
 --                         detached or not, covers
---   name taken            a partition in the premake window another role's object holds the
---                         name of (its table's or an index's): never made while it is there
+--   name taken            a partition pgpart would make (a range root's premake window, a list
+--                         root's known keys, the default) another role's object holds the
+--                         name of (its table's or an index's): never made while it is there;
+--                         or an index copy's name on a table pgpart made: never built
 --   missing member        a partition of one model of a family has no partner in another
 --   orphan table          a table pgpart made (its own bound check, or the default
 --                         partition's name), neither attached nor recorded as detached
@@ -77,6 +79,9 @@ BEGIN
       IF v_cfg.retention_keep IS NOT NULL THEN
         RETURN QUERY SELECT * FROM parting._check_retention(v_cfg, v_tables);
       END IF;
+    ELSIF v_cfg.parent_model IS NULL THEN
+      -- A list root: the keys it knows, and its default.
+      RETURN QUERY SELECT * FROM parting._check_names_taken(v_cfg);
     END IF;
     RETURN QUERY SELECT * FROM parting._check_names(v_cfg, v_tables);
     IF v_cfg.parent_model IS NOT NULL THEN

@@ -1,7 +1,7 @@
 -- Builds the model's indexes a table lacks (plain and per-partition unique ones), named by
 -- pgpart, in its tablespace, dropping an invalid copy first; a partition's plain index copy
 -- is attached to the parent's index. The caller holds the table's lock (SHARE: its writers
--- wait while an index builds).
+-- wait while an index builds). A copy whose name another object holds is left alone.
 CREATE OR REPLACE FUNCTION parting._repair_indexes(p_cfg parting.config, p_rel regclass, p_relname text, p_attached boolean)
 RETURNS void
 LANGUAGE plpgsql
@@ -13,6 +13,8 @@ DECLARE
 BEGIN
   FOR v_ix IN SELECT * FROM jsonb_to_recordset(p_cfg.indexes) AS x(kind text, columns text[], method text, tag text)
                WHERE x.kind IN ('index', 'local_unique') LOOP
+    -- A name another object holds is not pgpart's to take (check() reports it as taken).
+    CONTINUE WHEN parting._index_taken(p_rel, v_ix.tag) IS NOT NULL;
     IF v_ix.kind = 'index' THEN
       FOREACH v_statement IN ARRAY parting._index_build(
           CASE WHEN p_attached THEN format('%I.%I', p_cfg.schema_name, parting._name(p_cfg.table_name, v_ix.tag)) END,

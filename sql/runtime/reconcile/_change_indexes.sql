@@ -8,6 +8,9 @@
 --                it, CONCURRENTLY, one at a time (no writer waits);
 --   build index  copies an earlier `pgpart apply` left unbuilt (the parent's index is
 --                invalid until every partition has its copy): the same two ways;
+--                A copy whose name another object holds (parting._index_taken: a role with
+--                CREATE on the schema made it first) is not built: its statement logs it
+--                as skipped (parting._skip_index), and every other copy and change goes on;
 --   drop index   an index an earlier install made that the config no longer has (indexes
 --                made by hand are left alone): DROP INDEX on the parent, which drops the
 --                attached copies, and on the other tables (ACCESS EXCLUSIVE, catalog only).
@@ -35,6 +38,7 @@ DECLARE
   v_fresh boolean := coalesce(cardinality(p_rels), 0) = 0;
   v_lacking regclass[];
   v_lacking_others regclass[];
+  v_taken regclass[];
 BEGIN
   -- Attached partitions get attached copies; detached and archived tables plain ones.
   v_tables := ARRAY(SELECT t.rel FROM unnest(p_rels, p_kinds) AS t(rel, kind) WHERE t.kind = 'partition');
@@ -85,6 +89,13 @@ BEGIN
     v_lacking := ARRAY(SELECT parting._index_lacking(v_parent_ix, v_tables, v_ix.tag, v_ix.columns, v_ix.method));
     v_lacking_others := ARRAY(SELECT parting._index_lacking(NULL, v_others, v_ix.tag, v_ix.columns, v_ix.method));
     CONTINUE WHEN v_made AND cardinality(v_lacking) = 0 AND cardinality(v_lacking_others) = 0;
+    -- Copies whose name another object holds: neither built nor locked, only said.
+    v_taken := ARRAY(SELECT t.rel FROM unnest(v_lacking || v_lacking_others) AS t(rel)
+                      WHERE parting._index_taken(t.rel, v_ix.tag) IS NOT NULL);
+    IF cardinality(v_taken) > 0 THEN
+      v_lacking := ARRAY(SELECT t.rel FROM unnest(v_lacking) WITH ORDINALITY AS t(rel, n) WHERE t.rel <> ALL (v_taken) ORDER BY t.n);
+      v_lacking_others := ARRAY(SELECT t.rel FROM unnest(v_lacking_others) WITH ORDINALITY AS t(rel, n) WHERE t.rel <> ALL (v_taken) ORDER BY t.n);
+    END IF;
     -- Attached partitions first, then the rest, each table's statements in order.
     v_inline := ARRAY(SELECT s.sql
                         FROM unnest(v_lacking || v_lacking_others) WITH ORDINALITY AS t(rel, n)
@@ -98,12 +109,21 @@ BEGIN
                                                                      t.rel, v_ix.tag, v_ix.columns, v_ix.method, true))
                                          WITH ORDINALITY AS s(verb, object, sql, may_wait, k)
                       ORDER BY t.n, s.k);
+    v_inline := v_inline || ARRAY(SELECT format('SELECT parting._skip_index(%L, %L, %L)', p_cfg.model, t.rel::text, v_ix.tag)
+                                    FROM unnest(v_taken) WITH ORDINALITY AS t(rel, n) ORDER BY t.n);
+    v_later := v_later || ARRAY(SELECT ROW('skip', parting._name((SELECT r.relname::text FROM pg_class r WHERE r.oid = t.rel), v_ix.tag),
+                                           format('SELECT parting._skip_index(%L, %L, %L)', p_cfg.model, t.rel::text, v_ix.tag),
+                                           false)::parting.statement
+                                  FROM unnest(v_taken) WITH ORDINALITY AS t(rel, n) ORDER BY t.n);
     CONTINUE WHEN v_made AND cardinality(v_inline) = 0;
     RETURN NEXT parting._change(p_cfg.model, CASE WHEN v_made THEN 'build index' ELSE 'add index' END,
       v_ix.name,
       format('%s on %s (%s), with copies on %s partition(s)%s', v_ix.name, p_parent, array_to_string(v_ix.columns, ', '),
              coalesce(cardinality(v_tables), 0),
-             CASE WHEN cardinality(v_others) > 0 THEN format(' and %s detached or archived table(s)', cardinality(v_others)) ELSE '' END),
+             CASE WHEN cardinality(v_others) > 0 THEN format(' and %s detached or archived table(s)', cardinality(v_others)) ELSE '' END)
+        || CASE WHEN cardinality(v_taken) > 0
+                THEN format('; not on %s: the copy''s name is taken by another object (check() names it)',
+                            (SELECT string_agg(t::text, ', ') FROM unnest(v_taken) t)) ELSE '' END,
       CASE WHEN v_made THEN NULL ELSE parting._locks(ARRAY[p_parent], 'SHARE') END,
       CASE WHEN v_made THEN 'none in the transaction' ELSE format('SHARE on %s (catalog only)', p_parent) END
         || '; psql -f install.sql: SHARE on each partition while its copy builds (its writers wait); '
