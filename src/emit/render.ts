@@ -80,24 +80,24 @@ type HelperOptions = HandlebarsModule.HelperOptions & { loc?: { start: { line: n
  * helper here quotes SQL, where a silently missing value would become `NULL` or `''`, so each
  * refuses one and names where it was asked for.
  */
-function given(helper: string, args: unknown[]): void {
+function given(helper: string, arity: number, args: unknown[]): void {
   const options = args[args.length - 1] as HelperOptions;
-  const values = args.slice(0, -1);
+  const values = Array.from({ length: arity }, (_, i) => (i < args.length - 1 ? args[i] : undefined));
   const missing = values.findIndex((v) => v === undefined);
   if (missing >= 0) {
     const at = options.loc ? ` at line ${options.loc.start.line}, column ${options.loc.start.column}` : '';
-    throw new Error(`template helper "${helper}"${at}: argument ${missing + 1} is missing (a field the template names that the plan does not have)`);
+    throw new Error(`template helper "${helper}"${at}: argument ${missing + 1} of ${arity} is missing (a field the template names that the plan does not have, or none given)`);
   }
 }
 
 /** The template engine: handlebars with the quoting helpers, each refusing a missing field. */
 export function createEngine(): typeof Handlebars {
   const hb = Handlebars.create();
-  hb.registerHelper('literal', (...args: unknown[]) => { given('literal', args); return literal(args[0]); });
-  hb.registerHelper('json', (...args: unknown[]) => { given('json', args); return jsonLiteral(args[0]); });
-  hb.registerHelper('dollar', (...args: unknown[]) => { given('dollar', args); return dollarQuoted(args[0] as string, args[1] as string); });
+  hb.registerHelper('literal', (...args: unknown[]) => { given('literal', 1, args); return literal(args[0]); });
+  hb.registerHelper('json', (...args: unknown[]) => { given('json', 1, args); return jsonLiteral(args[0]); });
+  hb.registerHelper('dollar', (...args: unknown[]) => { given('dollar', 2, args); return dollarQuoted(args[0] as string, args[1] as string); });
   // Text inside a `--` comment: one line, nothing that could end it.
-  hb.registerHelper('comment', (...args: unknown[]) => { given('comment', args); return commentText(String(args[0])); });
+  hb.registerHelper('comment', (...args: unknown[]) => { given('comment', 1, args); return commentText(String(args[0])); });
   return hb;
 }
 

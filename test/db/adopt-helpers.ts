@@ -2,7 +2,9 @@
 // ordinary foreign keys, as plain tables with rows, an outside table (mention) carrying the
 // key column, and a view; and the config that describes them as a pgpart family.
 
+import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { column, rows, scalar } from './helpers.js';
 
 /** tweet by month, star and reply in lockstep: the config of the family the tables already hold. */
 export function adoptConfig(): ConfigInput {
@@ -42,3 +44,34 @@ export const PLAIN_FAMILY = `
   ANALYZE tweet, star, reply, mention;
 `;
 
+/** Every row of the family and of mention as the application wrote it, in one snapshot. */
+export async function content(c: pg.Client, schema = 'public'): Promise<Record<string, unknown[]>> {
+  await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  try {
+    return {
+      tweet: await rows(c, `SELECT id, body, created_at::text FROM ${schema}.tweet ORDER BY id`),
+      star: await rows(c, `SELECT id, who, tweet_id FROM ${schema}.star ORDER BY id`),
+      reply: await rows(c, `SELECT id, body, tweet_id FROM ${schema}.reply ORDER BY id`),
+      mention: await rows(c, 'SELECT id, tweet_id, tweet_created_at::text FROM public.mention ORDER BY id'),
+    };
+  } finally {
+    await c.query('COMMIT');
+  }
+}
+
+/** Copies until every member is done (the phase 'copied'). */
+export async function copyAll(c: pg.Client, batch: number): Promise<number> {
+  let batches = 0;
+  for (;;) {
+    batches++;
+    let done: boolean[];
+    try {
+      done = await column<boolean>(c, 'SELECT done FROM parting.adopt_copy($1, $2)', ['tweet', batch]);
+    } catch (err) {
+      // A row a writer held past lockTimeout: the batch changed nothing; again (as pgpart adopt does).
+      if ((err as { code?: string }).code === '55P03') continue;
+      throw err;
+    }
+    if (done.every(Boolean) && (await scalar(c, `SELECT phase FROM parting.adoption WHERE model = 'tweet'`)) === 'copied') return batches;
+  }
+}

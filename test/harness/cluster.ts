@@ -20,6 +20,14 @@ export interface Cluster {
   url: string;
   /** Stops the server and removes its files; a no-op for an external server. */
   stop(): Promise<void>;
+  /**
+   * A crash and a restart: every process of the server stops at once, with no checkpoint
+   * (pg_ctl stop -m immediate), and the server starts again on the same port, recovering
+   * from its WAL as after a power cut. Refused for an external server.
+   */
+  crash(): Promise<void>;
+  /** The server's log file as far as it is written ('' for an external server). */
+  log(): string;
   /** Whether pg_cron is in shared_preload_libraries (CREATE EXTENSION pg_cron works in db `postgres`). */
   preloadCron: boolean;
   /** `SHOW server_version`'s number part ('16.14') and server_version_num (160014). */
@@ -181,6 +189,17 @@ export async function startLocalCluster(m: Major, options: LocalOptions = {}): P
       url,
       preloadCron,
       ...facts,
+      async crash(): Promise<void> {
+        const [c, a] = asUser(osUser, pgCtl, ['stop', '-D', dataDir, '-m', 'immediate', '-w', '-t', '120']);
+        const down = await run(c, a, baseDir);
+        if (down.code !== 0) throw new Error(`pg_ctl stop -m immediate failed (exit ${down.code}): ${down.stderr.trim()}`);
+        const up = await runAsServerUser(pgCtl, ['start', '-D', dataDir, '-l', logFile, '-w', '-t', '300', '-o', `-p ${port}`]);
+        if (up.code !== 0) throw new Error(`pg_ctl start after the crash failed (exit ${up.code}): ${up.stderr.trim()}\n--- server log ---\n${tail(logFile)}`);
+      },
+      /** The server's log so far. */
+      log(): string {
+        return tail(logFile, 10_000);
+      },
       async stop(): Promise<void> {
         if (stopped) return;
         stopped = true;
@@ -217,7 +236,11 @@ async function serverFacts(url: string): Promise<{ version: string; versionNum: 
 async function externalCluster(url: string): Promise<Cluster> {
   try {
     const { libs, ...facts } = await serverFacts(url);
-    return { url, preloadCron: /(^|[\s,])pg_cron($|[\s,])/.test(libs), ...facts, stop: async () => {} };
+    return {
+      url, preloadCron: /(^|[\s,])pg_cron($|[\s,])/.test(libs), ...facts, stop: async () => {},
+      crash: () => Promise.reject(new Error('an external server (PGPART_TEST_DATABASE_URL) is not crashed by the tests')),
+      log: () => '',
+    };
   } catch (err) {
     throw new Error(`cannot connect to PGPART_TEST_DATABASE_URL: ${err instanceof Error ? err.message : String(err)}`);
   }

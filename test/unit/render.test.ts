@@ -23,6 +23,8 @@ for (const [helper, source] of [
   ['json', '{{json model.desird}}'],
   ['dollar', "{{dollar model.bdy 'tag'}}"],
   ['comment', '-- {{comment model.note}}'],
+  ['literal', 'x = {{literal}}'],
+  ['dollar', '{{dollar model.name}}'],
 ] as const) {
   Render(`${helper} refuses a missing field, naming the helper and the place`, () => {
     assert.throws(() => run(source, { model: { name: 'a' } }), (err: Error) =>

@@ -48,7 +48,8 @@ BEGIN
                           format('name taken by %s: pgpart does not make this partition while it is there', v_taken),
                           format('have role %s (or a superuser) drop or rename it; %s makes the partition',
                                  substring(v_taken FROM 'owned by role (.*)$'),
-                                 CASE WHEN p_cfg.strategy = 'range' AND v_suffix <> 'default' THEN 'the next maintenance run'
+                                 CASE WHEN v_suffix = 'default' THEN 'the next install'
+                                      WHEN p_cfg.strategy = 'range' THEN 'the next maintenance run'
                                       ELSE 'the next install (or ensure_partition with its key)' END),
                           false)::parting.problem;
         END IF;

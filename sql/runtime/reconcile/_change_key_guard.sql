@@ -4,8 +4,8 @@
 -- and it for them). A model made in this install gets it after it is made (a later phase).
 -- A guard left on a model nobody references any more refuses nothing and is left.
 -- The model's archive tables get theirs too (parting._archive_key_guard) when they lack it,
--- made before archive tables had one: the one in the archive schema and any an archived
--- partition of the model is attached to (archived before the archive schema changed).
+-- made before archive tables had one: every table an archived partition of the model is
+-- attached to (in the archive schema, or in an earlier one).
 CREATE OR REPLACE FUNCTION parting._change_key_guard(p_cfg parting.config, p_dependents boolean)
 RETURNS SETOF parting.change
 LANGUAGE plpgsql STABLE
@@ -26,16 +26,15 @@ BEGIN
       CASE WHEN v_parent IS NULL THEN NULL ELSE parting._locks(ARRAY[v_parent], 'SHARE ROW EXCLUSIVE') END,
       'SHARE ROW EXCLUSIVE on the parent and its partitions (catalog only)', ARRAY[v_sql]);
   END IF;
-  -- Read only when there (a first install has neither table yet).
-  IF to_regclass('parting.settings') IS NOT NULL THEN
-    EXECUTE 'SELECT array_agg(to_regclass(format(''%I.%I'', s.archive_schema, $1))) FROM parting.settings s'
-      INTO v_archives USING p_cfg.table_name;
-  END IF;
+  -- Only tables holding the model's archived partitions, as parting.offline records them: a
+  -- table merely named like an archive table may be a user's own (or another role's), and
+  -- an archive table holding none gets its guard when the next archive uses it. Read only
+  -- when there (a first install has no parting.offline yet).
   IF to_regclass('parting.offline') IS NOT NULL THEN
-    EXECUTE 'SELECT coalesce($2, ''{}'') || array_agg(i.inhparent::regclass) FROM parting.offline o
+    EXECUTE 'SELECT coalesce(array_agg(i.inhparent::regclass), ''{}'') FROM parting.offline o
                JOIN pg_inherits i ON i.inhrelid = to_regclass(format(''%I.%I'', o.schema_name, o.table_name))
               WHERE o.model = $1 AND o.state = ''archived'''
-      INTO v_archives USING p_cfg.model, v_archives;
+      INTO v_archives USING p_cfg.model;
   END IF;
   FOR v_archive IN
     SELECT DISTINCT a.rel FROM unnest(v_archives) AS a(rel) JOIN pg_class r ON r.oid = a.rel
