@@ -81,9 +81,12 @@ function writers(url: string, n: number): { stop(): Promise<{ writes: number; fa
 Adopt('writers throughout start, copy and verify lose nothing; the swap carries rows, keys, sequences, foreign keys and views over', async () => {
   const compiled = compile(adoptConfig());
   const db = await plainFamily('adopt_writers', compiled);
+  // Stopped in `finally` too: writers left running after a failed assertion would keep the
+  // test process alive, failing against the dropped database.
+  let load: ReturnType<typeof writers> | undefined;
   try {
     const c = db.client;
-    const load = writers(db.url, 3);
+    load = writers(db.url, 3);
     assert.is(await scalar(c, `SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]), 'copying');
     // A parent's key moved under its dependents before any row is copied, and one beyond every partition.
     await c.query(`UPDATE tweet SET created_at = created_at + interval '2 months' WHERE id = 150`);
@@ -93,6 +96,7 @@ Adopt('writers throughout start, copy and verify lose nothing; the swap carries 
     const verified = await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`);
     assert.ok(verified.length > 0 && verified.every((r) => r.same), JSON.stringify(verified.filter((r) => !r.same)));
     const { writes, failures } = await load.stop();
+    load = undefined;
     assert.equal(failures, []);
     assert.ok(writes > 100, `${writes} writes`);
 
@@ -126,6 +130,7 @@ Adopt('writers throughout start, copy and verify lose nothing; the swap carries 
     assert.is(await scalar(c, `SELECT to_regnamespace('pgpart_adopted_tweet') IS NULL AND to_regnamespace('pgpart_adopt_tweet') IS NULL`), true);
     assert.is(await scalar(c, `SELECT count(*)::int FROM parting.history WHERE action = 'adopted'`), 3);
   } finally {
+    await load?.stop();
     await db.drop();
   }
 });
@@ -193,6 +198,9 @@ Adopt('writers through the swap: they queue behind it and go on on the new table
   const compiled = compile(adoptConfig());
   const db = await plainFamily('adopt_through', compiled);
   const adopter = newClient(db.url);
+  // Stopped in `finally` too: writers left running after a failed assertion would keep the
+  // test process alive, failing against the dropped database.
+  let load: ReturnType<typeof swapWriters> | undefined;
   let writes = 0;
   let failed = 0;
   // Waits for `more` writes, or for a failed one (asserted after): never for a length of time.
@@ -206,7 +214,7 @@ Adopt('writers through the swap: they queue behind it and go on on the new table
     await c.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
     await copyAll(c, 1000);
     assert.ok((await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`)).every((r) => r.same));
-    const load = swapWriters(db.url, 3, (ok) => { if (ok) writes++; else failed++; });
+    load = swapWriters(db.url, 3, (ok) => { if (ok) writes++; else failed++; });
     await untilWrites(30);
     // The swap's transaction held open until a writer queues behind it.
     // Its lock request waits at most lockTimeout behind the writers' statements; on a busy
@@ -227,6 +235,7 @@ Adopt('writers through the swap: they queue behind it and go on on the new table
     await adopter.query('COMMIT');
     await untilWrites(60);
     const { made, gone, failures } = await load.stop();
+    load = undefined;
     assert.equal(failures, []);
     assert.is(await scalar(c, `SELECT relkind::text FROM pg_class WHERE oid = 'public.tweet'::regclass`), 'p');
     // Every tweet a writer made and did not delete is in the new table; none it deleted is.
@@ -251,6 +260,7 @@ Adopt('writers through the swap: they queue behind it and go on on the new table
     while ((await scalar(c, `SELECT parting.adopt_validate('tweet')`)) !== null);
     await c.query(`SELECT parting.adopt_finish('tweet')`);
   } finally {
+    await load?.stop();
     await adopter.end();
     await db.drop();
   }
