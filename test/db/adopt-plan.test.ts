@@ -62,6 +62,19 @@ Plan('the install is refused with `pgpart adopt`; the plan says what adoption wo
   assert.is(await scalar(db.client, `SELECT to_regnamespace('parting') IS NULL`), true);
 });
 
+Plan('adoption refuses a dependent with onDelete \'set null\', naming the way round', async (ctx) => {
+  const db = ctx.db!;
+  const config = adoptConfig();
+  (config.models.star as { partitionForeignKey: { onDelete?: string } }).partitionForeignKey.onDelete = 'set null';
+  const json = await runCli(['plan', '--config', writeConfig(config), '--database-url', db.url, '--json']);
+  const refused = (JSON.parse(json.stdout) as PlanJson).adoptions.flatMap((a) => (a.refused === null ? [] : [a.refused]));
+  assert.equal(refused, [
+    'models.star.partitionForeignKey.onDelete: \'set null\' cannot be adopted online: a tweet row deleted during the copy would leave star rows '
+    + 'with no key to be partitioned by. Adopt with onDelete \'no action\' (or \'restrict\', \'cascade\'), then set \'set null\' '
+    + 'and install: the install re-makes the foreign keys NOT VALID and validates them',
+  ]);
+});
+
 Plan('adoption refuses NULL keys, a dependent without a foreign key, a type unlike the config, an outside table without the key, a trigger', async (ctx) => {
   const db = ctx.db!;
   await db.client.query('BEGIN');

@@ -143,6 +143,17 @@ BEGIN
       END IF;
     END LOOP;
 
+    -- ON DELETE SET NULL while the old tables are live: a parent deleted during the copy
+    -- nulls its dependents' foreign key in the old table, and a dependent row not copied yet
+    -- has then no parent to take its key from, so no partition of the new family could hold
+    -- it (the writer's DELETE would fail in the capture trigger). Refused, with the way round.
+    IF v_cfg.parent_model IS NOT NULL AND v_cfg.on_delete = 'set null' THEN
+      RETURN QUERY SELECT v_cfg.model, 'foreign key', NULL::text,
+        format('%s.partitionForeignKey.onDelete: ''set null'' cannot be adopted online: a %s row deleted during the copy would leave %s rows '
+               'with no key to be partitioned by. Adopt with onDelete ''no action'' (or ''restrict'', ''cascade''), then set ''set null'' '
+               'and install: the install re-makes the foreign keys NOT VALID and validates them', v_at, v_cfg.parent_model, v_cfg.model);
+    END IF;
+
     -- A dependent's path to its key: an ordinary foreign key to its parent's table.
     IF v_cfg.parent_model IS NOT NULL THEN
       v_pcfg := parting._config_row((SELECT m -> 'config' FROM unnest(v_members) m WHERE m #>> '{config,model}' = v_cfg.parent_model));
