@@ -16,7 +16,7 @@ import { compile, type Compiled } from '../../src/build.js';
 import { loadRuntime } from '../../src/db/install.js';
 import { runCli, writeConfig } from '../harness/cli.js';
 import { freshDatabase, newClient, type FreshDatabase } from '../harness/db.js';
-import { adoptConfig, content, copyAll, PLAIN_FAMILY } from './adopt-helpers.js';
+import { adoptConfig, content, copyAll, PLAIN_FAMILY, sessionLoops } from './adopt-helpers.js';
 import { catalog } from './catalog.js';
 import { column, pgError, pidOf, rows, scalar } from './helpers.js';
 import { until, untilWaiting } from './wait.js';
@@ -38,41 +38,29 @@ async function plainFamily(prefix: string, compiled: Compiled): Promise<FreshDat
  * deleted. Every error is counted.
  */
 function writers(url: string, n: number): { stop(): Promise<{ writes: number; failures: string[] }> } {
-  let running = true;
   const failures: string[] = [];
   let writes = 0;
-  const loops = Array.from({ length: n }, async (_, w) => {
-    const c = newClient(url);
-    await c.connect();
-    let seed = 7 + w * 101;
-    const next = (m: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % m; };
+  const loops = sessionLoops(url, n, (w) => 7 + w * 101, async (c, w, i, next) => {
+    const op = i % 6;
+    const id = 101 + next(1900);
+    const sql = [
+      [`INSERT INTO tweet (body, created_at) VALUES ($1, timestamptz '2025-02-10 00:00+00' + $2 * interval '1 day')`, [`w${w}-${i}`, next(60)]],
+      [`UPDATE tweet SET created_at = created_at + interval '1 month', body = body || '+' WHERE id = $1`, [id]],
+      [`INSERT INTO star (who, tweet_id) VALUES ($1, $2)`, [`w${w}-${i}`, id]],
+      [`UPDATE star SET tweet_id = $1, who = who || '+' WHERE id = $2`, [id, 1 + next(3000)]],
+      [`DELETE FROM reply WHERE id = $1`, [1 + next(3000)]],
+      [`DELETE FROM tweet WHERE id = (SELECT max(id) FROM tweet WHERE body LIKE $1)`, [`w${w}-%`]],
+    ][op]! as [string, unknown[]];
     try {
-      for (let i = 0; running; i++) {
-        const op = i % 6;
-        const id = 101 + next(1900);
-        const sql = [
-          [`INSERT INTO tweet (body, created_at) VALUES ($1, timestamptz '2025-02-10 00:00+00' + $2 * interval '1 day')`, [`w${w}-${i}`, next(60)]],
-          [`UPDATE tweet SET created_at = created_at + interval '1 month', body = body || '+' WHERE id = $1`, [id]],
-          [`INSERT INTO star (who, tweet_id) VALUES ($1, $2)`, [`w${w}-${i}`, id]],
-          [`UPDATE star SET tweet_id = $1, who = who || '+' WHERE id = $2`, [id, 1 + next(3000)]],
-          [`DELETE FROM reply WHERE id = $1`, [1 + next(3000)]],
-          [`DELETE FROM tweet WHERE id = (SELECT max(id) FROM tweet WHERE body LIKE $1)`, [`w${w}-%`]],
-        ][op]! as [string, unknown[]];
-        try {
-          await c.query(sql[0], sql[1]);
-          writes++;
-        } catch (err) {
-          failures.push(`${sql[0]}: ${(err as Error).message}`);
-        }
-      }
-    } finally {
-      await c.end();
+      await c.query(sql[0], sql[1]);
+      writes++;
+    } catch (err) {
+      failures.push(`${sql[0]}: ${(err as Error).message}`);
     }
   });
   return {
     async stop() {
-      running = false;
-      await Promise.all(loops);
+      await loops.stop();
       return { writes, failures };
     },
   };
@@ -143,52 +131,41 @@ Adopt('writers throughout start, copy and verify lose nothing; the swap carries 
  * deleted. Each records the tweets it made and deleted, and calls `afterWrite` after each statement (whether it wrote).
  */
 function swapWriters(url: string, n: number, afterWrite: (ok: boolean) => void): { stop(): Promise<{ made: Set<string>; gone: Set<string>; failures: string[] }> } {
-  let running = true;
   const failures: string[] = [];
   const made = new Set<string>();
   const gone = new Set<string>();
-  const loops = Array.from({ length: n }, async (_, w) => {
-    const c = newClient(url);
-    await c.connect();
-    await c.query(`SET TIME ZONE 'UTC'`);
-    let seed = 11 + w * 37;
-    const next = (m: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % m; };
-    const mine: string[] = [];
+  const mine = new Map<number, string[]>();
+  const loops = sessionLoops(url, n, (w) => 11 + w * 37, async (c, w, i, next) => {
+    const own = mine.get(w) ?? [];
+    mine.set(w, own);
+    const op = i % 5;
+    const id = 101 + next(1900);
     try {
-      for (let i = 0; running; i++) {
-        const op = i % 5;
-        const id = 101 + next(1900);
-        try {
-          if (op === 0) {
-            const r = await c.query<{ id: string }>(`INSERT INTO tweet (body, created_at) VALUES ($1, timestamptz '2025-02-10 00:00+00' + $2 * interval '1 day') RETURNING id`, [`s${w}-${i}`, next(40)]);
-            made.add(r.rows[0]!.id);
-            mine.push(r.rows[0]!.id);
-          } else if (op === 1) {
-            await c.query(`UPDATE tweet SET created_at = created_at + CASE WHEN date_trunc('month', created_at + interval '1 minute') = date_trunc('month', created_at)
-                                                                         THEN interval '1 minute' ELSE interval '-1 minute' END WHERE id = $1`, [id]);
-          } else if (op === 2) {
-            await c.query(`UPDATE star SET who = who || '+' WHERE id = $1`, [1 + next(3000)]);
-          } else if (op === 3) {
-            await c.query(`DELETE FROM reply WHERE id = $1`, [1 + next(3000)]);
-          } else if (mine.length > 0) {
-            const victim = mine.shift()!;
-            await c.query(`DELETE FROM tweet WHERE id = $1`, [victim]);
-            gone.add(victim);
-          }
-          afterWrite(true);
-        } catch (err) {
-          failures.push(`op ${op}: ${(err as Error).message}`);
-          afterWrite(false);
-        }
+      if (op === 0) {
+        const r = await c.query<{ id: string }>(`INSERT INTO tweet (body, created_at) VALUES ($1, timestamptz '2025-02-10 00:00+00' + $2 * interval '1 day') RETURNING id`, [`s${w}-${i}`, next(40)]);
+        made.add(r.rows[0]!.id);
+        own.push(r.rows[0]!.id);
+      } else if (op === 1) {
+        await c.query(`UPDATE tweet SET created_at = created_at + CASE WHEN date_trunc('month', created_at + interval '1 minute') = date_trunc('month', created_at)
+                                                                     THEN interval '1 minute' ELSE interval '-1 minute' END WHERE id = $1`, [id]);
+      } else if (op === 2) {
+        await c.query(`UPDATE star SET who = who || '+' WHERE id = $1`, [1 + next(3000)]);
+      } else if (op === 3) {
+        await c.query(`DELETE FROM reply WHERE id = $1`, [1 + next(3000)]);
+      } else if (own.length > 0) {
+        const victim = own.shift()!;
+        await c.query(`DELETE FROM tweet WHERE id = $1`, [victim]);
+        gone.add(victim);
       }
-    } finally {
-      await c.end();
+      afterWrite(true);
+    } catch (err) {
+      failures.push(`op ${op}: ${(err as Error).message}`);
+      afterWrite(false);
     }
-  });
+  }, (c) => c.query(`SET TIME ZONE 'UTC'`));
   return {
     async stop() {
-      running = false;
-      await Promise.all(loops);
+      await loops.stop();
       return { made, gone, failures };
     },
   };

@@ -14,9 +14,5 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN p_dependents AND p_cfg.distribution IS NULL THEN
-    format('CREATE TRIGGER pgpart_key_guard BEFORE UPDATE OF %I ON %s FOR EACH ROW WHEN (OLD.%I IS DISTINCT FROM NEW.%I) '
-           'EXECUTE FUNCTION parting._key_guard_trigger(%L, %L)',
-           p_cfg.key_column, p_archive, p_cfg.key_column, p_cfg.key_column, p_cfg.model, 'archive')
-  END
+  SELECT parting._key_guard_statement(p_cfg, p_dependents, p_archive::text, true)
 $$;

@@ -11,8 +11,6 @@
 -- A distributed family (Citus) gets none: Citus refuses triggers on distributed tables, and its
 -- foreign keys are ON UPDATE NO ACTION, so there a parent's key change with dependents is
 -- refused by the foreign key itself; parting.move_key moves the family there too.
--- It fires only when the key changes (UPDATE OF the key column, WHEN OLD <> NEW): writers
--- that leave the key alone never run it.
 -- Returns the CREATE TRIGGER statement for p_cfg's parent table, or NULL when the model needs
 -- none (p_dependents: whether any model references it, in the config being installed).
 CREATE OR REPLACE FUNCTION parting._key_guard(p_cfg parting.config, p_dependents boolean)
@@ -20,9 +18,5 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT CASE WHEN p_dependents AND p_cfg.distribution IS NULL THEN
-    format('CREATE TRIGGER pgpart_key_guard BEFORE UPDATE OF %I ON %I.%I FOR EACH ROW WHEN (OLD.%I IS DISTINCT FROM NEW.%I) '
-           'EXECUTE FUNCTION parting._key_guard_trigger(%L)',
-           p_cfg.key_column, p_cfg.schema_name, p_cfg.table_name, p_cfg.key_column, p_cfg.key_column, p_cfg.model)
-  END
+  SELECT parting._key_guard_statement(p_cfg, p_dependents, format('%I.%I', p_cfg.schema_name, p_cfg.table_name), false)
 $$;
