@@ -21,7 +21,7 @@
 //   PGPART_TEST_DATABASE_URL     one existing server instead of the clusters
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,14 +82,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 /** Runs one group in a child process and reads its totals and report. */
 async function runGroup(group: Group): Promise<Result> {
   if (group.label !== 'unit') await clearOfUtcMidnight(GROUP_TIMEOUT_MS, (line) => console.log(`PostgreSQL ${group.label}: ${line}`));
+  // The group's TMPDIR too: the configs, install scripts and clusters its tests make go here,
+  // and the whole directory is removed when the group ends, however its tests ended. Other
+  // users may enter it (not list it): the servers' OS user keeps its clusters inside.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pgpart-run-'));
+  chmodSync(dir, 0o711);
   const reportFile = path.join(dir, 'report.jsonl');
   writeFileSync(reportFile, '');
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'test', 'harness', 'group.ts'), group.label, ...group.files], {
       cwd: repoRoot,
-      env: { ...process.env, PGPART_TEST_REPORT: reportFile, PGPART_TEST_BIN_DIR: binaries, NO_COLOR: '1' },
+      env: { ...process.env, TMPDIR: dir, PGPART_TEST_REPORT: reportFile, PGPART_TEST_BIN_DIR: binaries, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     running.add(child);
