@@ -19,7 +19,7 @@ import type pg from 'pg';
 import { compile } from '../src/build.js';
 import { loadRuntime } from '../src/db/install.js';
 import { freshDatabase, type FreshDatabase } from '../test/harness/db.js';
-import { connect } from './conn.js';
+import { sessionLoops } from '../test/harness/loops.js';
 import { isMain, runAlone, size } from './mode.js';
 import { installPartman } from './partman.js';
 import { max, ms, percentile, ratio, table } from './stats.js';
@@ -72,48 +72,39 @@ interface Load { stop(): Promise<{ latencies: number[]; failures: number; errors
 
 /** Writers, one statement per transaction: a tweet, a star for an old tweet, an old tweet's key moved a day. */
 function writers(url: string, n: number, dependents: boolean): Load {
-  let running = true;
   const latencies: number[] = [];
   let failures = 0;
   let moved = 0;
   const errors: string[] = [];
-  const loops = Array.from({ length: WRITERS }, async (_, w) => {
-    const c = await connect(url);
+  const loops = sessionLoops(url, WRITERS, () => 0, async (c, w, i) => {
+    const id = 1 + ((i * 7919 + w * 104729) % n);
+    const op = dependents ? i % 3 : i % 2 === 0 ? 0 : 2;
+    const [sql, args] = [
+      [`INSERT INTO tweet (body, created_at) VALUES ('w', timestamptz '2025-06-01 00:00+00' + $1 * interval '1 minute')`, [i % 1000]],
+      [`INSERT INTO star (who, tweet_id) VALUES ('w', $1)`, [id]],
+      [`UPDATE tweet SET created_at = created_at + interval '1 day' WHERE id = $1`, [id]],
+    ][op]! as [string, unknown[]];
+    const t = performance.now();
     try {
-      for (let i = 0; running; i++) {
-        const id = 1 + ((i * 7919 + w * 104729) % n);
-        const op = dependents ? i % 3 : i % 2 === 0 ? 0 : 2;
-        const [sql, args] = [
-          [`INSERT INTO tweet (body, created_at) VALUES ('w', timestamptz '2025-06-01 00:00+00' + $1 * interval '1 minute')`, [i % 1000]],
-          [`INSERT INTO star (who, tweet_id) VALUES ('w', $1)`, [id]],
-          [`UPDATE tweet SET created_at = created_at + interval '1 day' WHERE id = $1`, [id]],
-        ][op]! as [string, unknown[]];
-        const t = performance.now();
-        try {
-          try {
-            await c.query(sql, args);
-          } catch (err) {
-            // After the swap the family is pgpart's: a tweet with dependents is not moved to
-            // another month by an UPDATE (the key guard refuses it), the application moves it
-            // with parting.move_key, as the README says; its latency is both statements'.
-            if ((err as { code?: string }).code !== '23001' || op !== 2) throw err;
-            await c.query(`SELECT parting.move_key('tweet', $1::bigint::text, (SELECT (created_at + interval '1 day')::text FROM tweet WHERE id = $1::bigint))`, [id]);
-            moved++;
-          }
-          latencies.push(performance.now() - t);
-        } catch (err) {
-          failures++;
-          if (errors.length < 5) errors.push(`${sql.split(' ').slice(0, 3).join(' ')} …: ${(err as Error).message}`);
-        }
+      try {
+        await c.query(sql, args);
+      } catch (err) {
+        // After the swap the family is pgpart's: a tweet with dependents is not moved to
+        // another month by an UPDATE (the key guard refuses it), the application moves it
+        // with parting.move_key, as the README says; its latency is both statements'.
+        if ((err as { code?: string }).code !== '23001' || op !== 2) throw err;
+        await c.query(`SELECT parting.move_key('tweet', $1::bigint::text, (SELECT (created_at + interval '1 day')::text FROM tweet WHERE id = $1::bigint))`, [id]);
+        moved++;
       }
-    } finally {
-      await c.end();
+      latencies.push(performance.now() - t);
+    } catch (err) {
+      failures++;
+      if (errors.length < 5) errors.push(`${sql.split(' ').slice(0, 3).join(' ')} …: ${(err as Error).message}`);
     }
-  });
+  }, (c) => c.query(`SET TimeZone = 'UTC'`));
   return {
     async stop() {
-      running = false;
-      await Promise.all(loops);
+      await loops.stop();
       return { latencies, failures, errors, moved };
     },
   };

@@ -4,7 +4,6 @@
 
 import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { newClient } from '../harness/db.js';
 import { column, rows, scalar } from './helpers.js';
 
 /** tweet by month, star and reply in lockstep: the config of the family the tables already hold. */
@@ -75,33 +74,4 @@ export async function copyAll(c: pg.Client, batch: number): Promise<number> {
     }
     if (done.every(Boolean) && (await scalar(c, `SELECT phase FROM parting.adoption WHERE model = 'tweet'`)) === 'copied') return batches;
   }
-}
-
-/**
- * `n` sessions on `url`, each running `step(client, w, i)` for i = 0, 1, … until stopped,
- * with a pseudo-random `next(m)` of its own (seeded by `seed(w)`): the writers of the
- * adoption tests. `stop()` ends the loops and their connections, whatever a step did.
- */
-export function sessionLoops(url: string, n: number, seed: (w: number) => number,
-  step: (c: pg.Client, w: number, i: number, next: (m: number) => number) => Promise<void>,
-  setup?: (c: pg.Client) => Promise<unknown>): { stop(): Promise<void> } {
-  let running = true;
-  const loops = Array.from({ length: n }, async (_, w) => {
-    const c = newClient(url);
-    await c.connect();
-    let s = seed(w);
-    const next = (m: number): number => { s = (s * 1103515245 + 12345) % 2147483648; return s % m; };
-    try {
-      await setup?.(c);
-      for (let i = 0; running; i++) await step(c, w, i, next);
-    } finally {
-      await c.end();
-    }
-  });
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
 }
