@@ -4,6 +4,7 @@
 
 import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { sessionLoops } from '../harness/loops.js';
 import { column, rows, scalar } from './helpers.js';
 
 /** tweet by month, star and reply in lockstep: the config of the family the tables already hold. */
@@ -74,4 +75,40 @@ export async function copyAll(c: pg.Client, batch: number): Promise<number> {
     }
     if (done.every(Boolean) && (await scalar(c, `SELECT phase FROM parting.adoption WHERE model = 'tweet'`)) === 'copied') return batches;
   }
+}
+
+/**
+ * Writers, each on its own connection, each statement its own transaction, until stopped:
+ * a tweet inserted; a tweet's key moved by a month (ids 101–2000, which have stars and
+ * replies; mention's rows reference 1–100 with the key they carry); a star inserted; a star
+ * moved to another tweet (its key moves with it); a reply deleted; a tweet a writer made
+ * deleted. Every error is counted.
+ */
+export function writers(url: string, n: number): { stop(): Promise<{ writes: number; failures: string[] }> } {
+  const failures: string[] = [];
+  let writes = 0;
+  const loops = sessionLoops(url, n, (w) => 7 + w * 101, async (c, w, i, next) => {
+    const op = i % 6;
+    const id = 101 + next(1900);
+    const sql = [
+      [`INSERT INTO tweet (body, created_at) VALUES ($1, timestamptz '2025-02-10 00:00+00' + $2 * interval '1 day')`, [`w${w}-${i}`, next(60)]],
+      [`UPDATE tweet SET created_at = created_at + interval '1 month', body = body || '+' WHERE id = $1`, [id]],
+      [`INSERT INTO star (who, tweet_id) VALUES ($1, $2)`, [`w${w}-${i}`, id]],
+      [`UPDATE star SET tweet_id = $1, who = who || '+' WHERE id = $2`, [id, 1 + next(3000)]],
+      [`DELETE FROM reply WHERE id = $1`, [1 + next(3000)]],
+      [`DELETE FROM tweet WHERE id = (SELECT max(id) FROM tweet WHERE body LIKE $1)`, [`w${w}-%`]],
+    ][op]! as [string, unknown[]];
+    try {
+      await c.query(sql[0], sql[1]);
+      writes++;
+    } catch (err) {
+      failures.push(`${sql[0]}: ${(err as Error).message}`);
+    }
+  });
+  return {
+    async stop() {
+      await loops.stop();
+      return { writes, failures };
+    },
+  };
 }

@@ -16,7 +16,7 @@ import { compile, type Compiled } from '../../src/build.js';
 import { loadRuntime } from '../../src/db/install.js';
 import { runCli, writeConfig } from '../harness/cli.js';
 import { freshDatabase, newClient, type FreshDatabase } from '../harness/db.js';
-import { adoptConfig, content, copyAll, PLAIN_FAMILY } from './adopt-helpers.js';
+import { adoptConfig, content, copyAll, PLAIN_FAMILY, writers } from './adopt-helpers.js';
 import { sessionLoops } from '../harness/loops.js';
 import { catalog } from './catalog.js';
 import { column, pgError, pidOf, rows, scalar } from './helpers.js';
@@ -29,42 +29,6 @@ async function plainFamily(prefix: string, compiled: Compiled): Promise<FreshDat
   await db.client.query(PLAIN_FAMILY);
   await loadRuntime(db.client, compiled);
   return db;
-}
-
-/**
- * Writers, each on its own connection, each statement its own transaction, until stopped:
- * a tweet inserted; a tweet's key moved by a month (ids 101–2000, which have stars and
- * replies; mention's rows reference 1–100 with the key they carry); a star inserted; a star
- * moved to another tweet (its key moves with it); a reply deleted; a tweet a writer made
- * deleted. Every error is counted.
- */
-function writers(url: string, n: number): { stop(): Promise<{ writes: number; failures: string[] }> } {
-  const failures: string[] = [];
-  let writes = 0;
-  const loops = sessionLoops(url, n, (w) => 7 + w * 101, async (c, w, i, next) => {
-    const op = i % 6;
-    const id = 101 + next(1900);
-    const sql = [
-      [`INSERT INTO tweet (body, created_at) VALUES ($1, timestamptz '2025-02-10 00:00+00' + $2 * interval '1 day')`, [`w${w}-${i}`, next(60)]],
-      [`UPDATE tweet SET created_at = created_at + interval '1 month', body = body || '+' WHERE id = $1`, [id]],
-      [`INSERT INTO star (who, tweet_id) VALUES ($1, $2)`, [`w${w}-${i}`, id]],
-      [`UPDATE star SET tweet_id = $1, who = who || '+' WHERE id = $2`, [id, 1 + next(3000)]],
-      [`DELETE FROM reply WHERE id = $1`, [1 + next(3000)]],
-      [`DELETE FROM tweet WHERE id = (SELECT max(id) FROM tweet WHERE body LIKE $1)`, [`w${w}-%`]],
-    ][op]! as [string, unknown[]];
-    try {
-      await c.query(sql[0], sql[1]);
-      writes++;
-    } catch (err) {
-      failures.push(`${sql[0]}: ${(err as Error).message}`);
-    }
-  });
-  return {
-    async stop() {
-      await loops.stop();
-      return { writes, failures };
-    },
-  };
 }
 
 Adopt('writers throughout start, copy and verify lose nothing; the swap carries rows, keys, sequences, foreign keys and views over', async () => {
@@ -171,6 +135,39 @@ function swapWriters(url: string, n: number, afterWrite: (ok: boolean) => void):
     },
   };
 }
+
+Adopt('a dependent\'s write and its parent\'s key move at once: the capture triggers take the old rows\' locks before the new tables\', so neither waits for the other in a circle', async () => {
+  const compiled = compile(adoptConfig());
+  const db = await plainFamily('adopt_order', compiled);
+  const a = newClient(db.url);
+  const b = newClient(db.url);
+  try {
+    const c = db.client;
+    await Promise.all([a.connect(), b.connect()]);
+    await c.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
+    await copyAll(c, 1000);
+    // Star 500 references tweet 501. A holds tweet 501's row (as its UPDATE will); B's write
+    // of the star waits for it; then A moves the tweet's key, and its trigger moves the
+    // star's new row. Were B's trigger to touch the star's new row before it asks for the
+    // tweet's, A's trigger would wait for B while B waits for A: a deadlock, one write failed.
+    assert.is(await scalar(c, 'SELECT tweet_id::int FROM star WHERE id = 500'), 501);
+    await a.query('BEGIN');
+    await a.query('SELECT FROM tweet WHERE id = 501 FOR UPDATE');
+    const pidB = await pidOf(b);
+    const bWrite = b.query(`UPDATE star SET who = who || '+' WHERE id = 500`).then(() => null, (err: Error) => err.message);
+    await untilWaiting(c, pidB, await pidOf(a));
+    await a.query(`UPDATE tweet SET created_at = created_at + interval '1 month' WHERE id = 501`);
+    await a.query('COMMIT');
+    assert.is(await bWrite, null);
+    assert.equal(await rows(c, `SELECT s.who, s.tweet_created_at = t.created_at AS same_key FROM pgpart_adopt_tweet.star s
+                                  JOIN tweet t ON t.id = s.tweet_id WHERE s.id = 500`), [{ who: 'u500+', same_key: true }]);
+    assert.ok((await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`)).every((r) => r.same));
+  } finally {
+    await a.end();
+    await b.end();
+    await db.drop();
+  }
+});
 
 Adopt('writers through the swap: they queue behind it and go on on the new tables, none fails; then the key guard refuses a move across partitions', async () => {
   const compiled = compile(adoptConfig());

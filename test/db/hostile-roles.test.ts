@@ -248,4 +248,22 @@ Owned('made by the owner, by a member of it and by a superuser (as pg_cron runs)
   assert.equal(await column(owner, `SELECT action FROM parting.history WHERE action IN ('failed', 'skipped')`), []);
 });
 
+Owned('an application granted UPDATE on the parent, with no USAGE on schema parting: the key guard answers its key changes', async (ctx) => {
+  const db = ctx.db!;
+  const owner = await db.as('owner');
+  const app = await db.as('app');
+  await owner.query(`SELECT parting.ensure_partition('tweet', $1)`, [month(1).key]);
+  await owner.query(`SELECT parting.ensure_partition('tweet', $1)`, [month(2).key]);
+  await owner.query(`GRANT UPDATE ON tweet TO ${quoteIdent(db.roles.app!)}`);
+  const id = await scalar(owner, `INSERT INTO tweet ("user", created_at) VALUES ('guarded', $1) RETURNING id`, [month(1).at()]);
+  await owner.query(`INSERT INTO star ("user", tweet_id, tweet_created_at) SELECT 'fan', id, created_at FROM tweet WHERE id = $1`, [id]);
+  // Inside its partition: the guard lets it through, and the cascade carries the star.
+  await app.query(`UPDATE tweet SET created_at = created_at + interval '1 minute' WHERE id = $1`, [id]);
+  assert.is(await scalar(owner, `SELECT s.tweet_created_at = t.created_at FROM star s JOIN tweet t ON t.id = s.tweet_id WHERE t.id = $1`, [id]), true);
+  // To another partition: refused by the guard (not "permission denied for schema parting").
+  const moved = await pgError(app, `UPDATE tweet SET created_at = $2 WHERE id = $1`, [id, month(2).at()]);
+  assert.is(moved.code, '23001', moved.message);
+  assert.match(moved.message, 'has rows of model "star" depending on it');
+});
+
 Owned.run();

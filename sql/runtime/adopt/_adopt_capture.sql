@@ -8,6 +8,13 @@
 -- shadow partition holds yet gets its partition first (parting._adopt_partition). TRUNCATE
 -- empties the shadow table too. Runs in adopt_start's transaction: SHARE ROW EXCLUSIVE on
 -- each old table, for a catalog change.
+--
+-- The trigger functions run as the adopting role (SECURITY DEFINER, with the pinned path):
+-- the application's writers are often another role, granted on the old tables only, and
+-- must neither need grants on the shadow schema and pgpart's tables nor own a partition
+-- their write makes. What a writer may change is still checked on the old table, by its own
+-- privileges; the functions are revoked from PUBLIC (a trigger function cannot be called
+-- directly anyway).
 CREATE OR REPLACE FUNCTION parting._adopt_capture(p_root text)
 RETURNS void
 LANGUAGE plpgsql
@@ -73,11 +80,18 @@ BEGIN
     TRUNCATE %2$s;
     RETURN NULL;
   END IF;
+  -- The new row's key first: a dependent's locks its parents' old rows (FOR SHARE), and
+  -- every writer takes its old rows' locks before it touches a row of the shadow family.
+  -- The other order deadlocks with a parent's key move: that writer holds the parent's row
+  -- and its trigger moves this row in the shadow, while this one, having deleted it there,
+  -- waited for the parent's row.
+  IF TG_OP <> 'DELETE' THEN
+    v_key := %4$s;
+  END IF;
   IF TG_OP <> 'INSERT' THEN
     DELETE FROM %2$s WHERE %3$s;
   END IF;
   IF TG_OP <> 'DELETE' THEN
-    v_key := %4$s;
     BEGIN
       %5$s;
     EXCEPTION WHEN check_violation THEN
@@ -99,8 +113,9 @@ $f$, v_keytype, v_shadow,
         || CASE WHEN v_m #>> '{config,parent_model}' IS NULL THEN format(' AND %I = OLD.%I', v_rootcfg ->> 'key_column', v_rootcfg ->> 'key_column') ELSE '' END,
       v_key_of, v_insert, p_root, v_old_key_of, coalesce(v_moves, 'NULL;'));
     v_fn := format('%I.%I', v_a.shadow_schema, parting._name('pgpart_capture', v_table));
-    EXECUTE format('CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS %L',
+    EXECUTE format('CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS %L',
                    v_fn, v_body);
+    EXECUTE format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_fn);
     EXECUTE format('CREATE TRIGGER pgpart_adopt_capture AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION %s()', v_old, v_fn);
     EXECUTE format('CREATE TRIGGER pgpart_adopt_capture_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_old, v_fn);
   END LOOP;

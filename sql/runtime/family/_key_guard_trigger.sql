@@ -5,9 +5,16 @@
 -- refused write. TG_ARGV[0]: the model; TG_ARGV[1]: 'archive' on the model's archive table
 -- (parting._archive_key_guard), where the partitions and the dependents are the archive
 -- tables' of the same names, in the archive table's schema.
+-- It runs as pgpart's owner (SECURITY DEFINER, the path pinned): the application's writers
+-- are often a role granted on the tables alone, with no USAGE on schema parting, and a
+-- guard that failed with "permission denied" would refuse every key change of theirs, even
+-- one inside the partition. What it reads (the config, whether dependents exist) it answers
+-- only as the refusal; what the writer may change is checked on the table, by its own
+-- privileges. Revoked from PUBLIC: only the trigger calls it.
 CREATE OR REPLACE FUNCTION parting._key_guard_trigger()
 RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -87,3 +94,5 @@ BEGIN
   RETURN NEW;
 END;
 $$;
+
+REVOKE ALL ON FUNCTION parting._key_guard_trigger() FROM PUBLIC;
