@@ -113,7 +113,7 @@ BEGIN
       CONTINUE;
     END IF;
     IF cardinality(v_pending) > 0 THEN
-      PERFORM parting._log_each(v_pending, 'maintained', '{}', v_share);
+      PERFORM parting._log_each(v_pending, NULL, 'maintained', '{}', v_share);
       COMMIT;
       PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
       v_pending := '{}';
@@ -178,7 +178,7 @@ BEGIN
     EXIT models WHEN v_cancelled IS NOT NULL;
   END LOOP;
   IF cardinality(v_pending) > 0 THEN
-    PERFORM parting._log_each(v_pending, 'maintained', '{}', v_share);
+    PERFORM parting._log_each(v_pending, NULL, 'maintained', '{}', v_share);
     COMMIT;
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
   END IF;
