@@ -1,6 +1,7 @@
--- The maintenance run: for every root model (or the one named), the steps parting._due
--- lists (create ahead and catch up, drain the default partition, retire by retention, move
--- families to their tablespaces, drop what is past dropAfter), one short transaction each:
+-- The maintenance run: for every root model (or the one named) that parting._due_idle (one
+-- query for all of them) does not find idle, the steps parting._due lists (create ahead and
+-- catch up, drain the default partition, retire by retention, move families to their
+-- tablespaces, drop what is past dropAfter), one short transaction each:
 -- a procedure, so it COMMITs after every step and never holds locks across the run. Then,
 -- where the config asks, ANALYZE of the parents of each family whose partitions it
 -- attached or detached; last, parting.history rows older than historyKeep are pruned.
@@ -93,7 +94,8 @@ BEGIN
   -- The families with nothing due, found by one query (parting._due_idle), are not planned
   -- one by one: their 'maintained' rows are written together, in the run's order, each with
   -- its share of the query's time. Should the query fail, every family is planned, and the
-  -- plan logs what failed; a cancel stops the run as one during a family's plan does.
+  -- plan logs what failed; a cancel stops the run (letting go of the guard, ending with the
+  -- cancel's error) before any family is planned, so there is no step to log it for.
   v_started := clock_timestamp();
   BEGIN
     v_idle := parting._due_idle(v_roots);
