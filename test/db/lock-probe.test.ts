@@ -145,4 +145,47 @@ Probe('retries within one call: the holder\'s next transaction, begun during a b
   });
 });
 
+// SHARE UPDATE EXCLUSIVE, what making a partition takes on the parents, conflicts with no
+// reader or writer: it is asked for once with NOWAIT before any probe. Whatever that first
+// request meets, the answer is the probe's.
+Probe('SHARE UPDATE EXCLUSIVE: taken at once beside writers; behind an old holder refused, named, never queued; behind a young one, taken when it commits', async (ctx) => {
+  const sue = (timeout: string) =>
+    `SELECT parting._lock_all('${timeout}', 1, ARRAY['probe_4'::regclass, 'probe_1'::regclass], ARRAY['SHARE UPDATE EXCLUSIVE', 'SHARE UPDATE EXCLUSIVE']) AS tries`;
+  await ctx.db!.client.query('CREATE TABLE IF NOT EXISTS probe_4 (x int)');
+  await withClients(ctx.db!.url, 4, async ([writer, holder, maint, watch]) => {
+    const mpid = await pidOf(maint!);
+    const hpid = await pidOf(holder!);
+    await hold(writer!, 'probe_4');
+    try {
+      await maint!.query('BEGIN');
+      assert.is((await maint!.query<{ tries: number }>(sue('1s'))).rows[0]!.tries, 1, 'a writer does not stop it');
+      await maint!.query('ROLLBACK');
+
+      await holder!.query('BEGIN');
+      await holder!.query('LOCK TABLE probe_1 IN SHARE UPDATE EXCLUSIVE MODE');
+      await untilOlder(watch!, hpid, '1s');
+      const err = await pgError(maint!, sue('1s'));
+      assert.is(err.code, '55P03');
+      assert.match(err.message, `pid ${hpid} holds ShareUpdateExclusiveLock on public.probe_1 in a transaction open for`);
+      assert.not.match(err.message, 'lock_timeout', 'it asked for the lock and waited a lockTimeout');
+      await holder!.query('COMMIT');
+
+      await holder!.query('BEGIN');
+      await holder!.query('LOCK TABLE probe_1 IN SHARE UPDATE EXCLUSIVE MODE');
+      await maint!.query('BEGIN');
+      const asked = maint!.query<{ tries: number }>(sue(PATIENT));
+      await untilWaiting(watch!, mpid, hpid, { unless: asked });
+      await holder!.query('COMMIT');
+      assert.is((await asked).rows[0]!.tries, 1);
+      assert.equal((await watch!.query(`SELECT relation::regclass::text AS rel FROM pg_locks WHERE pid = $1 AND granted AND mode = 'ShareUpdateExclusiveLock' ORDER BY 1`, [mpid])).rows.map((r) => r.rel),
+        ['probe_1', 'probe_4']);
+      await maint!.query('COMMIT');
+    } finally {
+      await holder!.query('ROLLBACK').catch(() => {});
+      await maint!.query('ROLLBACK').catch(() => {});
+      await writer!.query('COMMIT');
+    }
+  });
+});
+
 Probe.run();

@@ -1,6 +1,7 @@
--- The maintenance run: for every root model (or the one named), the steps parting._due
--- lists (create ahead and catch up, drain the default partition, retire by retention, move
--- families to their tablespaces, drop what is past dropAfter), one short transaction each:
+-- The maintenance run: for every root model (or the one named) that parting._due_idle (one
+-- query for all of them) does not find idle, the steps parting._due lists (create ahead and
+-- catch up, drain the default partition, retire by retention, move families to their
+-- tablespaces, drop what is past dropAfter), one short transaction each:
 -- a procedure, so it COMMITs after every step and never holds locks across the run. Then,
 -- where the config asks, ANALYZE of the parents of each family whose partitions it
 -- attached or detached; last, parting.history rows older than historyKeep are pruned.
@@ -38,6 +39,10 @@ DECLARE
   v_deadline timestamptz;
   v_probe text;
   v_atomic text;
+  v_roots text[];
+  v_idle text[];
+  v_pending text[];
+  v_share interval;
 BEGIN
   PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
   IF p_model IS NOT NULL THEN
@@ -80,14 +85,41 @@ BEGIN
     v_deadline := statement_timestamp() + current_setting('statement_timeout')::interval;
   END IF;
 
-  <<models>>
-  FOR v_root IN
+  v_roots := ARRAY(
     SELECT c.model FROM parting.config c
      WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model)
        -- A family being adopted is the adoption's until its swap (its tables are a shadow).
        AND NOT EXISTS (SELECT FROM parting.adoption a WHERE a.model = c.model AND a.phase <> 'swapped')
-     ORDER BY c.model
-  LOOP
+     ORDER BY c.model);
+  -- The families with nothing due, found by one query (parting._due_idle), are not planned
+  -- one by one: their 'maintained' rows are written together, in the run's order, each with
+  -- its share of the query's time. Should the query fail, every family is planned, and the
+  -- plan logs what failed; a cancel stops the run (letting go of the guard, ending with the
+  -- cancel's error) before any family is planned, so there is no step to log it for.
+  v_started := clock_timestamp();
+  BEGIN
+    v_idle := parting._due_idle(v_roots);
+  EXCEPTION
+    WHEN query_canceled THEN
+      v_cancelled := 'planning';
+    WHEN OTHERS THEN
+      v_idle := '{}';
+  END;
+  v_share := (clock_timestamp() - v_started) / greatest(cardinality(v_roots), 1);
+  v_pending := '{}';
+
+  <<models>>
+  FOREACH v_root IN ARRAY CASE WHEN v_cancelled IS NULL THEN v_roots ELSE '{}' END LOOP
+    IF v_root = ANY (v_idle) THEN
+      v_pending := v_pending || v_root;
+      CONTINUE;
+    END IF;
+    IF cardinality(v_pending) > 0 THEN
+      PERFORM parting._log_each(v_pending, NULL, 'maintained', '{}', v_share);
+      COMMIT;
+      PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+      v_pending := '{}';
+    END IF;
     v_started := clock_timestamp();
     v_failed := ARRAY[]::text[];
     v_held := '{}';
@@ -147,6 +179,11 @@ BEGIN
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     EXIT models WHEN v_cancelled IS NOT NULL;
   END LOOP;
+  IF cardinality(v_pending) > 0 THEN
+    PERFORM parting._log_each(v_pending, NULL, 'maintained', '{}', v_share);
+    COMMIT;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+  END IF;
 
   IF v_cancelled IS NULL THEN
     PERFORM parting._prune_history();

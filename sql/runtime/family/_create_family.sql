@@ -27,6 +27,7 @@ DECLARE
   v_cfgs parting.config[] := ARRAY[]::parting.config[];
   v_parts text[] := ARRAY[]::text[];
   v_parents regclass[] := ARRAY[]::regclass[];
+  v_rels regclass[] := ARRAY[]::regclass[];
   v_defaults regclass[] := ARRAY[]::regclass[];
   v_batched boolean := false;
   v_moved jsonb;
@@ -59,6 +60,7 @@ BEGIN
   -- A name another role took first: nothing of the family is made (families move together),
   -- with an error of its own (parting's 'PGP02'), which maintenance and the install log as
   -- this partition skipped and go on with the others.
+  -- The members not attached, read once; every name checked before anything is made.
   FOR v_m IN SELECT * FROM parting._members(p_root, v_b.suffix) LOOP
     CONTINUE WHEN v_m.attached;
     v_taken := parting._name_taken(v_m.cfg, v_b.suffix, p_default);
@@ -68,22 +70,10 @@ BEGIN
         USING ERRCODE = 'PGP02',
               HINT = 'have that role (or a superuser) drop or rename it: maintenance makes the partition at its next run, and the others meanwhile';
     END IF;
-  END LOOP;
-  FOR v_m IN SELECT * FROM parting._members(p_root, v_b.suffix) LOOP
-    IF v_m.attached THEN
-      CONTINUE;
-    END IF;
-    IF v_m.rel IS NULL THEN
-      PERFORM parting._make_table(v_m.cfg, v_b.suffix, v_b.lower, v_b.upper, p_default);
-    ELSIF NOT EXISTS (SELECT FROM parting.offline o
-                       WHERE o.model = (v_m.cfg).model AND o.suffix = v_b.suffix AND o.state = 'filling') THEN
-      RAISE EXCEPTION 'table % exists but is not a partition of %', v_m.part, v_m.parent
-        USING ERRCODE = 'duplicate_table',
-              HINT = 'rename or drop it; if it is a detached partition, use parting.attach_partition';
-    END IF;
     v_cfgs := v_cfgs || v_m.cfg;
     v_parts := v_parts || v_m.part;
     v_parents := v_parents || v_m.parent;
+    v_rels := v_rels || v_m.rel;
     IF v_m.deflt IS NOT NULL AND NOT p_default THEN
       v_defaults := v_defaults || v_m.deflt;
     END IF;
@@ -91,6 +81,16 @@ BEGIN
   IF cardinality(v_cfgs) = 0 THEN
     RETURN;
   END IF;
+  FOR i IN 1 .. cardinality(v_cfgs) LOOP
+    IF v_rels[i] IS NULL THEN
+      PERFORM parting._make_table(v_cfgs[i], v_b.suffix, v_b.lower, v_b.upper, p_default);
+    ELSIF NOT EXISTS (SELECT FROM parting.offline o
+                       WHERE o.model = (v_cfgs[i]).model AND o.suffix = v_b.suffix AND o.state = 'filling') THEN
+      RAISE EXCEPTION 'table % exists but is not a partition of %', v_parts[i], v_parents[i]
+        USING ERRCODE = 'duplicate_table',
+              HINT = 'rename or drop it; if it is a detached partition, use parting.attach_partition';
+    END IF;
+  END LOOP;
 
   IF cardinality(v_defaults) = 0 THEN
     v_tries := parting._lock(p_root, p_share_update => v_parents);
@@ -125,12 +125,15 @@ BEGIN
   FOR i IN 1 .. cardinality(v_cfgs) LOOP
     EXECUTE format('ALTER TABLE %s ATTACH PARTITION %s %s', v_parents[i], v_parts[i],
                    parting._clause(v_cfgs[i], v_b.lower, v_b.upper, p_default));
-    PERFORM parting._log((v_cfgs[i]).model, parting._name((v_cfgs[i]).table_name, v_b.suffix), 'created',
-                         jsonb_build_object('suffix', v_b.suffix, 'lower', v_b.lower, 'upper', v_b.upper, 'default', p_default,
-                           'lock_tries', v_tries),
-                         clock_timestamp() - v_started);
     RETURN NEXT v_parts[i]::regclass;
   END LOOP;
+  -- One history row per table, in family order, written together.
+  PERFORM parting._log_each(ARRAY(SELECT m.model FROM unnest(v_cfgs) WITH ORDINALITY AS m ORDER BY m.ordinality),
+                            ARRAY(SELECT parting._name(m.table_name, v_b.suffix) FROM unnest(v_cfgs) WITH ORDINALITY AS m ORDER BY m.ordinality),
+                            'created',
+                            jsonb_build_object('suffix', v_b.suffix, 'lower', v_b.lower, 'upper', v_b.upper, 'default', p_default,
+                              'lock_tries', v_tries),
+                            clock_timestamp() - v_started);
   DELETE FROM parting.offline o
    WHERE o.suffix = v_b.suffix AND o.state = 'filling'
      AND o.model IN (SELECT m.model FROM unnest(v_cfgs) AS m);

@@ -12,29 +12,30 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   v_name text := parting._name(p_cfg.table_name, p_suffix);
-  v_names text[];
-  v_owner oid := (SELECT c.relowner FROM pg_class c WHERE c.oid = to_regclass(format('%I.%I', p_cfg.schema_name, p_cfg.table_name)));
-  v_ns oid := to_regnamespace(quote_ident(p_cfg.schema_name));
 BEGIN
-  IF v_ns IS NULL OR v_owner IS NULL THEN
-    RETURN NULL;
-  END IF;
-  v_names := ARRAY[v_name]
-             || ARRAY(SELECT parting._name(v_name, x ->> 'tag') FROM jsonb_array_elements(p_cfg.indexes) x
-                       WHERE x ->> 'kind' IN ('primary', 'unique', 'index', 'local_unique'))
-             || CASE WHEN p_default THEN ARRAY[parting._name(v_name, p_cfg.key_column || '_idx')] ELSE '{}'::text[] END;
+  -- One statement (each one more costs a family's creation its own execution): the owner
+  -- and schema looked up, and every name the partition takes, then the first one another
+  -- role holds. No schema or no parent: nothing to compare with, NULL.
   RETURN (
     SELECT format('%s %I.%I owned by role %s', k.kind, p_cfg.schema_name, k.name, pg_get_userbyid(k.owner))
-      FROM (SELECT CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index'
+      FROM (SELECT (SELECT c.relowner FROM pg_class c WHERE c.oid = to_regclass(format('%I.%I', p_cfg.schema_name, p_cfg.table_name))) AS owner,
+                   to_regnamespace(quote_ident(p_cfg.schema_name)) AS ns,
+                   ARRAY[v_name]
+                   || ARRAY(SELECT parting._name(v_name, x ->> 'tag') FROM jsonb_array_elements(p_cfg.indexes) x
+                             WHERE x ->> 'kind' IN ('primary', 'unique', 'index', 'local_unique'))
+                   || CASE WHEN p_default THEN ARRAY[parting._name(v_name, p_cfg.key_column || '_idx')] ELSE '{}'::text[] END AS names
+            OFFSET 0) p
+     CROSS JOIN LATERAL (
+            SELECT CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index'
                                   WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
                                   WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'type' ELSE 'relation' END AS kind,
-                   r.relname::text AS name, r.relowner AS owner, array_position(v_names, r.relname::text) AS n
+                   r.relname::text AS name, r.relowner AS owner, array_position(p.names, r.relname::text) AS n
               FROM pg_class r
-             WHERE r.relnamespace = v_ns AND r.relname = ANY (v_names) AND r.relowner <> v_owner
+             WHERE r.relnamespace = p.ns AND r.relname = ANY (p.names) AND r.relowner <> p.owner
             UNION ALL
             SELECT 'type', t.typname::text, t.typowner, 1
               FROM pg_type t
-             WHERE t.typnamespace = v_ns AND t.typname = v_name AND t.typrelid = 0 AND t.typowner <> v_owner) k
+             WHERE t.typnamespace = p.ns AND t.typname = v_name AND t.typrelid = 0 AND t.typowner <> p.owner) k
      ORDER BY k.n, k.kind
      LIMIT 1);
 END;

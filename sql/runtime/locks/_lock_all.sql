@@ -19,6 +19,9 @@
 -- Where this role may not read a holder's start at all, the transactions open at each try
 -- are remembered (parting._first_seen): a holder begun since an earlier try is young, one
 -- open since the first is of unknown age, never asked behind.
+--
+-- Locks no writer conflicts with are asked for once with NOWAIT before any of that (see
+-- below): the common case, nobody holding a conflicting lock, then costs no probe.
 CREATE OR REPLACE FUNCTION parting._lock_all(p_timeout text, p_tries integer, p_rels regclass[], p_modes text[])
 RETURNS integer
 LANGUAGE plpgsql
@@ -42,6 +45,24 @@ BEGIN
   -- several statements is one EXECUTE it does not take apart.
   v_sql := ARRAY(SELECT format('LOCK TABLE ONLY %s IN %s MODE', r, m)
                    FROM unnest(p_rels, p_modes) WITH ORDINALITY AS u(r, m, i) ORDER BY i);
+  -- Locks no reader or writer conflicts with (SHARE UPDATE EXCLUSIVE and weaker, as a new
+  -- partition's ATTACH takes on the parents) are first asked for with NOWAIT: granted at
+  -- once, or refused at once without queueing, so no writer ever waits behind the request,
+  -- and what was taken of the list before a refusal, let go at once, stopped no reader or
+  -- writer meanwhile. Granted, there is nothing to probe for; refused (some session holds
+  -- or waits for a conflicting lock), the tries below look for the holder and ask as always.
+  IF p_modes <@ ARRAY['SHARE UPDATE EXCLUSIVE', 'ROW EXCLUSIVE', 'ROW SHARE', 'ACCESS SHARE'] THEN
+    BEGIN
+      FOREACH v_one IN ARRAY v_sql LOOP
+        EXECUTE v_one || ' NOWAIT';
+      END LOOP;
+      RETURN v_try;
+    EXCEPTION WHEN OTHERS THEN
+      -- Refused (or not taken for any other reason): the subtransaction's rollback has
+      -- released what it took; the tries below ask properly, and raise what must be raised.
+      NULL;
+    END;
+  END IF;
   LOOP
     PERFORM pg_stat_clear_snapshot();
     v_seen := parting._first_seen(v_seen);

@@ -27,11 +27,13 @@ DECLARE
   v_since timestamptz;
   v_key integer[];
 BEGIN
-  SELECT a.pid, a.backend_start INTO v_me FROM pg_stat_activity a WHERE a.pid = pg_backend_pid();
+  -- pg_stat_get_activity(pid), the function under pg_stat_activity, for one backend: the
+  -- same row, without the view's joins for a new connection to plan.
+  SELECT a.pid, a.backend_start INTO v_me FROM pg_stat_get_activity(pg_backend_pid()) a;
   SELECT * INTO v_g FROM parting.run_guard FOR UPDATE;
   IF v_g.pid IS NOT NULL AND v_g.pid <> pg_backend_pid() THEN
     SELECT a.pid, a.state, a.state_change, a.backend_start INTO v_holder
-      FROM pg_stat_activity a WHERE a.pid = v_g.pid;
+      FROM pg_stat_get_activity(v_g.pid) a;
     IF v_holder.backend_start IS NOT NULL THEN
       -- Visible: the same session, and not idle.
       IF v_holder.backend_start = v_g.backend_start

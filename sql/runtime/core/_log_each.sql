@@ -1,0 +1,16 @@
+-- parting._log's rows for many at once, in one INSERT: model p_models[i], partition
+-- p_partitions[i] (NULL: none for any), in the arrays' order (ids and `at` follow it), with
+-- the same action, detail and duration: where a run or a family's creation logs several
+-- tables alike.
+CREATE OR REPLACE FUNCTION parting._log_each(p_models text[], p_partitions text[], p_action text,
+                                             p_detail jsonb DEFAULT NULL, p_duration interval DEFAULT NULL)
+RETURNS void
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+AS $$
+  INSERT INTO parting.history (model, partition, action, detail, duration)
+  SELECT m.model, m.part, p_action, p_detail, p_duration
+    FROM unnest(p_models, p_partitions) WITH ORDINALITY AS m(model, part, i)
+   WHERE m.model IS NOT NULL
+   ORDER BY m.i
+$$;
