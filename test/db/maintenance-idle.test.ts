@@ -15,7 +15,9 @@ import { month, rows, scalar } from './helpers.js';
 import { call, dbSuite, historySince, lastHistoryId, lines } from './maintenance-helpers.js';
 
 const id = 'bigint generated always as identity';
-const ranged = (column: string, type: string, partition: Record<string, unknown>) => ({
+type Model = ConfigInput['models'][string];
+type RangeOptions = Omit<Extract<NonNullable<Model['partition']>, { by: 'range' }>, 'by' | 'column'>;
+const ranged = (column: string, type: string, partition: RangeOptions): Model => ({
   columns: { id, [column]: `${type} not null` },
   primaryKey: ['id'],
   partition: { by: 'range', column, initial: true, ...partition },
@@ -44,7 +46,7 @@ const config = {
     k_ret: ranged('at', 'timestamptz', { interval: '1 month', premake: 1, retention: { keep: '2 months', action: 'detach', dropAfter: '6 months' } }),
     l_ret_archive: ranged('at', 'timestamptz', { interval: '1 month', premake: 1, retention: { keep: '2 months', action: 'archive' } }),
   },
-} as ConfigInput;
+} satisfies ConfigInput;
 
 /**
  * Models the fast test is meant to clear when nothing is due: on them it must match the plan
