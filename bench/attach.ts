@@ -150,7 +150,8 @@ async function call(url: string, statements: string[], slots: readonly Slot[]): 
  * most left that no other session is attaching to; pass 2 in chunks of slots over every parent.
  * CLONE_SQL must have been run in the database.
  */
-export async function growClones(url: string, templates: readonly TableTemplate[], slots: readonly Slot[]): Promise<Growth> {
+export async function growClones(url: string, templates: readonly TableTemplate[], slots: readonly Slot[],
+                                  log: (msg: string) => void = () => {}): Promise<Growth> {
   const chunks: Slot[][] = [];
   for (let i = 0; i < slots.length; i += CHUNK) chunks.push(slots.slice(i, i + CHUNK));
   const t0 = performance.now();
@@ -163,6 +164,8 @@ export async function growClones(url: string, templates: readonly TableTemplate[
     busy.add(best);
     return { t: best, chunk: left.get(best)!.shift()! };
   };
+  const total = chunks.length * templates.length;
+  let done = 0;
   const worker = async (): Promise<void> => {
     for (let job = next(); job; job = next()) {
       try {
@@ -170,6 +173,8 @@ export async function growClones(url: string, templates: readonly TableTemplate[
       } finally {
         busy.delete(job.t);
       }
+      // Progress about every tenth of the way, for long growths.
+      if (++done % Math.max(1, Math.round(total / 10)) === 0) log(`    ${done}/${total} chunks attached, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     }
   };
   // A worker finding every parent with work left busy stops; the others finish the rest.

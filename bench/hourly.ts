@@ -169,7 +169,7 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
       let grown = { attachS: 0, lateS: 0 };
       if (hours > 0) {
         const slots = Array.from({ length: hours }, (_, n) => hourAt(oldest - 1 - n));
-        grown = await growClones(db.url, families.flat(), slots);
+        grown = await growClones(db.url, families.flat(), slots, log);
         await logCreated(c, PARENTS, template, slots);
         oldest -= hours;
         for (const f of [0, FAMILIES - 1]) {

@@ -83,7 +83,7 @@ export async function partIntNoop(log: (msg: string) => void): Promise<string> {
       const t0 = performance.now();
       if (perParent > have) {
         const slots = Array.from({ length: perParent - have }, (_, n) => slot(have + n));
-        await growClones(db.url, templates, slots);
+        await growClones(db.url, templates, slots, log);
         await logCreated(c, FAMILY, bottom, slots);
         have = perParent;
         for (const t of templates) await sameShape(c, t.parent, FAMILY, bottom, slot(have - 1));
