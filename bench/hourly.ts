@@ -9,16 +9,23 @@
 // indexes + FK + ATTACH).
 //
 // Growing: install.sql makes the current hour and 2 ahead with pgpart; every older hour is
-// then made by cloning the DDL of a partition pgpart made (the template: its constraints and
-// indexes as pg_get_constraintdef / pg_get_indexdef print them, with the template's suffix
-// and bounds replaced by the hour's), attached with ATTACH PARTITION, the root's before the
-// dependent's, two sessions at once on different families, committing every 200 hours, and
-// the `created` history rows pgpart logs added in one INSERT. Each stage checks that a
-// cloned partition is catalog-identical to the template (columns, defaults, constraints,
-// indexes, owner, grants, bounds) and that check() finds no problem, so pgpart's calls are
-// measured on the database pgpart would have left. This is the fastest safe way we found:
-// PostgreSQL reads every bound of a parent on each ATTACH, so any way is O(N²) per parent,
-// and ensure_partition adds its own bookkeeping per family on top.
+// then a copy of the current one (bench/attach.ts: its DDL as the catalog prints it, with the
+// hour's suffix and bounds put in), made the fastest safe way we found: per parent, each hour
+// created (LIKE, id default, keys, indexes) and attached at once, 100 hours a transaction, two
+// sessions on different parents; then the bound CHECKs and the foreign keys added to every
+// new partition; then the `created` history rows pgpart logs, added in one INSERT. Each
+// stage checks that the oldest copies are catalog-identical to pgpart's hour (columns,
+// defaults, constraints, indexes, triggers, owner, grants, bounds) and that check() finds no
+// problem, so pgpart's calls are measured on the database pgpart would have left.
+//
+// Why so: every ATTACH (as every CREATE TABLE … PARTITION OF) rebuilds its parent's
+// partition descriptor, reading every bound (~5 µs a partition here), and reads all of
+// pg_constraint sequentially for foreign keys referencing the parent (~0.2 µs a row, every
+// table's constraints): growing is O(N²) by PostgreSQL, whoever makes the partitions. The
+// constraints added after the ATTACHes keep pg_constraint at one row per partition (its
+// primary key) while attaching, instead of two or three. CREATE TABLE … PARTITION OF does
+// the same two reads per partition, so it would not be cheaper; see BENCHMARKS.md, part 16,
+// for the measurements.
 
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
@@ -271,8 +278,8 @@ function formatHourly(stages: Stage[]): string {
     table(header, body),
     '',
     `- Five hourly families (ev1..ev5, each with an index of the config, and dep1..dep5 in lockstep); sizes are partitions of the ten parents together.`,
-    '- Grown by cloning a pgpart-made hour\'s DDL (two sessions, ATTACH, history rows added), checked catalog-identical to pgpart\'s and with check() clean at every size:',
-    ...stages.map((s) => `  - ${n(s.partitions)} partitions: ${s.growS.toFixed(0)} s to grow to it`),
+    '- Grown by copies of a pgpart-made hour (bench/attach.ts: create + ATTACH per parent on two sessions, then the CHECKs and foreign keys, then history rows), checked catalog-identical to pgpart\'s and with check() clean at every size:',
+    ...stages.map((s) => `  - ${n(s.partitions)} partitions: ${s.growS.toFixed(0)} s to grow to it (${s.attachS.toFixed(0)} s create + ATTACH, ${s.lateS.toFixed(0)} s CHECKs and foreign keys)`),
     '- The unchanged install is checked to make no change (no `pgpart:` NOTICE); the no-op runs to log nothing but `maintained`.',
   ].join('\n');
 }
