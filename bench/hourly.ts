@@ -9,16 +9,23 @@
 // indexes + FK + ATTACH).
 //
 // Growing: install.sql makes the current hour and 2 ahead with pgpart; every older hour is
-// then made by cloning the DDL of a partition pgpart made (the template: its constraints and
-// indexes as pg_get_constraintdef / pg_get_indexdef print them, with the template's suffix
-// and bounds replaced by the hour's), attached with ATTACH PARTITION, the root's before the
-// dependent's, two sessions at once on different families, committing every 200 hours, and
-// the `created` history rows pgpart logs added in one INSERT. Each stage checks that a
-// cloned partition is catalog-identical to the template (columns, defaults, constraints,
-// indexes, owner, grants, bounds) and that check() finds no problem, so pgpart's calls are
-// measured on the database pgpart would have left. This is the fastest safe way we found:
-// PostgreSQL reads every bound of a parent on each ATTACH, so any way is O(N²) per parent,
-// and ensure_partition adds its own bookkeeping per family on top.
+// then a copy of the current one (bench/attach.ts: its DDL as the catalog prints it, with the
+// hour's suffix and bounds put in), made the fastest safe way we found: per parent, each hour
+// created (LIKE, id default, keys, indexes) and attached at once, 100 hours a transaction, two
+// sessions on different parents; then the bound CHECKs and the foreign keys added to every
+// new partition; then the `created` history rows pgpart logs, added in one INSERT. Each
+// stage checks that the oldest copies are catalog-identical to pgpart's hour (columns,
+// defaults, constraints, indexes, triggers, owner, grants, bounds) and that check() finds no
+// problem, so pgpart's calls are measured on the database pgpart would have left.
+//
+// Why so: every ATTACH (as every CREATE TABLE … PARTITION OF) rebuilds its parent's
+// partition descriptor, reading every bound (~5 µs a partition here), and reads all of
+// pg_constraint sequentially for foreign keys referencing the parent (~0.2 µs a row, every
+// table's constraints): growing is O(N²) by PostgreSQL, whoever makes the partitions. The
+// constraints added after the ATTACHes keep pg_constraint at one row per partition (its
+// primary key) while attaching, instead of two or three. CREATE TABLE … PARTITION OF does
+// the same two reads per partition, so it would not be cheaper; see BENCHMARKS.md, part 16,
+// for the measurements.
 
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
@@ -27,6 +34,7 @@ import { validate } from '../src/model/validate.js';
 import { plan } from '../src/plan/plan.js';
 import { freshDatabase, psqlFile } from '../test/harness/db.js';
 import { writeInstallSql } from '../test/harness/install.js';
+import { CLONE_SQL, fill, growClones, logCreated, sameShape, tableTemplate, type TableTemplate } from './attach.js';
 import { connect, timed, timedRuns } from './conn.js';
 import { isMain, runAlone, size } from './mode.js';
 import { ms, percentile, ratio, table } from './stats.js';
@@ -40,7 +48,6 @@ const WARM_CALLS = size(5, 3);
 const COLD_CALLS = size(3, 2);
 const FOR_CALLS = size(20, 10);
 const MADE = size(3, 2);
-const COMMIT_EVERY = 200;
 
 type Models = NonNullable<ConfigInput['models']>;
 
@@ -98,100 +105,12 @@ function hourAt(offset: number, now = BASE): { key: string; suffix: string; lowe
   };
 }
 
-const CLONE_SQL = `
-CREATE SCHEMA IF NOT EXISTS bench;
--- For each hour from p_newest back p_count hours: the statement templates with the hour's
--- suffix and bounds put in, committing every p_every hours.
-CREATE OR REPLACE PROCEDURE bench.clone_hours(p_statements text[], p_newest timestamptz, p_count integer, p_every integer)
-LANGUAGE plpgsql AS $$
-DECLARE
-  h timestamptz;
-  s text;
-BEGIN
-  PERFORM set_config('TimeZone', 'UTC', false);
-  FOR n IN 0 .. p_count - 1 LOOP
-    h := p_newest - n * interval '1 hour';
-    FOREACH s IN ARRAY p_statements LOOP
-      EXECUTE replace(replace(replace(s, '@S@', to_char(h, 'YYYY_MM_DD_HH24MI')),
-                              '@L@', to_char(h, 'YYYY-MM-DD HH24:MI:SS') || '+00'),
-                      '@U@', to_char(h + interval '1 hour', 'YYYY-MM-DD HH24:MI:SS') || '+00');
-    END LOOP;
-    IF (n + 1) % p_every = 0 THEN
-      COMMIT;
-    END IF;
-  END LOOP;
-END $$`;
-
-/**
- * The statements that make one hour of a family like the template hour pgpart made: per
- * table, CREATE TABLE … LIKE, the id default pgpart sets on PostgreSQL 14–16, the
- * constraints (CHECK, keys, then the foreign key) and the other indexes, then the ATTACHes.
- */
-async function familyTemplate(c: pg.Client, root: string, dep: string, t: ReturnType<typeof hourAt>): Promise<string[]> {
-  const like = 'INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS';
-  const sub = (s: string): string => s.split(t.upper).join('@U@').split(t.lower).join('@L@').split(t.suffix).join('@S@');
-  const out: string[] = [];
-  for (const parent of [root, dep]) {
-    const part = `public.${parent}_${t.suffix}`;
-    out.push(sub(`CREATE TABLE ${part} (LIKE public.${parent} ${like})`));
-    const def = await c.query<{ d: string | null }>(
-      `SELECT pg_get_expr(d.adbin, d.adrelid) AS d FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
-        WHERE d.adrelid = $1::regclass AND a.attname = 'id'`, [part]);
-    if (def.rows[0]?.d) out.push(sub(`ALTER TABLE ${part} ALTER COLUMN id SET DEFAULT ${def.rows[0].d}`));
-    const cons = await c.query<{ s: string }>(
-      `SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1::text, conname, pg_get_constraintdef(oid)) AS s
-         FROM pg_constraint WHERE conrelid = $1::regclass AND contype <> 'f'
-        ORDER BY CASE contype WHEN 'c' THEN 0 ELSE 1 END, conname`, [part]);
-    out.push(...cons.rows.map((r) => sub(r.s)));
-    const ix = await c.query<{ s: string }>(
-      `SELECT pg_get_indexdef(x.indexrelid) AS s FROM pg_index x
-        WHERE x.indrelid = $1::regclass AND NOT EXISTS (SELECT FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.conrelid = x.indrelid)
-        ORDER BY x.indexrelid::regclass::text`, [part]);
-    out.push(...ix.rows.map((r) => sub(r.s)));
-    const fks = await c.query<{ s: string }>(
-      `SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', $1::text, conname, pg_get_constraintdef(oid)) AS s
-         FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, [part]);
-    out.push(...fks.rows.map((r) => sub(r.s)));
-  }
-  for (const parent of [root, dep]) {
-    out.push(`ALTER TABLE public.${parent} ATTACH PARTITION public.${parent}_@S@ FOR VALUES FROM ('@L@') TO ('@U@')`);
-  }
-  return out;
-}
-
-/** A table's shape with its hour taken out (as bench/grow.ts's, for any table). */
-const SHAPE_SQL = `
-SELECT string_agg(x, E'\\n' ORDER BY x) AS shape FROM (
-  SELECT format('column %s %s notnull=%s local=%s inherited=%s default=%s', a.attname, format_type(a.atttypid, a.atttypmod),
-                a.attnotnull, a.attislocal, a.attinhcount, pg_get_expr(d.adbin, d.adrelid)) AS x
-    FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-   WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
-  UNION ALL
-  SELECT format('constraint %s %s local=%s validated=%s', k.conname, pg_get_constraintdef(k.oid), k.conislocal, k.convalidated)
-    FROM pg_constraint k WHERE k.conrelid = $1::regclass
-  UNION ALL
-  SELECT format('index %s valid=%s attached=%s', pg_get_indexdef(x.indexrelid), x.indisvalid,
-                EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = x.indexrelid))
-    FROM pg_index x WHERE x.indrelid = $1::regclass
-  UNION ALL
-  SELECT format('table owner=%s acl=%s persistence=%s options=%s tablespace=%s bound=%s', r.relowner::regrole, r.relacl,
-                r.relpersistence, r.reloptions, r.reltablespace, pg_get_expr(r.relpartbound, r.oid))
-    FROM pg_class r WHERE r.oid = $1::regclass
-) s`;
-
-async function sameShape(c: pg.Client, parent: string, a: ReturnType<typeof hourAt>, b: ReturnType<typeof hourAt>): Promise<void> {
-  const shape = async (h: ReturnType<typeof hourAt>): Promise<string> => {
-    const r = await c.query<{ shape: string }>(SHAPE_SQL, [`public.${parent}_${h.suffix}`]);
-    return (r.rows[0]?.shape ?? '').split(h.upper).join('@U@').split(h.lower).join('@L@').split(h.suffix).join('@S@');
-  };
-  const [want, got] = [await shape(a), await shape(b)];
-  if (want !== got) throw new Error(`${parent}_${b.suffix} (cloned) differs from ${parent}_${a.suffix} (pgpart's):\n--- pgpart\n${want}\n--- clone\n${got}`);
-}
-
 interface Stage {
   size: number;
   partitions: number;
   growS: number;
+  attachS: number;
+  lateS: number;
   noopWarm: number[];
   noopCold: number[];
   bare: number[];
@@ -238,46 +157,36 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
     await installOf(hourlyConfig());
     await c.query(CLONE_SQL);
     const template = hourAt(0);
-    const templates: string[][] = [];
-    for (let i = 1; i <= FAMILIES; i++) templates.push(await familyTemplate(c, `ev${i}`, `dep${i}`, template));
+    // Per family: the root's and the dependent's partition templates, from the hour pgpart made.
+    const families: TableTemplate[][] = [];
+    for (let i = 1; i <= FAMILIES; i++) {
+      const fam = [`ev${i}`, `dep${i}`];
+      families.push([await tableTemplate(c, fam[0]!, fam, template), await tableTemplate(c, fam[1]!, fam, template)]);
+    }
+    // One family by hand as pgpart makes it (the floor of ensure_partition): both tables, then the ATTACHes.
+    const byHand = (f: number): string[] => [...families[f]!.flatMap((t) => t.make), ...families[f]!.map((t) => t.attach)];
     // Hours made so far, counting back from the current one (install.sql made 0 and 2 ahead).
     let oldest = 0;
-    let made = 0; // hours cloned, and made by ensure_partition below the clones
 
     for (const target of HOURLY_SIZES) {
       const perParent = target / (2 * FAMILIES);
       const have = (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'public.ev1'::regclass`)).rows[0]!.n;
       const hours = Math.max(0, perParent - have);
       const t0 = performance.now();
+      let grown = { attachS: 0, lateS: 0 };
       if (hours > 0) {
-        const newest = new Date(Date.parse(hourAt(oldest - 1).lower.replace(' ', 'T').replace('+00', 'Z'))).toISOString();
-        const sessions = [await connect(db.url), await connect(db.url)];
-        try {
-          await Promise.all(sessions.map(async (s, k) => {
-            for (let i = k; i < FAMILIES; i += 2) {
-              await s.query('CALL bench.clone_hours($1, $2, $3, $4)', [templates[i], newest, hours, COMMIT_EVERY]);
-            }
-          }));
-        } finally {
-          await Promise.all(sessions.map((s) => s.end().catch(() => {})));
-        }
-        await c.query(
-          `INSERT INTO parting.history (model, partition, action, detail, duration)
-           SELECT m.model, m.model || '_' || to_char(h, 'YYYY_MM_DD_HH24MI'), 'created',
-                  jsonb_build_object('suffix', to_char(h, 'YYYY_MM_DD_HH24MI'), 'lower', to_char(h, 'YYYY-MM-DD HH24:MI:SS') || '+00',
-                                     'upper', to_char(h + interval '1 hour', 'YYYY-MM-DD HH24:MI:SS') || '+00', 'default', false, 'lock_tries', 1),
-                  interval '0'
-             FROM generate_series($1::timestamptz - ($2 - 1) * interval '1 hour', $1::timestamptz, interval '1 hour') AS h
-            CROSS JOIN unnest($3::text[]) WITH ORDINALITY AS m(model, o)
-            ORDER BY h DESC, m.o`, [newest, hours, PARENTS]);
+        const slots = Array.from({ length: hours }, (_, n) => hourAt(oldest - 1 - n));
+        grown = await growClones(db.url, families.flat(), slots, log);
+        await logCreated(c, PARENTS, template, slots);
         oldest -= hours;
-        made += hours;
-        for (const p of ['ev1', 'dep1', 'ev5', 'dep5']) await sameShape(c, p, template, hourAt(oldest));
+        for (const f of [0, FAMILIES - 1]) {
+          for (const t of families[f]!) await sameShape(c, t.parent, [`ev${f + 1}`, `dep${f + 1}`], template, hourAt(oldest));
+        }
       }
       const growS = (performance.now() - t0) / 1000;
       const partitions = (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = ANY ($1::regclass[])`,
         [PARENTS.map((p) => `public.${p}`)])).rows[0]!.n;
-      log(`  ${partitions} partitions (${hours} hours per parent cloned in ${growS.toFixed(1)} s); measuring`);
+      log(`  ${partitions} partitions (${hours} hours per parent copied in ${growS.toFixed(1)} s: ${grown.attachS.toFixed(1)} s create + ATTACH, ${grown.lateS.toFixed(1)} s CHECKs and FKs); measuring`);
 
       await c.query(BARE_LISTING);
       await c.query('CALL parting.run_maintenance()');
@@ -323,19 +232,16 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
         const e = await timed(c, `SELECT parting.ensure_partition('ev1', '${h.key}')`);
         ensure.push(e.ms);
         const f = hourAt(--oldest);
-        const stmts = templates[0]!.map((s) => s.split('@U@').join(f.upper).split('@L@').join(f.lower).split('@S@').join(f.suffix));
         const t1 = performance.now();
-        await c.query(['BEGIN', ...stmts, 'COMMIT'].join(';\n'));
+        await c.query(['BEGIN', ...byHand(0).map((x) => fill(x, f)), 'COMMIT'].join(';\n'));
         floorFamily.push(performance.now() - t1);
         // The other families get both hours too (untimed), so no family has a gap.
         for (const x of [h, f]) {
-          for (const tpl of templates.slice(1)) {
-            await c.query(['BEGIN', ...tpl.map((s) => s.split('@U@').join(x.upper).split('@L@').join(x.lower).split('@S@').join(x.suffix)), 'COMMIT'].join(';\n'));
-          }
+          for (let g = 1; g < FAMILIES; g++) await c.query(['BEGIN', ...byHand(g).map((y) => fill(y, x)), 'COMMIT'].join(';\n'));
         }
       }
       stages.push({
-        size: target, partitions, growS, noopWarm, noopCold, bare, install: inst.ms, installNotices: inst.notices, planCold: planned.ms,
+        size: target, partitions, growS, attachS: grown.attachS, lateS: grown.lateS, noopWarm, noopCold, bare, install: inst.ms, installNotices: inst.notices, planCold: planned.ms,
         planChanges: planned.rows, addColumn: added.ms, alterFloor, partitionsCall, check, checkProblems, partitionFor, ensure, floorFamily,
       });
     }
@@ -372,8 +278,8 @@ function formatHourly(stages: Stage[]): string {
     table(header, body),
     '',
     `- Five hourly families (ev1..ev5, each with an index of the config, and dep1..dep5 in lockstep); sizes are partitions of the ten parents together.`,
-    '- Grown by cloning a pgpart-made hour\'s DDL (two sessions, ATTACH, history rows added), checked catalog-identical to pgpart\'s and with check() clean at every size:',
-    ...stages.map((s) => `  - ${n(s.partitions)} partitions: ${s.growS.toFixed(0)} s to grow to it`),
+    '- Grown by copies of a pgpart-made hour (bench/attach.ts: create + ATTACH per parent on two sessions, then the CHECKs and foreign keys, then history rows), checked catalog-identical to pgpart\'s and with check() clean at every size:',
+    ...stages.map((s) => `  - ${n(s.partitions)} partitions: ${s.growS.toFixed(0)} s to grow to it (${s.attachS.toFixed(0)} s create + ATTACH, ${s.lateS.toFixed(0)} s CHECKs and foreign keys)`),
     '- The unchanged install is checked to make no change (no `pgpart:` NOTICE); the no-op runs to log nothing but `maintained`.',
   ].join('\n');
 }

@@ -39,6 +39,8 @@
 //     writers while families are made and retired (bench/citus.ts).
 // 18. The lockstep FK over the key column: tweet + star insert throughput with the two-column,
 //     one-column and no FK; upgrading 1,000 families from the revision-2 install under 4 writers.
+// 19. Integer-range models (a bigint-keyed root and its dependent) at 100 and 10,000
+//     partitions: no-op maintenance warm and cold, the largest size against 100 (bench/intnoop.ts).
 // Each method runs in its own fresh database; everything is bounded by counts.
 // BENCH_PARTS=3,4 runs only those parts (all of them by default). --quick (or BENCH_QUICK=1)
 // runs every part smaller, with fewer rounds, to check the benchmark works (bench/mode.ts).
@@ -63,6 +65,7 @@ import { QUICK, size } from './mode.js';
 import { formatPart11, MODEL_COUNTS, part11 } from './build.js';
 import { partCatchUp } from './catchup.js';
 import { HOURLY_SIZES, partHourly } from './hourly.js';
+import { INT_SIZES, partIntNoop } from './intnoop.js';
 import { MOVE_WRITERS, partMove } from './move.js';
 import { formatPartRoles, partRoles, ROLES_HOLD_MS } from './roles.js';
 import { ADOPT_ROWS, partAdopt } from './adopt.js';
@@ -85,7 +88,7 @@ const REPEATS = size(3, 1); // parts 1 and 2: each method run this many times (f
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 
 /** The parts to run: BENCH_PARTS=1,4 (default all). */
-const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18').split(',').map((x) => Number(x.trim())));
+const PARTS = new Set((process.env.BENCH_PARTS ?? '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19').split(',').map((x) => Number(x.trim())));
 
 /** The commit measured, and whether the runtime (sql/, src/) differed from it. */
 function revision(): string {
@@ -499,6 +502,17 @@ async function main(): Promise<void> {
       sections.push('## 18. The partition foreign key over the key column: what it costs writers, and the upgrade to it', '', await partLockstep(log), '');
     }
     partDone(18);
+
+    if (PARTS.has(19)) {
+      log(`part 19: integer-range models at ${INT_SIZES.join(', ')} partitions: no-op maintenance warm and cold`);
+      sections.push(
+        `## 19. No-op maintenance of integer-range models at ${INT_SIZES.map((x) => x.toLocaleString('en')).join(' / ')} partitions (a bigint-keyed root and its dependent)`,
+        '',
+        await partIntNoop(log),
+        '',
+      );
+    }
+    partDone(19);
 
     const elapsed = (performance.now() - t0) / 1000;
     const flags = [process.env.BENCH_PARTS ? `BENCH_PARTS=${process.env.BENCH_PARTS} ` : '', QUICK && process.env.BENCH_QUICK === '1' ? 'BENCH_QUICK=1 ' : ''].join('');
