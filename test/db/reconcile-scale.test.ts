@@ -233,6 +233,12 @@ Scale('an unchanged install and plan skip listing the tables; one by hand (parti
     const c = db.client;
     await reinstall(db.url, base);
     assert.equal(await listings(c, base), { listed: 0, lines: [] }, 'nothing changed since the install: both models skipped');
+    // None recorded (an older install, or builds left for `pgpart apply`): every model compared.
+    const recorded = await scalar<unknown>(c, 'SELECT fingerprints FROM parting.meta');
+    await c.query('UPDATE parting.meta SET fingerprints = NULL');
+    assert.equal(await listings(c, base), { listed: 2, lines: [] });
+    await c.query('UPDATE parting.meta SET fingerprints = $1', [JSON.stringify(recorded)]);
+    assert.equal(await listings(c, base), { listed: 0, lines: [] });
     // A model changed in the config is compared in full, the other is not.
     assert.is((await listings(c, changed(base, (m) => { m.orders!.columns.note = 'text'; }))).listed, 1);
 

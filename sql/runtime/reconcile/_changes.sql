@@ -86,7 +86,7 @@ BEGIN
     -- a fingerprint cannot see (parting._model_fingerprint).
     v_fp := CASE WHEN v_runtime IS NOT NULL AND v_parent IS NOT NULL AND v_old.model IS NOT NULL
                  THEN parting._fingerprint(p_desired, v_m, v_cfg, p_search_path, v_runtime) END;
-    v_skip := v_fp IS NOT NULL AND v_fp = v_recorded ->> v_cfg.model;
+    v_skip := coalesce(v_fp = v_recorded ->> v_cfg.model, false); -- none recorded: compared in full
     IF v_fp IS NOT NULL THEN
       v_fps := v_fps || jsonb_build_object(v_cfg.model, v_fp);
     END IF;
