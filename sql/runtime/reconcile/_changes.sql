@@ -147,7 +147,7 @@ BEGIN
   END IF;
   v_out := v_out || ARRAY(SELECT x FROM parting._change_schedule(p_desired) x);
   -- For parting._install: the fingerprints as they are before any change, which it records
-  -- when it makes none (this transaction's setting only).
+  -- for the models it changes nothing in (this transaction's setting only).
   PERFORM set_config('pgpart.fingerprints', v_fps::text, true);
   RETURN QUERY SELECT (v_out[i]).* FROM generate_subscripts(v_out, 1) AS i ORDER BY (v_out[i]).phase, i;
 END;

@@ -10,9 +10,10 @@
 --      session set pgpart.defer_builds = 'on' (`pgpart apply`, which then runs them
 --      after the commit, CONCURRENTLY);
 --   4. parting.meta records the revision, the pgpart version and, once nothing is left to
---      build, the config hash (pending_hash until then), the config's schedule and each
---      model's fingerprint (parting._fingerprint), which lets the next install skip
---      comparing the tables of a model nothing has changed since.
+--      build, the config hash (pending_hash until then), the config's schedule and the
+--      fingerprint (parting._fingerprint) of each model it found nothing to change in,
+--      which lets the next install skip comparing the tables of a model nothing has
+--      changed since.
 -- An unchanged install finds no change: it takes no lock beyond ACCESS SHARE on a user
 -- table and writes nothing but, when the tables changed since the last install (partitions
 -- made), the fingerprints in parting.meta.
@@ -95,15 +96,17 @@ BEGIN
                          clock_timestamp() - v_started);
   END LOOP;
 
-  -- Each model's fingerprint once it matches the config, for the next install to skip
-  -- comparing its tables (parting._changes): as found before the changes when there were
-  -- none, read again after them otherwise; none while builds are left for `pgpart apply`.
-  IF v_pending THEN
+  -- The fingerprint of each model the comparison found matching the config (parting._changes,
+  -- before any change), for the next install to skip comparing its tables. A model that
+  -- had changes is left out: what they leave (a copy whose name another object holds, builds
+  -- left for `pgpart apply`) is the next comparison's to find, which then records it. A
+  -- project-wide change (settings, schemas, the schedule) leaves every model out.
+  IF EXISTS (SELECT FROM unnest(v_changes) c WHERE c.model IS NULL) THEN
     v_fps := NULL;
-  ELSIF cardinality(v_changes) = 0 THEN
-    v_fps := nullif(current_setting('pgpart.fingerprints', true), '')::jsonb;
   ELSE
-    v_fps := parting._fingerprints(p_desired, p_search_path);
+    SELECT jsonb_object_agg(f.key, f.value) INTO v_fps
+      FROM jsonb_each(nullif(current_setting('pgpart.fingerprints', true), '')::jsonb) f
+     WHERE NOT EXISTS (SELECT FROM unnest(v_changes) c WHERE c.model = f.key);
   END IF;
   SELECT * INTO v_meta FROM parting.meta;
   IF NOT FOUND THEN
