@@ -11,8 +11,8 @@ RETURNS text
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT md5(concat_ws(E'\n', f.catalog, p_m::text, (p_desired -> 'drop' -> 'columns' -> p_cfg.model)::text,
-                       (p_desired -> 'settings')::text, p_search_path, current_setting('server_version_num'), p_runtime))
-    FROM (SELECT parting._model_fingerprint(p_cfg) AS catalog) f
-   WHERE f.catalog IS NOT NULL
+  SELECT CASE WHEN f.catalog IS NOT NULL
+              THEN md5(concat_ws(E'\n', f.catalog, p_m::text, (p_desired -> 'drop' -> 'columns' -> p_cfg.model)::text,
+                                 (p_desired -> 'settings')::text, p_search_path, current_setting('server_version_num'), p_runtime)) END
+    FROM (SELECT parting._model_fingerprint(p_cfg) AS catalog OFFSET 0) f -- OFFSET 0: read once, not once per reference
 $$;
