@@ -54,12 +54,12 @@ export async function catalog(c: pg.Client, options: { schemas?: string[] } = {}
   };
 }
 
-/** pgpart's own records: config rows, offline families, meta (but the time it was written). */
+/** pgpart's own records: config rows, offline families, meta (but the time it was written and the fingerprints, which hold oids). */
 export async function records(c: pg.Client): Promise<{ config: unknown[]; offline: unknown[]; meta: unknown[] }> {
   return {
     config: await column(c, `SELECT to_jsonb(x) FROM parting.config x ORDER BY model`),
     offline: await column(c, `SELECT to_jsonb(x) - 'since' FROM parting.offline x ORDER BY model, suffix`),
-    meta: await column(c, `SELECT to_jsonb(x) - 'installed_at' FROM parting.meta x`),
+    meta: await column(c, `SELECT to_jsonb(x) - 'installed_at' - 'fingerprints' FROM parting.meta x`),
   };
 }
 

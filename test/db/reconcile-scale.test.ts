@@ -3,9 +3,19 @@
 // when nothing changed; when the detached day's index copy was dropped by hand, or left
 // invalid (an interrupted concurrent build), a build of that copy alone (its statements and
 // its lock, not one per partition); a column and an index added to the config, the column
-// once on the parent and the detached table and the index on every table. The large family is where the
-// set-based paths (the tables lacking a copy found by one query per index) would show a
-// difference from a per-partition walk, if there were one.
+// once on the parent and the detached table and the index on every table; a partition
+// foreign key changed by hand (another ON DELETE: made again) or left NOT VALID (validated),
+// that table's alone; one dropped by hand (the install leaves it to check(), which finds it
+// at both sizes, and repair(), which adds it). The large family is where the set-based paths
+// (the tables lacking a copy found by one query per index, the foreign keys that differ by
+// one query per dependent) would show a difference from a per-partition walk, if there
+// were one.
+// And the skip: an install records the fingerprint of each model it found nothing to change
+// in; a plan or install whose fingerprint of a model is the recorded one does not list that
+// model's tables (parting._model_tables, counted with track_functions), and one after a
+// partition was added, dropped or renamed by hand, or an index copy or foreign key dropped
+// by hand, does, for the model that changed only (and so does the install after one that
+// changed the model).
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -127,6 +137,154 @@ Scale('the detached day\'s copy left invalid (an interrupted concurrent build): 
     assert.equal((await planOf(db.client, base)).lines, []);
   }
 });
+
+/** The partition foreign key of the items table of `d` (its name and definition). */
+async function fkOf(c: FreshDatabase['client'], d: typeof YESTERDAY): Promise<{ name: string; def: string }> {
+  const r = await rows<{ name: string; def: string }>(c,
+    `SELECT conname AS name, pg_get_constraintdef(oid) AS def FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'`,
+    [`public.items_${d.suffix}`]);
+  assert.is(r.length, 1, `items_${d.suffix} has one foreign key`);
+  return r[0]!;
+}
+
+const TODAY = day(0);
+
+Scale('a partition foreign key changed by hand (another ON DELETE): the same one re-made at both sizes, locking that table only', async (ctx) => {
+  const got: Planned[] = [];
+  for (const db of [ctx.small!, ctx.large!]) {
+    const fk = await fkOf(db.client, TODAY);
+    const other = / ON DELETE /.test(fk.def) ? fk.def.replace(/ ON DELETE [A-Z ]+$/, '') : `${fk.def} ON DELETE RESTRICT`;
+    await db.client.query(`ALTER TABLE public.items_${TODAY.suffix} DROP CONSTRAINT ${fk.name}, ADD CONSTRAINT ${fk.name} ${other}`);
+    got.push(await planOf(db.client, base));
+  }
+  const [small, large] = got as [Planned, Planned];
+  assert.equal(small.lines.map((l) => l.split(' ').slice(0, 4).join(' ')), ['alter foreign key items']);
+  assert.equal(large, small);
+  assert.is(small.statements[0]!.length, 2, 'one ALTER TABLE and one VALIDATE');
+  assert.match(small.statements[0]![0]!, `ALTER TABLE public.items_${TODAY.suffix} DROP CONSTRAINT`);
+  assert.match(small.locks[0]!, 'ACCESS EXCLUSIVE');
+  for (const db of [ctx.small!, ctx.large!]) {
+    assert.equal(await scalar(db.client, `SELECT locks FROM parting._changes($1::jsonb, current_setting('search_path'))`,
+      [JSON.stringify(plan(validate(base)).desired)]),
+      [[`public.orders_${TODAY.suffix}`, 'SHARE ROW EXCLUSIVE'], [`public.items_${TODAY.suffix}`, 'ACCESS EXCLUSIVE']]);
+    await reinstall(db.url, base);
+    assert.equal((await planOf(db.client, base)).lines, []);
+  }
+});
+
+Scale('a partition foreign key left NOT VALID by hand: the same one validated at both sizes', async (ctx) => {
+  const got: Planned[] = [];
+  for (const db of [ctx.small!, ctx.large!]) {
+    const fk = await fkOf(db.client, TODAY);
+    await db.client.query(`ALTER TABLE public.items_${TODAY.suffix} DROP CONSTRAINT ${fk.name}, ADD CONSTRAINT ${fk.name} ${fk.def} NOT VALID`);
+    got.push(await planOf(db.client, base));
+  }
+  const [small, large] = got as [Planned, Planned];
+  assert.equal(small.lines.map((l) => l.split(' ').slice(0, 4).join(' ')), ['validate foreign key items']);
+  assert.equal(large, small);
+  assert.equal(small.statements[0], [`ALTER TABLE public.items_${TODAY.suffix} VALIDATE CONSTRAINT ${(await fkOf(ctx.small!.client, TODAY)).name}`]);
+  for (const db of [ctx.small!, ctx.large!]) {
+    await reinstall(db.url, base);
+    assert.equal((await planOf(db.client, base)).lines, []);
+    assert.ok(await scalar(db.client, `SELECT convalidated FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'`,
+      [`public.items_${TODAY.suffix}`]));
+  }
+});
+
+Scale('a partition foreign key dropped by hand: the same plan at both sizes, found by check() at both, added by repair()', async (ctx) => {
+  const got: Planned[] = [];
+  const found: string[][] = [];
+  for (const db of [ctx.small!, ctx.large!]) {
+    await reinstall(db.url, base); // the fingerprints recorded: the drop must not be skipped over
+    const fk = await fkOf(db.client, TODAY);
+    await db.client.query(`ALTER TABLE public.items_${TODAY.suffix} DROP CONSTRAINT ${fk.name}`);
+    got.push(await planOf(db.client, base));
+    found.push((await rows<{ problem: string; partition: string }>(db.client, `SELECT problem, partition FROM parting.check()`))
+      .map((p) => `${p.problem} ${p.partition}`));
+  }
+  assert.equal(got[1], got[0]);
+  assert.equal(found[0], [`missing foreign key public.items_${TODAY.suffix}`]);
+  assert.equal(found[1], found[0]);
+  for (const db of [ctx.small!, ctx.large!]) {
+    await db.client.query('SELECT * FROM parting.repair()');
+    assert.equal(await rows(db.client, 'SELECT problem FROM parting.check()'), []);
+    assert.equal((await planOf(db.client, base)).lines, []);
+  }
+});
+
+/** How many times `pgpart plan` of `config` listed a model's tables (parting._model_tables), and its lines. */
+async function listings(c: FreshDatabase['client'], config: ConfigInput): Promise<{ listed: number; lines: string[] }> {
+  await c.query('BEGIN');
+  try {
+    await c.query(`SET LOCAL track_functions = 'all'`);
+    // The session's counts not yet sent to the statistics (earlier transactions' too): the difference.
+    const calls = (): Promise<number> => scalar<number>(c,
+      `SELECT coalesce(pg_stat_get_xact_function_calls('parting._model_tables(parting.config)'::regprocedure), 0)::int`);
+    const before = await calls();
+    const p = await planOf(c, config);
+    return { listed: (await calls()) - before, lines: p.lines };
+  } finally {
+    await c.query('ROLLBACK');
+  }
+}
+
+Scale('an unchanged install and plan skip listing the tables; one by hand (partition added, dropped or renamed, index copy or foreign key dropped) is not skipped over', async (ctx) => {
+  const far = day(400);
+  for (const db of [ctx.small!, ctx.large!]) {
+    const c = db.client;
+    await reinstall(db.url, base);
+    assert.equal(await listings(c, base), { listed: 0, lines: [] }, 'nothing changed since the install: both models skipped');
+    // None recorded (an older install, or builds left for `pgpart apply`): every model compared.
+    const recorded = await scalar<unknown>(c, 'SELECT fingerprints FROM parting.meta');
+    await c.query('UPDATE parting.meta SET fingerprints = NULL');
+    assert.equal(await listings(c, base), { listed: 2, lines: [] });
+    await c.query('UPDATE parting.meta SET fingerprints = $1', [JSON.stringify(recorded)]);
+    assert.equal(await listings(c, base), { listed: 0, lines: [] });
+    // A model changed in the config is compared in full, the other is not.
+    assert.is((await listings(c, changed(base, (m) => { m.orders!.columns.note = 'text'; }))).listed, 1);
+
+    // A partition added by hand: orders' tables are listed again (items' are not: nothing of its changed).
+    await c.query(`CREATE TABLE public.orders_by_hand PARTITION OF public.orders FOR VALUES FROM ('${far.key}') TO ('${day(401).key}')`);
+    assert.equal(await listings(c, base), { listed: 1, lines: [] });
+    await reinstall(db.url, base);
+    assert.equal(await listings(c, base), { listed: 0, lines: [] });
+    // … renamed by hand, and back.
+    await c.query(`ALTER TABLE public.orders_by_hand RENAME TO orders_renamed`);
+    assert.is((await listings(c, base)).listed, 1);
+    await c.query(`ALTER TABLE public.orders_renamed RENAME TO orders_by_hand`);
+    assert.equal(await listings(c, base), { listed: 0, lines: [] }, 'as the install left it again');
+    // … dropped by hand.
+    await c.query(`DROP TABLE public.orders_by_hand`);
+    assert.equal(await listings(c, base), { listed: 1, lines: [] });
+    await reinstall(db.url, base);
+
+    // The detached day's index copy dropped by hand: found and built.
+    await c.query(`DROP INDEX public.orders_${YESTERDAY.suffix}_customer_idx`);
+    assert.equal(await listings(c, base), { listed: 1, lines: ['build index orders orders_customer_idx'] });
+    // The install that builds it records no fingerprint of orders: the next one compares it, finds it whole, records it.
+    await reinstall(db.url, base);
+    assert.equal(await listings(c, base), { listed: 1, lines: [] });
+    await reinstall(db.url, base);
+    assert.equal(await listings(c, base), { listed: 0, lines: [] });
+
+    // A partition foreign key re-made by hand as it was (a new constraint): items' tables listed, nothing to do.
+    const fk = await fkOf(c, TODAY);
+    await c.query(`ALTER TABLE public.items_${TODAY.suffix} DROP CONSTRAINT ${fk.name}, ADD CONSTRAINT ${fk.name} ${fk.def} NOT VALID`);
+    assert.equal(await listings(c, base), { listed: 1, lines: [`validate foreign key items ${(await fkTag(c))}`] });
+    await reinstall(db.url, base);
+    assert.equal(await listings(c, base), { listed: 1, lines: [] });
+    await reinstall(db.url, base);
+    assert.equal(await listings(c, base), { listed: 0, lines: [] });
+    // … dropped by hand: listed again (what the install does with it is the same as without the skip).
+    await c.query(`ALTER TABLE public.items_${TODAY.suffix} DROP CONSTRAINT ${fk.name}`);
+    assert.is((await listings(c, base)).listed, 1);
+    await c.query('SELECT * FROM parting.repair()');
+    await reinstall(db.url, base);
+    assert.equal(await listings(c, base), { listed: 0, lines: [] });
+  }
+});
+
+const fkTag = (c: FreshDatabase['client']): Promise<string> => scalar<string>(c, `SELECT fk_tag FROM parting.config WHERE model = 'items'`);
 
 Scale('a column and an index on it: the same changes at both sizes, the index copied to every partition', async (ctx) => {
   const next = changed(base, (m) => {

@@ -6,7 +6,9 @@
 -- distributed after the config rows, before partitions are made. The install (parting._install) makes exactly
 -- these changes, and `pgpart plan` (parting.plan) prints them: one computation for both.
 -- Reads the catalog and parting.* only (ACCESS SHARE at most, and a temporary table per
--- model for parting._desired_table).
+-- model for parting._desired_table). A model whose fingerprint is the one the last install
+-- recorded (parting._fingerprint) is not compared table by table: only its comments, key
+-- guard, config row and the partitions due now are.
 CREATE OR REPLACE FUNCTION parting._changes(p_desired jsonb, p_search_path text)
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
@@ -22,7 +24,20 @@ DECLARE
   v_fields text;
   v_rels regclass[];
   v_kinds text[];
+  v_recorded jsonb;
+  v_runtime text;
+  v_fp text;
+  v_fps jsonb := '{}';
+  v_skip boolean;
 BEGIN
+  -- The fingerprints the last install recorded (none before it ran, or while `pgpart apply`
+  -- has builds to finish), and the runtime's hash, which each fingerprint includes.
+  IF to_regclass('parting.meta') IS NOT NULL
+     AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass('parting.meta') AND a.attname = 'fingerprints'
+                    AND NOT a.attisdropped) THEN
+    EXECUTE 'SELECT m.fingerprints FROM parting.meta m' INTO v_recorded;
+    v_runtime := parting._runtime_hash();
+  END IF;
   -- The models' schema and the archive schema: made here, or refused when another role owns them.
   v_out := v_out || ARRAY(SELECT x FROM parting._change_schemas(p_desired) x);
 
@@ -64,11 +79,24 @@ BEGIN
       v_out := v_out || ARRAY(SELECT x FROM parting._table_taken(v_cfg, v_parent) x);
       CONTINUE;
     END IF;
-    -- The family's tables, listed once for every comparison below that reaches them.
-    SELECT coalesce(array_agg(t.rel ORDER BY t.n), '{}'), coalesce(array_agg(t.kind ORDER BY t.n), '{}')
-      INTO v_rels, v_kinds
-      FROM parting._model_tables(v_cfg) WITH ORDINALITY AS t(rel, kind, n);
-    IF v_parent IS NOT NULL THEN
+    -- Nothing the comparisons of the parent, its columns and every table of the family read
+    -- has changed since an install found them matching this very model (the fingerprint it
+    -- recorded): they are skipped, and only what does not depend on the tables is compared
+    -- (comments, the key guard, the config row, the partitions due now). check() finds what
+    -- a fingerprint cannot see (parting._model_fingerprint).
+    v_fp := CASE WHEN v_runtime IS NOT NULL AND v_parent IS NOT NULL AND v_old.model IS NOT NULL
+                 THEN parting._fingerprint(p_desired, v_m, v_cfg, p_search_path, v_runtime) END;
+    v_skip := coalesce(v_fp = v_recorded ->> v_cfg.model, false); -- none recorded: compared in full
+    IF v_fp IS NOT NULL THEN
+      v_fps := v_fps || jsonb_build_object(v_cfg.model, v_fp);
+    END IF;
+    IF NOT v_skip THEN
+      -- The family's tables, listed once for every comparison below that reaches them.
+      SELECT coalesce(array_agg(t.rel ORDER BY t.n), '{}'), coalesce(array_agg(t.kind ORDER BY t.n), '{}')
+        INTO v_rels, v_kinds
+        FROM parting._model_tables(v_cfg) WITH ORDINALITY AS t(rel, kind, n);
+    END IF;
+    IF v_parent IS NOT NULL AND NOT v_skip THEN
       v_struct := ARRAY(SELECT x FROM parting._change_structure(v_m, v_cfg, v_old, v_parent, v_kinds) x);
       v_out := v_out || v_struct;
       IF EXISTS (SELECT FROM unnest(v_struct) s WHERE s.change = 'recreate model') THEN
@@ -84,13 +112,15 @@ BEGIN
                CASE WHEN v_cfg.parent_model IS NULL THEN '' ELSE format(', in lockstep with %s', v_cfg.parent_model) END),
         NULL, 'none (a new table)',
         parting._create_model(v_m) || ARRAY(SELECT d.statement FROM parting._comments_due(p_desired, v_cfg, NULL) d));
-    ELSE
+    ELSIF NOT v_skip THEN
       v_out := v_out || ARRAY(SELECT x FROM parting._change_columns(
                  v_m, v_cfg, v_parent, parting._desired_table(v_m, p_search_path),
                  ARRAY(SELECT jsonb_array_elements_text(p_desired -> 'drop' -> 'columns' -> v_cfg.model)),
                  v_rels, v_kinds) x);
       v_out := v_out || ARRAY(SELECT x FROM parting._change_indexes(v_m, v_cfg, v_old, v_parent, v_rels, v_kinds) x);
-      v_out := v_out || ARRAY(SELECT x FROM parting._change_foreign_keys(v_cfg) x);
+      v_out := v_out || ARRAY(SELECT x FROM parting._change_partition_fks(v_cfg, v_rels, v_kinds) x);
+    END IF;
+    IF v_parent IS NOT NULL THEN
       v_out := v_out || ARRAY(SELECT x FROM parting._change_comments(p_desired, v_cfg, v_parent) x);
     END IF;
     v_out := v_out || ARRAY(SELECT x FROM parting._change_key_guard(v_cfg,
@@ -116,6 +146,9 @@ BEGIN
     v_out := v_out || ARRAY(SELECT x FROM parting._change_dropped(p_desired) x);
   END IF;
   v_out := v_out || ARRAY(SELECT x FROM parting._change_schedule(p_desired) x);
+  -- For parting._install: the fingerprints as they are before any change, which it records
+  -- for the models it changes nothing in (this transaction's setting only).
+  PERFORM set_config('pgpart.fingerprints', v_fps::text, true);
   RETURN QUERY SELECT (v_out[i]).* FROM generate_subscripts(v_out, 1) AS i ORDER BY (v_out[i]).phase, i;
 END;
 $$;

@@ -10,9 +10,13 @@
 --      session set pgpart.defer_builds = 'on' (`pgpart apply`, which then runs them
 --      after the commit, CONCURRENTLY);
 --   4. parting.meta records the revision, the pgpart version and, once nothing is left to
---      build, the config hash (pending_hash until then) and the config's schedule.
+--      build, the config hash (pending_hash until then), the config's schedule and the
+--      fingerprint (parting._fingerprint) of each model it found nothing to change in,
+--      which lets the next install skip comparing the tables of a model nothing has
+--      changed since.
 -- An unchanged install finds no change: it takes no lock beyond ACCESS SHARE on a user
--- table and writes nothing.
+-- table and writes nothing but, when the tables changed since the last install (partitions
+-- made), the fingerprints in parting.meta.
 CREATE OR REPLACE PROCEDURE parting._install(p_desired jsonb, p_version text, p_hash text, p_revision integer, p_search_path text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -28,6 +32,7 @@ DECLARE
   v_started timestamptz;
   v_pending boolean := false;
   v_meta parting.meta;
+  v_fps jsonb;
 BEGIN
   v_changes := ARRAY(SELECT c FROM parting._changes(p_desired, p_search_path) c);
   v_refused := ARRAY(SELECT c.refusal FROM unnest(v_changes) c WHERE c.refusal IS NOT NULL);
@@ -91,11 +96,23 @@ BEGIN
                          clock_timestamp() - v_started);
   END LOOP;
 
+  -- The fingerprint of each model the comparison found matching the config (parting._changes,
+  -- before any change), for the next install to skip comparing its tables. A model that
+  -- had changes is left out: what they leave (a copy whose name another object holds, builds
+  -- left for `pgpart apply`) is the next comparison's to find, which then records it. A
+  -- project-wide change (settings, schemas, the schedule) leaves every model out.
+  IF EXISTS (SELECT FROM unnest(v_changes) c WHERE c.model IS NULL) THEN
+    v_fps := NULL;
+  ELSE
+    SELECT jsonb_object_agg(f.key, f.value) INTO v_fps
+      FROM jsonb_each(nullif(current_setting('pgpart.fingerprints', true), '')::jsonb) f
+     WHERE NOT EXISTS (SELECT FROM unnest(v_changes) c WHERE c.model = f.key);
+  END IF;
   SELECT * INTO v_meta FROM parting.meta;
   IF NOT FOUND THEN
-    INSERT INTO parting.meta (singleton, schema_revision, version, config_hash, schedule, pending_hash, config_rows_hash)
+    INSERT INTO parting.meta (singleton, schema_revision, version, config_hash, schedule, pending_hash, config_rows_hash, fingerprints)
     VALUES (true, p_revision, p_version, CASE WHEN v_pending THEN '' ELSE p_hash END, p_desired ->> 'schedule',
-            CASE WHEN v_pending THEN p_hash END, parting._config_rows_hash());
+            CASE WHEN v_pending THEN p_hash END, parting._config_rows_hash(), v_fps);
   ELSIF (v_meta.schema_revision, v_meta.version, v_meta.config_hash, v_meta.schedule, v_meta.pending_hash, v_meta.config_rows_hash)
         IS DISTINCT FROM (p_revision, p_version, CASE WHEN v_pending THEN v_meta.config_hash ELSE p_hash END,
                           p_desired ->> 'schedule', CASE WHEN v_pending THEN p_hash END, parting._config_rows_hash()) THEN
@@ -103,7 +120,11 @@ BEGIN
        SET schema_revision = p_revision, version = p_version,
            config_hash = CASE WHEN v_pending THEN config_hash ELSE p_hash END,
            pending_hash = CASE WHEN v_pending THEN p_hash END,
-           schedule = p_desired ->> 'schedule', config_rows_hash = parting._config_rows_hash(), installed_at = now();
+           schedule = p_desired ->> 'schedule', config_rows_hash = parting._config_rows_hash(), fingerprints = v_fps,
+           installed_at = now();
+  ELSIF v_meta.fingerprints IS DISTINCT FROM v_fps THEN
+    -- Only the tables changed (partitions made, a hand-made change the install put right).
+    UPDATE parting.meta SET fingerprints = v_fps;
   END IF;
 END;
 $$;

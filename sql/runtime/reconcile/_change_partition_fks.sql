@@ -11,7 +11,9 @@
 -- read first (parting._key_mismatches), and each that holds such rows is a refusal naming
 -- the table, how many, one of them and the UPDATE that makes them agree. pgpart does not
 -- change the application's rows itself: which key is right is the application's to say.
-CREATE OR REPLACE FUNCTION parting._change_foreign_keys(p_cfg parting.config)
+-- p_rels and p_kinds: the family's tables and their kinds (parting._model_tables, read once
+-- per model by parting._changes, not again here).
+CREATE OR REPLACE FUNCTION parting._change_partition_fks(p_cfg parting.config, p_rels regclass[], p_kinds text[])
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -42,7 +44,7 @@ BEGIN
            (k.convalidated AND EXISTS (SELECT FROM unnest(k.conkey) AS u(attnum)
                                         JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
                                        WHERE a.attname = p_cfg.key_column)) AS bound
-      FROM parting._model_tables(p_cfg) t
+      FROM unnest(p_rels, p_kinds) AS t(rel, kind)
       JOIN pg_class r ON r.oid = t.rel
       JOIN pg_constraint k ON k.conrelid = t.rel AND k.contype = 'f' AND k.conname = parting._name(r.relname::text, p_cfg.fk_tag)
      CROSS JOIN LATERAL (SELECT regexp_replace(pg_get_constraintdef(k.oid), ' NOT VALID$', '')
