@@ -136,35 +136,48 @@ function swapWriters(url: string, n: number, afterWrite: (ok: boolean) => void):
   };
 }
 
-Adopt('a dependent\'s write and its parent\'s key move at once: the capture triggers take the old rows\' locks before the new tables\', so neither waits for the other in a circle', async () => {
+Adopt('no writer waits for the copy or for another writer\'s capture: a batch copied from a snapshot, its rows then deleted, moved and changed, is put right by the change log', async () => {
   const compiled = compile(adoptConfig());
-  const db = await plainFamily('adopt_order', compiled);
-  const a = newClient(db.url);
-  const b = newClient(db.url);
+  const db = await plainFamily('adopt_nowait', compiled);
+  const copier = newClient(db.url);
+  const w = newClient(db.url);
   try {
     const c = db.client;
-    await Promise.all([a.connect(), b.connect()]);
+    await Promise.all([copier.connect(), w.connect()]);
     await c.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
-    await copyAll(c, 1000);
-    // Star 500 references tweet 501. A holds tweet 501's row (as its UPDATE will); B's write
-    // of the star waits for it; then A moves the tweet's key, and its trigger moves the
-    // star's new row. Were B's trigger to touch the star's new row before it asks for the
-    // tweet's, A's trigger would wait for B while B waits for A: a deadlock, one write failed.
-    assert.is(await scalar(c, 'SELECT tweet_id::int FROM star WHERE id = 500'), 501);
-    await a.query('BEGIN');
-    await a.query('SELECT FROM tweet WHERE id = 501 FOR UPDATE');
-    const pidB = await pidOf(b);
-    const bWrite = b.query(`UPDATE star SET who = who || '+' WHERE id = 500`).then(() => null, (err: Error) => err.message);
-    await untilWaiting(c, pidB, await pidOf(a));
-    await a.query(`UPDATE tweet SET created_at = created_at + interval '1 month' WHERE id = 501`);
-    await a.query('COMMIT');
-    assert.is(await bWrite, null);
-    assert.equal(await rows(c, `SELECT s.who, s.tweet_created_at = t.created_at AS same_key FROM pgpart_adopt_tweet.star s
-                                  JOIN tweet t ON t.id = s.tweet_id WHERE s.id = 500`), [{ who: 'u500+', same_key: true }]);
-    assert.ok((await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`)).every((r) => r.same));
+    // Tweets and stars copied and committed; then the replies' first batch, left open: rows
+    // 1-500 of reply written to the shadow, not committed.
+    while (!(await rows<{ member: string; done: boolean }>(c, `SELECT * FROM parting.adopt_copy('tweet', 5000)`))
+      .find((r) => r.member === 'star')!.done);
+    assert.is(await scalar(c, `SELECT count(*)::int FROM pgpart_adopt_tweet.reply`), 0);
+    await copier.query('BEGIN');
+    await copier.query(`SELECT * FROM parting.adopt_copy('tweet', 500)`);
+    // A writer that would wait for any lock fails at once (lock_timeout 1ms): none of these
+    // may wait, neither for the open batch nor for the row a third session holds below.
+    await w.query(`SET lock_timeout = '1ms'`);
+    await w.query(`DELETE FROM reply WHERE id = 10`);
+    await w.query(`UPDATE reply SET body = 'changed' WHERE id = 11`);
+    await w.query(`UPDATE reply SET tweet_id = 777 WHERE id = 12`);
+    await w.query(`UPDATE tweet SET created_at = created_at + interval '1 month' WHERE id = (SELECT tweet_id FROM reply WHERE id = 13)`);
+    await c.query('BEGIN');
+    await c.query(`SELECT FROM tweet WHERE id = 501 FOR UPDATE`);
+    await w.query(`UPDATE star SET who = who || '+' WHERE id = 500`);
+    await c.query('COMMIT');
+    await copier.query('COMMIT');
+    // The open batch wrote what its snapshot held; the next calls read those rows again.
+    while (!(await rows<{ done: boolean }>(c, `SELECT * FROM parting.adopt_copy('tweet', 5000)`)).every((r) => r.done));
+    await c.query(`SELECT * FROM parting.adopt_copy('tweet', 5000)`);
+    assert.equal(await rows(c, `SELECT r.id::int, r.body, r.tweet_id::int, r.tweet_created_at = t.created_at AS same_key
+                                  FROM pgpart_adopt_tweet.reply r JOIN tweet t ON t.id = r.tweet_id WHERE r.id BETWEEN 10 AND 13 ORDER BY 1`),
+      await rows(c, `SELECT r.id::int, r.body, r.tweet_id::int, true AS same_key FROM reply r WHERE r.id BETWEEN 10 AND 13 ORDER BY 1`));
+    const verified = await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`);
+    assert.ok(verified.every((r) => r.same), JSON.stringify(verified.filter((r) => !r.same)));
+    const before = await content(c);
+    assert.is(await scalar(c, `SELECT parting.adopt_swap('tweet')`), 'swapped');
+    assert.equal(await content(c), before);
   } finally {
-    await a.end();
-    await b.end();
+    await copier.end();
+    await w.end();
     await db.drop();
   }
 });
@@ -253,9 +266,10 @@ Adopt('a backend killed while it copies: `pgpart adopt` resumes, verifies, swaps
     const before = await content(db.client);
     await adopter.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
     await adopter.query(`SELECT * FROM parting.adopt_copy('tweet', 500)`);
-    // The next batch waits for a row a writer holds; the adopting backend is killed there.
+    // The next batch waits for a lock another session holds on the new parent (the copy
+    // takes no row lock a writer could hold); the adopting backend is killed there.
     await holder.query('BEGIN');
-    await holder.query(`UPDATE tweet SET body = body WHERE id = 700`);
+    await holder.query(`LOCK TABLE pgpart_adopt_tweet.tweet IN EXCLUSIVE MODE`);
     const pid = await pidOf(adopter);
     const copying = adopter.query(`SELECT * FROM parting.adopt_copy('tweet', 500)`).then(() => 'copied', (e: Error) => e.message);
     await untilWaiting(db.client, pid, await pidOf(holder));

@@ -1,6 +1,7 @@
 -- Undoes an adoption before its swap (`pgpart adopt <model> --abort`), at any point: drops
 -- the capture triggers from the old tables (ACCESS EXCLUSIVE on each, briefly, under the
--- model's lockTimeout), the shadow family with its schema and its config rows, and the
+-- model's lockTimeout), the shadow family and its change logs with its schema and its
+-- config rows, and the
 -- adoption's row. The old tables were never changed otherwise: the database is as it was,
 -- with every write made meanwhile. After the swap the new tables are the live ones; it is
 -- refused then (finish instead).
@@ -33,6 +34,7 @@ BEGIN
   FOR v_m IN SELECT m FROM jsonb_array_elements(v_a.members) WITH ORDINALITY x(m, n) ORDER BY n DESC LOOP
     EXECUTE format('DROP TABLE IF EXISTS %I.%I', v_a.shadow_schema, v_m #>> '{config,table_name}');
     EXECUTE format('DROP FUNCTION IF EXISTS %I.%I()', v_a.shadow_schema, parting._name('pgpart_capture', v_m #>> '{config,table_name}'));
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I', v_a.shadow_schema, parting._name('pgpart_log', v_m #>> '{config,table_name}'));
   END LOOP;
   IF to_regnamespace(quote_ident(v_a.shadow_schema)) IS NOT NULL THEN
     EXECUTE format('DROP SCHEMA %I', v_a.shadow_schema);

@@ -1,12 +1,13 @@
--- One batch of an adoption's copy (one transaction): up to p_batch rows of the first member
--- not yet copied, parents first, in the old table's primary key order from where the last
--- batch stopped, into the shadow family, each dependent row with its key read from its
--- parents. The rows read are locked FOR SHARE (and their parents' rows): a writer that
--- updates or deletes one waits for this batch, and this batch reads the version a writer
--- committed before it, so a row copied is never older than the shadow's (the capture
--- triggers write the newer one, ON CONFLICT DO NOTHING skips what they wrote already). Row
--- locks wait at most the model's lockTimeout. Returns each member's progress; once every
--- member is copied, the phase becomes 'copied'.
+-- One batch of an adoption's copy (one transaction): first the writes logged since the last
+-- call are applied (parting._adopt_replay, up to p_batch keys per member), then up to p_batch
+-- rows of the first member not yet copied, parents first, in the old table's primary key
+-- order from where the last batch stopped, go into the shadow family, each dependent row
+-- with its key read from its parents. The copy locks no row, so no writer ever waits for it:
+-- it reads one snapshot, and a row a writer changes after that snapshot has its key in the
+-- change log, so the next replay reads it again and replaces what this batch wrote (ON
+-- CONFLICT DO NOTHING skips a row the replay put there first). Once every member is copied,
+-- the phase becomes 'copied'; called after that, it only replays. Returns each member's
+-- progress.
 CREATE OR REPLACE FUNCTION parting.adopt_copy(p_model text, p_batch integer DEFAULT 10000)
 RETURNS TABLE (member text, copied bigint, total bigint, done boolean)
 LANGUAGE plpgsql
@@ -31,8 +32,11 @@ BEGIN
     RAISE EXCEPTION 'no adoption of "%" in progress', p_model USING ERRCODE = 'invalid_parameter_value',
       HINT = format('start it: pgpart adopt %s', p_model);
   END IF;
-  IF v_a.phase = 'copying' THEN
+  IF v_a.phase IN ('copying', 'copied', 'verified') THEN
     PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
+    PERFORM parting._adopt_replay(p_model, p_batch);
+  END IF;
+  IF v_a.phase = 'copying' THEN
     SELECT m INTO v_m FROM jsonb_array_elements(v_a.members) WITH ORDINALITY x(m, n)
      WHERE NOT (v_a.progress -> (m #>> '{config,model}') ->> 'done')::boolean ORDER BY n LIMIT 1;
     IF v_m IS NULL THEN
@@ -44,14 +48,14 @@ BEGIN
       v_types := ARRAY(SELECT format_type(a.atttypid, a.atttypmod) FROM unnest(v_c.pk) WITH ORDINALITY x(p, n)
                          JOIN pg_attribute a ON a.attrelid = v_rel AND a.attname = x.p ORDER BY x.n);
       v_sql := format(
-        'WITH src AS (SELECT %1$s FROM %2$s s%3$s WHERE $1 IS NULL OR (%4$s) > (%5$s) ORDER BY %4$s LIMIT %6$s FOR SHARE OF %7$s), '
-        'ins AS (INSERT INTO %8$I.%9$I (%10$s) OVERRIDING SYSTEM VALUE SELECT %10$s FROM src ON CONFLICT DO NOTHING) '
-        'SELECT (SELECT count(*) FROM src), (SELECT jsonb_build_array(%11$s) FROM src ORDER BY %12$s LIMIT 1)',
+        'WITH src AS (SELECT %1$s FROM %2$s s%3$s WHERE $1 IS NULL OR (%4$s) > (%5$s) ORDER BY %4$s LIMIT %6$s), '
+        'ins AS (INSERT INTO %7$I.%8$I (%9$s) OVERRIDING SYSTEM VALUE SELECT %9$s FROM src ON CONFLICT DO NOTHING) '
+        'SELECT (SELECT count(*) FROM src), (SELECT jsonb_build_array(%10$s) FROM src ORDER BY %11$s LIMIT 1)',
         (SELECT string_agg(format('%s AS %I', e, c), ', ' ORDER BY n) FROM unnest(v_c.exprs, v_c.cols) WITH ORDINALITY x(e, c, n)),
         v_rel, v_c.joins,
         (SELECT string_agg(format('s.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY x(p, n)),
         (SELECT string_agg(format('($1 ->> %s)::%s', n - 1, t), ', ' ORDER BY n) FROM unnest(v_types) WITH ORDINALITY x(t, n)),
-        p_batch, array_to_string(v_c.aliases, ', '),
+        p_batch,
         v_a.shadow_schema, v_m #>> '{config,table_name}',
         (SELECT string_agg(format('%I', c), ', ' ORDER BY n) FROM unnest(v_c.cols) WITH ORDINALITY x(c, n)),
         (SELECT string_agg(format('src.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY x(p, n)),
@@ -61,9 +65,8 @@ BEGIN
           EXECUTE v_sql INTO v_n, v_last USING nullif(v_p -> 'last', 'null'::jsonb);
           EXIT;
         EXCEPTION WHEN check_violation THEN
-          -- A row a writer moved to a key no partition held when this statement began (the
-          -- writer made that partition, after this statement's partitions were fixed): make
-          -- sure it is there, and copy the batch again (a new statement sees it).
+          -- A row whose key no shadow partition holds (written since the adoption started,
+          -- beyond the partitions made then): make that partition, and copy the batch again.
           GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
           v_key := substring(v_detail from '^Partition key of the failing row contains \(.*\) = \((.*)\)\.$');
           IF v_key IS NULL OR i = 1000 THEN

@@ -1,8 +1,10 @@
 -- The swap (one transaction, after adopt_verify): the shadow family takes the old tables'
--- places. ACCESS EXCLUSIVE on the old tables (under the model's lockTimeout: a writer
--- queues at most that long behind the request) and on the tables outside the family whose
--- foreign keys are re-pointed; everything done under them is catalog work, no row is read:
---   the capture triggers dropped;
+-- places. The change logs are applied first, with writers on; then ACCESS EXCLUSIVE on the
+-- old tables (under the model's lockTimeout: a writer queues at most that long behind the
+-- request) and on the tables outside the family whose foreign keys are re-pointed. Under
+-- them: what writers logged since (a few rows) is applied; the rest is catalog work, no
+-- other row is read:
+--   the capture triggers and the change logs dropped;
 --   the new tables' sequences (identity or serial) continue where the old ones are;
 --   the old tables moved to pgpart_adopted_<root> (their indexes, constraints and
 --   sequences with them), the new ones, every partition too, into the model's schema;
@@ -42,6 +44,7 @@ BEGIN
       HINT = format('SELECT * FROM parting.adopt_verify(%L)', p_model);
   END IF;
   PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
+  PERFORM parting._adopt_replay(p_model, NULL);
   FOR v_m IN SELECT m FROM jsonb_array_elements(v_a.members) m LOOP
     v_old := to_regclass(format('%I.%I', v_a.schema_name, v_m #>> '{config,table_name}'));
     IF v_old IS NOT NULL THEN
@@ -49,6 +52,8 @@ BEGIN
       EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', v_old);
     END IF;
   END LOOP;
+  -- No writer can log anything now: this empties the logs.
+  PERFORM parting._adopt_replay(p_model, NULL);
 
   -- What must be made again over the new tables, read before anything moves.
   SELECT coalesce(jsonb_agg(jsonb_build_object('view', v.oid::regclass::text, 'definition', pg_get_viewdef(v.oid))), '[]') INTO v_views
@@ -86,6 +91,7 @@ BEGIN
       EXECUTE format('ALTER TABLE %s SET SCHEMA %I', v_old, v_a.retired_schema);
     END IF;
     EXECUTE format('DROP FUNCTION IF EXISTS %I.%I()', v_a.shadow_schema, parting._name('pgpart_capture', v_m #>> '{config,table_name}'));
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I', v_a.shadow_schema, parting._name('pgpart_log', v_m #>> '{config,table_name}'));
   END LOOP;
   FOR v_m IN SELECT m FROM jsonb_array_elements(v_a.members) m LOOP
     v_new := format('%I.%I', v_a.shadow_schema, v_m #>> '{config,table_name}')::regclass;
