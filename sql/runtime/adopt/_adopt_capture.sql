@@ -1,7 +1,8 @@
 -- Makes every write to the old tables reach the shadow family, from this moment on: for
 -- each member, a change log in the shadow schema (pgpart_log_<table>: the primary key of
--- every row written, nothing else) and an AFTER ROW trigger on the old table that adds the
--- row's key to it (the old key and, when the key changed, the new one). The writer does one
+-- every row written, and whether the write moved the row's partition key: the root's key
+-- column changed, or a dependent's foreign key) and an AFTER ROW trigger on the old table
+-- that adds the row's key to it (the old key and, when the primary key changed, the new one). The writer does one
 -- small INSERT and never touches, locks or waits for the shadow family;
 -- parting._adopt_replay applies the log: it reads each logged row as it is now and puts
 -- that version in the shadow. TRUNCATE empties the shadow table too. Runs in adopt_start's
@@ -39,7 +40,7 @@ BEGIN
     v_c := parting._adopt_chain(v_a.members, v_m #>> '{config,model}', v_a.schema_name);
     v_log := format('%I.%I', v_a.shadow_schema, parting._name('pgpart_log', v_table));
     IF to_regclass(v_log) IS NULL THEN
-      EXECUTE format('CREATE TABLE %s AS SELECT %s FROM %s WITH NO DATA', v_log,
+      EXECUTE format('CREATE TABLE %s AS SELECT %s, false AS pgpart_moved FROM %s WITH NO DATA', v_log,
                      (SELECT string_agg(format('%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY x(p, n)), v_old);
     END IF;
     v_fn := format('%I.%I', v_a.shadow_schema, parting._name('pgpart_capture', v_table));
@@ -50,17 +51,24 @@ BEGIN
     TRUNCATE %1$s;
     RETURN NULL;
   END IF;
-  IF TG_OP <> 'INSERT' THEN
-    INSERT INTO %2$s VALUES (%3$s);
-  END IF;
-  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND (%4$s) IS DISTINCT FROM (%3$s)) THEN
-    INSERT INTO %2$s VALUES (%4$s);
+  IF TG_OP = 'INSERT' THEN
+    INSERT INTO %2$s VALUES (%4$s, false);
+  ELSIF TG_OP = 'DELETE' THEN
+    INSERT INTO %2$s VALUES (%3$s, false);
+  ELSE
+    INSERT INTO %2$s VALUES (%3$s, (%6$s) IS DISTINCT FROM (%5$s));
+    IF (%4$s) IS DISTINCT FROM (%3$s) THEN
+      INSERT INTO %2$s VALUES (%4$s, (%6$s) IS DISTINCT FROM (%5$s));
+    END IF;
   END IF;
   RETURN NULL;
 END
 $f$, format('%I.%I', v_a.shadow_schema, v_table), v_log,
       (SELECT string_agg(format('OLD.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY x(p, n)),
-      (SELECT string_agg(format('NEW.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY x(p, n))));
+      (SELECT string_agg(format('NEW.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY x(p, n)),
+      -- What places the row: the root's key column, a dependent's foreign key columns.
+      (SELECT string_agg(format('OLD.%I', f), ', ') FROM unnest(coalesce(v_c.fk, ARRAY[v_m #>> '{config,key_column}'])) f),
+      (SELECT string_agg(format('NEW.%I', f), ', ') FROM unnest(coalesce(v_c.fk, ARRAY[v_m #>> '{config,key_column}'])) f)));
     EXECUTE format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_fn);
     EXECUTE format('CREATE OR REPLACE TRIGGER pgpart_adopt_capture AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION %s()', v_old, v_fn);
     EXECUTE format('CREATE OR REPLACE TRIGGER pgpart_adopt_capture_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_old, v_fn);

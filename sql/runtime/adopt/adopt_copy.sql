@@ -4,10 +4,10 @@
 -- order from where the last batch stopped, go into the shadow family, each dependent row
 -- with its key read from its parents. The copy locks no row, so no writer ever waits for it:
 -- it reads one snapshot, and a row a writer changes after that snapshot has its key in the
--- change log, so the next replay reads it again and replaces what this batch wrote (ON
--- CONFLICT DO NOTHING skips a row the replay put there first). Once every member is copied,
--- the phase becomes 'copied'; called after that, it only replays. Returns each member's
--- progress.
+-- change log, so the next replay reads it again and replaces what this batch wrote. The
+-- replay leaves rows beyond the last key copied to the copy, so a plain INSERT meets no row
+-- already there. Once every member is copied, the phase becomes 'copied'; called after
+-- that, it only replays. Returns each member's progress.
 CREATE OR REPLACE FUNCTION parting.adopt_copy(p_model text, p_batch integer DEFAULT 10000)
 RETURNS TABLE (member text, copied bigint, total bigint, done boolean)
 LANGUAGE plpgsql
@@ -49,7 +49,7 @@ BEGIN
                          JOIN pg_attribute a ON a.attrelid = v_rel AND a.attname = x.p ORDER BY x.n);
       v_sql := format(
         'WITH src AS (SELECT %1$s FROM %2$s s%3$s WHERE $1 IS NULL OR (%4$s) > (%5$s) ORDER BY %4$s LIMIT %6$s), '
-        'ins AS (INSERT INTO %7$I.%8$I (%9$s) OVERRIDING SYSTEM VALUE SELECT %9$s FROM src ON CONFLICT DO NOTHING) '
+        'ins AS (INSERT INTO %7$I.%8$I (%9$s) OVERRIDING SYSTEM VALUE SELECT %9$s FROM src) '
         'SELECT (SELECT count(*) FROM src), (SELECT jsonb_build_array(%10$s) FROM src ORDER BY %11$s LIMIT 1)',
         (SELECT string_agg(format('%s AS %I', e, c), ', ' ORDER BY n) FROM unnest(v_c.exprs, v_c.cols) WITH ORDINALITY x(e, c, n)),
         v_rel, v_c.joins,

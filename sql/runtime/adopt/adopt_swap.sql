@@ -1,9 +1,9 @@
 -- The swap (one transaction, after adopt_verify): the shadow family takes the old tables'
--- places. The change logs are applied first, with writers on; then ACCESS EXCLUSIVE on the
--- old tables (under the model's lockTimeout: a writer queues at most that long behind the
--- request) and on the tables outside the family whose foreign keys are re-pointed. Under
--- them: what writers logged since (a few rows) is applied; the rest is catalog work, no
--- other row is read:
+-- places. The change logs are applied first, with writers on (the duration the history
+-- records starts after that); then ACCESS EXCLUSIVE on the old tables (under the model's
+-- lockTimeout: a writer queues at most that long behind the request) and on the tables
+-- outside the family whose foreign keys are re-pointed. Under them: what writers logged
+-- since (a few rows) is applied; the rest is catalog work, no other row is read:
 --   the capture triggers and the change logs dropped;
 --   the new tables' sequences (identity or serial) continue where the old ones are;
 --   the old tables moved to pgpart_adopted_<root> (their indexes, constraints and
@@ -32,7 +32,9 @@ DECLARE
   v_seq record;
   v_validate jsonb := '[]';
   v_guard text;
-  v_started timestamptz := clock_timestamp();
+  v_started timestamptz;
+  v_left bigint;
+  v_was bigint;
 BEGIN
   SELECT * INTO v_a FROM parting.adoption a WHERE a.model = p_model FOR UPDATE;
   IF NOT FOUND THEN
@@ -44,7 +46,15 @@ BEGIN
       HINT = format('SELECT * FROM parting.adopt_verify(%L)', p_model);
   END IF;
   PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
-  PERFORM parting._adopt_replay(p_model, NULL);
+  -- Writers go on logging while the logs are applied: again while that shrinks what is
+  -- left, so that what is applied under the lock below is little.
+  v_left := parting._adopt_replay(p_model, NULL);
+  FOR i IN 1 .. 10 LOOP
+    v_was := v_left;
+    v_left := parting._adopt_replay(p_model, NULL);
+    EXIT WHEN v_left < 100 OR v_left * 2 > v_was;
+  END LOOP;
+  v_started := clock_timestamp();
   FOR v_m IN SELECT m FROM jsonb_array_elements(v_a.members) m LOOP
     v_old := to_regclass(format('%I.%I', v_a.schema_name, v_m #>> '{config,table_name}'));
     IF v_old IS NOT NULL THEN

@@ -53,15 +53,18 @@ BEGIN
     v_c := parting._adopt_chain(v_a.members, v_m #>> '{config,model}', v_a.schema_name);
     -- The rows in flight: the member's own logged keys, and those of its rows below a
     -- logged ancestor (aliases a1, a2, … of the chain's joins, parents first).
-    v_flight := format('SELECT * FROM %I.%I', v_a.shadow_schema, parting._name('pgpart_log', v_m #>> '{config,table_name}'));
+    v_flight := format('SELECT %s FROM %I.%I',
+                       (SELECT string_agg(format('%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY y(p, n)),
+                       v_a.shadow_schema, parting._name('pgpart_log', v_m #>> '{config,table_name}'));
     v_anc := v_m;
     FOR i IN 2 .. cardinality(v_c.aliases) LOOP
       v_anc := (SELECT m FROM jsonb_array_elements(v_a.members) m WHERE m #>> '{config,model}' = v_anc #>> '{config,parent_model}');
       v_ac := parting._adopt_chain(v_a.members, v_anc #>> '{config,model}', v_a.schema_name);
-      v_flight := v_flight || format(' UNION SELECT %s FROM %I.%I s%s WHERE (%s) IN (SELECT * FROM %I.%I)',
+      v_flight := v_flight || format(' UNION SELECT %s FROM %I.%I s%s WHERE (%s) IN (SELECT %s FROM %I.%I)',
         (SELECT string_agg(format('s.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY y(p, n)),
         v_a.schema_name, v_m #>> '{config,table_name}', v_c.joins,
         (SELECT string_agg(format('%s.%I', v_c.aliases[i], p), ', ' ORDER BY n) FROM unnest(v_ac.pk) WITH ORDINALITY y(p, n)),
+        (SELECT string_agg(format('%I', p), ', ' ORDER BY n) FROM unnest(v_ac.pk) WITH ORDINALITY y(p, n)),
         v_a.shadow_schema, parting._name('pgpart_log', v_anc #>> '{config,table_name}'));
     END LOOP;
     v_bucket := CASE WHEN v_cfg.strategy = 'range'
