@@ -3,10 +3,10 @@
 -- that point at the shadow schema while the adoption copies), then holds back the lockstep
 -- foreign keys of its dependents' partitions: while writers run on the old tables, a parent
 -- row's key may move under its dependents there, and the shadow family, which follows
--- every write, must take that too. They are kept in parting.adoption (their definitions)
--- and added again at the swap (NOT VALID), then validated. Also records the partition's
--- bounds, by which adopt_verify groups rows; only inserts, so writers that make
--- partitions never wait for the adoption's row. Nothing when the partition exists.
+-- every write (a dependent's rows a step behind their parent's), must take that too. They
+-- are kept in parting.adoption (their definitions) and added again at the swap (NOT
+-- VALID), then validated. Also records the partition's bounds, by which adopt_verify
+-- groups rows. Nothing when the partition exists.
 CREATE OR REPLACE FUNCTION parting._adopt_partition(p_root text, p_value text)
 RETURNS void
 LANGUAGE plpgsql
