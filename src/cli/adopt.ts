@@ -124,7 +124,12 @@ async function adopt(client: pg.Client, compiled: Compiled, model: string, opts:
     const t = Date.now();
     phase = await withRetries(opts.lockRetries, 'swap', say, async () =>
       (await client.query<{ p: string }>('SELECT parting.adopt_swap($1) AS p', [model])).rows[0]!.p);
-    say(`swapped in ${Date.now() - t} ms: the partitioned tables are ${model}'s family now`);
+    // The history's duration is the part from the swap's lock request on: before it, the
+    // writes logged since verify were applied with the writers on.
+    const locked = (await client.query<{ ms: string | null }>(
+      `SELECT round(extract(epoch FROM duration) * 1000) AS ms FROM parting.history
+        WHERE model = $1 AND action = 'adopted' AND detail ->> 'step' = 'swap' ORDER BY id DESC LIMIT 1`, [model])).rows[0]?.ms;
+    say(`swapped in ${Date.now() - t} ms${locked == null ? '' : ` (${locked} ms from its lock request on)`}: the partitioned tables are ${model}'s family now`);
   }
 
   if (phase === 'swapped') {

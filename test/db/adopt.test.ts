@@ -341,7 +341,7 @@ Adopt('a backend killed while it copies: `pgpart adopt` resumes, verifies, swaps
     assert.match(run.stderr, 'resuming the adoption of tweet (copying)');
     assert.match(run.stderr, /copied [\d,]+ of ~[\d,]+ rows/);
     assert.match(run.stderr, 'verified:');
-    assert.match(run.stderr, /swapped in \d+ ms/);
+    assert.match(run.stderr, /swapped in \d+ ms \(\d+ ms from its lock request on\)/);
     assert.match(run.stderr, 'installed: the config rows');
     assert.equal(await content(db.client), before);
     assert.ok(String(await scalar(db.client, 'SELECT config_hash FROM parting.meta')).startsWith('sha256:'));
