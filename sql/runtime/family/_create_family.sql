@@ -34,6 +34,7 @@ DECLARE
   v_tries integer;
   v_gone parting.offline;
   v_taken text;
+  v_state text;
 BEGIN
   PERFORM parting._family_lock(p_root);
   IF p_default THEN
@@ -42,7 +43,8 @@ BEGIN
     v_b := parting._bound(p_root, p_value);
   END IF;
 
-  IF parting._offline_state(p_root, v_b.suffix) = 'offline' THEN
+  v_state := parting._offline_state(p_root, v_b.suffix);
+  IF v_state = 'offline' THEN
     RAISE EXCEPTION 'partition % of model "%" is detached or archived', parting._name(p_root.table_name, v_b.suffix), p_root.model
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = format('bring it back: SELECT parting.attach_partition(%L, %L)', p_root.model, v_b.lower);
@@ -134,8 +136,12 @@ BEGIN
                             jsonb_build_object('suffix', v_b.suffix, 'lower', v_b.lower, 'upper', v_b.upper, 'default', p_default,
                               'lock_tries', v_tries),
                             clock_timestamp() - v_started);
-  DELETE FROM parting.offline o
-   WHERE o.suffix = v_b.suffix AND o.state = 'filling'
-     AND o.model IN (SELECT m.model FROM unnest(v_cfgs) AS m);
+  -- The drain's records, done with. Only a drain in progress left any: the ones whose tables
+  -- were dropped by hand are forgotten above.
+  IF v_state = 'filling' THEN
+    DELETE FROM parting.offline o
+     WHERE o.suffix = v_b.suffix AND o.state = 'filling'
+       AND o.model IN (SELECT m.model FROM unnest(v_cfgs) AS m);
+  END IF;
 END;
 $$;

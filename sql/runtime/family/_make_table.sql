@@ -30,26 +30,19 @@ DECLARE
   v_target text;
   v_script text;
 BEGIN
-  IF p_cfg.parent_model IS NOT NULL THEN
-    -- The parent model's partition of the same key, wherever it is: in the archive schema
-    -- when archived (a dependent added later gets partitions for archived keys too).
-    SELECT format('%I.%I', coalesce((SELECT o.schema_name FROM parting.offline o WHERE o.model = r.model AND o.suffix = p_suffix),
-                                    r.schema_name),
-                  parting._name(r.table_name, p_suffix))::regclass::text
-      INTO v_target
-      FROM parting.config r
-     WHERE r.model = p_cfg.parent_model;
-    IF NOT FOUND THEN
-      RAISE EXCEPTION 'model "%" references model "%", which has no config row', p_cfg.model, p_cfg.parent_model
-        USING ERRCODE = 'invalid_parameter_value', HINT = 'install the config again (pgpart apply)';
-    END IF;
-  END IF;
-
   WITH ix AS (
     SELECT x.n, x.kind, x.method, x.tag, x.columns,
            (SELECT string_agg(format('%I', c), ', ' ORDER BY o) FROM unnest(x.columns) WITH ORDINALITY AS u(c, o)) AS cols
       FROM ROWS FROM (jsonb_to_recordset(p_cfg.indexes) AS (kind text, columns text[], method text, tag text))
            WITH ORDINALITY AS x(kind, columns, method, tag, n)
+  ), ref AS (
+    -- The parent model's partition of the same key, wherever it is: in the archive schema
+    -- when archived (a dependent added later gets partitions for archived keys too).
+    SELECT format('%I.%I', coalesce((SELECT o.schema_name FROM parting.offline o WHERE o.model = r.model AND o.suffix = p_suffix),
+                                    r.schema_name),
+                  parting._name(r.table_name, p_suffix))::regclass::text AS target
+      FROM parting.config r
+     WHERE r.model = p_cfg.parent_model
   ), sp AS (
     SELECT CASE WHEN p_cfg.tablespace IS NULL THEN '' ELSE format(' TABLESPACE %I', p_cfg.tablespace) END AS space,
            CASE WHEN p_cfg.tablespace IS NULL THEN '' ELSE format(' USING INDEX TABLESPACE %I', p_cfg.tablespace) END AS ix_space
@@ -62,11 +55,11 @@ BEGIN
                 coalesce((SELECT string_agg(format(', CONSTRAINT %I %s (%s)%s', parting._name(v_name, i.tag),
                                                    CASE i.kind WHEN 'primary' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, i.cols, sp.ix_space), '' ORDER BY i.n)
                             FROM ix i WHERE i.kind IN ('primary', 'unique')), ''),
-                CASE WHEN v_target IS NOT NULL AND v_inline
-                     THEN format(', CONSTRAINT %I %s', parting._name(v_name, p_cfg.fk_tag), parting._fk_clause(p_cfg, v_target)) ELSE '' END,
+                CASE WHEN ref.target IS NOT NULL AND v_inline
+                     THEN format(', CONSTRAINT %I %s', parting._name(v_name, p_cfg.fk_tag), parting._fk_clause(p_cfg, ref.target)) ELSE '' END,
                 sp.space)
          -- parting._own_like's owner and grants.
-         || CASE WHEN p.owner <> (SELECT r.oid FROM pg_roles r WHERE r.rolname = current_user)
+         || CASE WHEN pg_get_userbyid(p.owner) <> current_user
                  THEN format(';ALTER TABLE %s OWNER TO %s', v_part, p.owner::regrole) ELSE '' END
          || coalesce((SELECT string_agg(format(';GRANT %s ON %s TO %s%s', a.privilege_type, v_part,
                                                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END,
@@ -94,10 +87,16 @@ BEGIN
          || CASE WHEN p_default AND NOT EXISTS (SELECT FROM ix i WHERE i.columns[1] = p_cfg.key_column)
                  THEN format(';CREATE INDEX %I ON %s (%I)%s', parting._name(v_name, p_cfg.key_column || '_idx'), v_part, p_cfg.key_column, sp.space)
                  ELSE '' END
-    INTO v_script
+         , ref.target
+    INTO v_script, v_target
     FROM (SELECT c.oid::regclass AS rel, c.relowner AS owner, c.relacl AS acl
             FROM pg_class c WHERE c.oid = format('%I.%I', p_cfg.schema_name, p_cfg.table_name)::regclass) p
-   CROSS JOIN sp;
+   CROSS JOIN sp
+    LEFT JOIN ref ON true;
+  IF p_cfg.parent_model IS NOT NULL AND v_target IS NULL THEN
+    RAISE EXCEPTION 'model "%" references model "%", which has no config row', p_cfg.model, p_cfg.parent_model
+      USING ERRCODE = 'invalid_parameter_value', HINT = 'install the config again (pgpart apply)';
+  END IF;
   EXECUTE v_script;
 
   IF NOT v_inline THEN
