@@ -8,6 +8,9 @@ CREATE OR REPLACE FUNCTION parting._log_each(p_models text[], p_partitions text[
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+-- One plan for every call: planned anew for each call's values (a custom plan, which
+-- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   INSERT INTO parting.history (model, partition, action, detail, duration)

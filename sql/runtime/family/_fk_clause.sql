@@ -25,6 +25,9 @@ CREATE OR REPLACE FUNCTION parting._fk_clause(p_cfg parting.config, p_target tex
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+-- One plan for every call: planned anew for each call's values (a custom plan, which
+-- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   RETURN (SELECT format('FOREIGN KEY (%s) REFERENCES %s(%s)%s%s',
