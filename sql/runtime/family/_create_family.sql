@@ -21,6 +21,9 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 -- One plan for every call: planned anew for each call's values (a custom plan, which
 -- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
+-- The setting holds for the routines it calls too, whose kept statements are lookups of the
+-- catalog and of pgpart's tables alike; the rows a drain moves are moved by EXECUTE, which
+-- plans each statement for its values whatever the setting.
 SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
