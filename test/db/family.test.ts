@@ -339,6 +339,32 @@ Chain('two dependents of one parent both get their FK to the same parent partiti
   assert.equal(await ensure(c, 'a', '2013-03'), []);
 });
 
+// Making a family's tables is bookkeeping around DDL: each statement and each routine call
+// on the way costs every new partition its own execution, and a SQL-language routine with a
+// SET clause is planned anew at every call. The routines called are counted in the
+// transaction (pg_stat_xact_user_functions), not timed.
+Chain("a family's tables are read and made by one statement, and no SQL-language routine runs on the way", async (ctx) => {
+  const c = ctx.db!.client;
+  await c.query('BEGIN');
+  try {
+    await c.query(`SET LOCAL track_functions = 'all'`);
+    assert.equal(await ensure(c, 'a', '2013-06'), ['a_2013_06', 'b_2013_06', 'c_2013_06']);
+    const called = await rows<{ name: string; lang: string; calls: number }>(c, `
+      SELECT p.proname::text AS name, l.lanname::text AS lang, s.calls::int AS calls
+        FROM pg_stat_xact_user_functions s JOIN pg_proc p ON p.oid = s.funcid JOIN pg_language l ON l.oid = p.prolang
+       WHERE s.schemaname = 'parting' ORDER BY 1`);
+    const calls = Object.fromEntries(called.map((r) => [r.name, r.calls]));
+    assert.is(calls._make_tables_sql, 1, JSON.stringify(called));
+    assert.is(calls._make_table, undefined, JSON.stringify(called));
+    assert.is(calls._fk_clause, 2, JSON.stringify(called));
+    assert.equal(called.filter((r) => r.lang === 'sql').map((r) => r.name), []);
+  } finally {
+    await c.query('ROLLBACK');
+  }
+  // Rolled back: nothing of June was made.
+  assert.equal(await column(c, `SELECT relname::text FROM pg_class WHERE relname LIKE '%2013_06%'`), []);
+});
+
 Chain('ensure_partition refuses a dependent in the middle of a chain and names the root', async (ctx) => {
   const err = await pgError(ctx.db!.client, `SELECT parting.ensure_partition('c', '2013-05')`);
   assert.is(err.code, '22023');

@@ -1,9 +1,12 @@
 CREATE OR REPLACE FUNCTION parting.ensure_partition(p_model text, p_key text DEFAULT NULL)
 RETURNS SETOF regclass
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT * FROM parting._ensure_families(parting._root(p_model, 'ensure_partition'), p_key)
+BEGIN
+  -- PL/pgSQL keeps the statement's plan; a SQL function would plan it at every call.
+  RETURN QUERY SELECT * FROM parting._ensure_families(parting._root(p_model, 'ensure_partition'), p_key);
+END;
 $$;
 
 COMMENT ON FUNCTION parting.ensure_partition(text, text) IS

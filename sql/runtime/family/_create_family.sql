@@ -19,12 +19,22 @@ CREATE OR REPLACE FUNCTION parting._create_family(p_root parting.config, p_value
 RETURNS SETOF regclass
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+-- One plan for every call: planned anew for each call's values (a custom plan, which
+-- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
+-- The setting holds for the routines it calls too, whose kept statements are lookups of the
+-- catalog and of pgpart's tables alike; the rows a drain moves are moved by EXECUTE, which
+-- plans each statement for its values whatever the setting.
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_started timestamptz := clock_timestamp();
   v_b record;
   v_m record;
   v_cfgs parting.config[] := ARRAY[]::parting.config[];
+  v_make parting.config[] := ARRAY[]::parting.config[];
+  v_citus boolean := false;
+  v_models text[] := ARRAY[]::text[];
+  v_names text[] := ARRAY[]::text[];
   v_parts text[] := ARRAY[]::text[];
   v_parents regclass[] := ARRAY[]::regclass[];
   v_rels regclass[] := ARRAY[]::regclass[];
@@ -34,6 +44,7 @@ DECLARE
   v_tries integer;
   v_gone parting.offline;
   v_taken text;
+  v_state text;
 BEGIN
   PERFORM parting._family_lock(p_root);
   IF p_default THEN
@@ -42,7 +53,8 @@ BEGIN
     v_b := parting._bound(p_root, p_value);
   END IF;
 
-  IF parting._offline_state(p_root, v_b.suffix) = 'offline' THEN
+  v_state := parting._offline_state(p_root, v_b.suffix);
+  IF v_state = 'offline' THEN
     RAISE EXCEPTION 'partition % of model "%" is detached or archived', parting._name(p_root.table_name, v_b.suffix), p_root.model
       USING ERRCODE = 'object_not_in_prerequisite_state',
             HINT = format('bring it back: SELECT parting.attach_partition(%L, %L)', p_root.model, v_b.lower);
@@ -71,6 +83,8 @@ BEGIN
               HINT = 'have that role (or a superuser) drop or rename it: maintenance makes the partition at its next run, and the others meanwhile';
     END IF;
     v_cfgs := v_cfgs || v_m.cfg;
+    v_models := v_models || (v_m.cfg).model;
+    v_names := v_names || parting._name((v_m.cfg).table_name, v_b.suffix);
     v_parts := v_parts || v_m.part;
     v_parents := v_parents || v_m.parent;
     v_rels := v_rels || v_m.rel;
@@ -83,7 +97,8 @@ BEGIN
   END IF;
   FOR i IN 1 .. cardinality(v_cfgs) LOOP
     IF v_rels[i] IS NULL THEN
-      PERFORM parting._make_table(v_cfgs[i], v_b.suffix, v_b.lower, v_b.upper, p_default);
+      v_make := v_make || v_cfgs[i];
+      v_citus := v_citus OR (v_cfgs[i]).distribution IS NOT NULL;
     ELSIF NOT EXISTS (SELECT FROM parting.offline o
                        WHERE o.model = (v_cfgs[i]).model AND o.suffix = v_b.suffix AND o.state = 'filling') THEN
       RAISE EXCEPTION 'table % exists but is not a partition of %', v_parts[i], v_parents[i]
@@ -91,6 +106,20 @@ BEGIN
               HINT = 'rename or drop it; if it is a detached partition, use parting.attach_partition';
     END IF;
   END LOOP;
+  -- The tables to make, in family order: all in one script, or, where a model is distributed
+  -- (Citus), which needs each table made before its foreign key, one by one.
+  IF v_citus THEN
+    FOR i IN 1 .. cardinality(v_make) LOOP
+      PERFORM parting._make_table(v_make[i], v_b.suffix, v_b.lower, v_b.upper, p_default);
+    END LOOP;
+  ELSIF cardinality(v_make) > 0 THEN
+    EXECUTE parting._make_tables_sql(v_make, v_b.suffix, v_b.lower, v_b.upper, p_default);
+    IF current_setting('server_version_num')::integer >= 180000 THEN
+      FOR i IN 1 .. cardinality(v_make) LOOP
+        CALL parting._not_null_names(format('%I.%I', (v_make[i]).schema_name, parting._name((v_make[i]).table_name, v_b.suffix))::regclass);
+      END LOOP;
+    END IF;
+  END IF;
 
   IF cardinality(v_defaults) = 0 THEN
     v_tries := parting._lock(p_root, p_share_update => v_parents);
@@ -128,14 +157,16 @@ BEGIN
     RETURN NEXT v_parts[i]::regclass;
   END LOOP;
   -- One history row per table, in family order, written together.
-  PERFORM parting._log_each(ARRAY(SELECT m.model FROM unnest(v_cfgs) WITH ORDINALITY AS m ORDER BY m.ordinality),
-                            ARRAY(SELECT parting._name(m.table_name, v_b.suffix) FROM unnest(v_cfgs) WITH ORDINALITY AS m ORDER BY m.ordinality),
-                            'created',
+  PERFORM parting._log_each(v_models, v_names, 'created',
                             jsonb_build_object('suffix', v_b.suffix, 'lower', v_b.lower, 'upper', v_b.upper, 'default', p_default,
                               'lock_tries', v_tries),
                             clock_timestamp() - v_started);
-  DELETE FROM parting.offline o
-   WHERE o.suffix = v_b.suffix AND o.state = 'filling'
-     AND o.model IN (SELECT m.model FROM unnest(v_cfgs) AS m);
+  -- The drain's records, done with. Only a drain in progress left any: the ones whose tables
+  -- were dropped by hand are forgotten above.
+  IF v_state = 'filling' THEN
+    DELETE FROM parting.offline o
+     WHERE o.suffix = v_b.suffix AND o.state = 'filling'
+       AND o.model = ANY (v_models);
+  END IF;
 END;
 $$;

@@ -18,12 +18,19 @@
 -- The text is written as pg_get_constraintdef prints it (with pg_catalog as the search
 -- path: the referenced table schema-qualified), so parting._fk_matches compares the two.
 -- p_target: the referenced table, as its regclass text (schema-qualified).
+-- PL/pgSQL keeps the statement's plan for the session; a SQL function (with its SET clause,
+-- never inlined) would plan it at every call, which cost each new dependent partition more
+-- than the rest of its bookkeeping.
 CREATE OR REPLACE FUNCTION parting._fk_clause(p_cfg parting.config, p_target text)
 RETURNS text
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+-- One plan for every call: planned anew for each call's values (a custom plan, which
+-- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
+SET plan_cache_mode = force_generic_plan
 AS $$
-  SELECT format('FOREIGN KEY (%s) REFERENCES %s(%s)%s%s',
+BEGIN
+  RETURN (SELECT format('FOREIGN KEY (%s) REFERENCES %s(%s)%s%s',
                 (SELECT string_agg(format('%I', c), ', ' ORDER BY n) FROM unnest(s.columns) WITH ORDINALITY AS u(c, n)),
                 p_target,
                 (SELECT string_agg(format('%I', c), ', ' ORDER BY n) FROM unnest(s.ref_columns) WITH ORDINALITY AS u(c, n)),
@@ -42,5 +49,6 @@ AS $$
                                            THEN ARRAY[(SELECT c.key_column FROM parting.config c WHERE c.model = p_cfg.parent_model)]
                                            ELSE '{}'::text[] END AS ref_columns
             FROM (SELECT NOT p_cfg.key_column = ANY (p_cfg.fk_columns)
-                         AND (p_cfg.on_delete <> 'set null' OR current_setting('server_version_num')::integer >= 150000) AS with_key) w) s
+                         AND (p_cfg.on_delete <> 'set null' OR current_setting('server_version_num')::integer >= 150000) AS with_key) w) s);
+END;
 $$;

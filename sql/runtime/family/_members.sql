@@ -5,6 +5,9 @@ CREATE OR REPLACE FUNCTION parting._members(p_root parting.config, p_suffix text
 RETURNS TABLE (cfg parting.config, parent regclass, part text, rel regclass, attached boolean, deflt regclass)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+-- One plan for every call: planned anew for each call's values (a custom plan, which
+-- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   -- Every name is computed and looked up once per model (OFFSET 0 keeps the planner from

@@ -9,6 +9,9 @@ CREATE OR REPLACE FUNCTION parting._name_taken(p_cfg parting.config, p_suffix te
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+-- One plan for every call: planned anew for each call's values (a custom plan, which
+-- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
   v_name text := parting._name(p_cfg.table_name, p_suffix);

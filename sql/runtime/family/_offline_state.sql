@@ -7,6 +7,9 @@ CREATE OR REPLACE FUNCTION parting._offline_state(p_root parting.config, p_suffi
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+-- One plan for every call: planned anew for each call's values (a custom plan, which
+-- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
+SET plan_cache_mode = force_generic_plan
 AS $$
 BEGIN
   -- PL/pgSQL keeps the query's plan; a SQL function would plan it at every call.

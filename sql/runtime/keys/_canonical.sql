@@ -59,28 +59,35 @@ BEGIN
     RETURN v_int;
   END IF;
 
-  BEGIN
-    v_parts := regexp_match(p_key, '^\s*(\d{4})(?:[-_](\d{1,2})(?:[-_](\d{1,2}))?)?\s*$');
-    IF v_parts IS NOT NULL THEN
-      v_wall := make_timestamp(v_parts[1]::int, coalesce(v_parts[2], '1')::int, coalesce(v_parts[3], '1')::int, 0, 0, 0);
-    ELSIF p_cfg.key_type = 'timestamptz' THEN
-      v_zone := current_setting('TimeZone');
-      PERFORM set_config('TimeZone', 'UTC', true);
-      v_at := p_key::timestamptz;
-      PERFORM set_config('TimeZone', 'Asia/Kathmandu', true);
-      v_other := p_key::timestamptz;
-      PERFORM set_config('TimeZone', v_zone, true);
-      IF v_at IS DISTINCT FROM v_other THEN
-        v_at := NULL;
+  v_parts := regexp_match(p_key, '^\s*(\d{4})(?:[-_](\d{1,2})(?:[-_](\d{1,2}))?)?\s*$');
+  -- A shorthand naming a day every month has (the 1st to the 28th) cannot fail: made here,
+  -- outside the block below, whose error trap costs a subtransaction.
+  IF v_parts IS NOT NULL AND v_parts[1]::int >= 1 AND coalesce(v_parts[2], '1')::int BETWEEN 1 AND 12
+     AND coalesce(v_parts[3], '1')::int BETWEEN 1 AND 28 THEN
+    v_wall := make_timestamp(v_parts[1]::int, coalesce(v_parts[2], '1')::int, coalesce(v_parts[3], '1')::int, 0, 0, 0);
+  ELSE
+    BEGIN
+      IF v_parts IS NOT NULL THEN
+        v_wall := make_timestamp(v_parts[1]::int, coalesce(v_parts[2], '1')::int, coalesce(v_parts[3], '1')::int, 0, 0, 0);
+      ELSIF p_cfg.key_type = 'timestamptz' THEN
+        v_zone := current_setting('TimeZone');
+        PERFORM set_config('TimeZone', 'UTC', true);
+        v_at := p_key::timestamptz;
+        PERFORM set_config('TimeZone', 'Asia/Kathmandu', true);
+        v_other := p_key::timestamptz;
+        PERFORM set_config('TimeZone', v_zone, true);
+        IF v_at IS DISTINCT FROM v_other THEN
+          v_at := NULL;
+          v_wall := p_key::timestamp;
+        END IF;
+      ELSE
         v_wall := p_key::timestamp;
       END IF;
-    ELSE
-      v_wall := p_key::timestamp;
-    END IF;
-  EXCEPTION WHEN data_exception THEN
-    RAISE EXCEPTION 'malformed key "%" for model "%": expected a time such as ''2013-03'', ''2013-03-15'' or ''2013-03-15 10:00''', p_key, p_cfg.model
-      USING ERRCODE = 'invalid_datetime_format', DETAIL = SQLERRM;
-  END;
+    EXCEPTION WHEN data_exception THEN
+      RAISE EXCEPTION 'malformed key "%" for model "%": expected a time such as ''2013-03'', ''2013-03-15'' or ''2013-03-15 10:00''', p_key, p_cfg.model
+        USING ERRCODE = 'invalid_datetime_format', DETAIL = SQLERRM;
+    END;
+  END IF;
 
   -- Checked here too (not only in _canonical_wall/_abs) so that the error names the key as given.
   IF NOT isfinite(v_wall) OR NOT isfinite(v_at) THEN

@@ -9,8 +9,10 @@ RETURNS integer
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+  v_s parting.settings := parting._settings();
 BEGIN
-  RETURN parting._lock_all((parting._settings()).lock_timeout, (parting._settings()).lock_tries,
+  RETURN parting._lock_all(v_s.lock_timeout, v_s.lock_tries,
                            p_share_update || p_exclusive || p_access_exclusive,
                            array_fill('SHARE UPDATE EXCLUSIVE'::text, ARRAY[cardinality(p_share_update)])
                            || array_fill('EXCLUSIVE'::text, ARRAY[cardinality(p_exclusive)])

@@ -43,8 +43,12 @@ BEGIN
   END IF;
   -- One LOCK per statement: Citus takes each on the workers' shards too, and a string of
   -- several statements is one EXECUTE it does not take apart.
-  v_sql := ARRAY(SELECT format('LOCK TABLE ONLY %s IN %s MODE', r, m)
-                   FROM unnest(p_rels, p_modes) WITH ORDINALITY AS u(r, m, i) ORDER BY i);
+  -- Built by a loop of expressions, not a query: a query's executor set-up alone costs more
+  -- than these few strings.
+  v_sql := '{}';
+  FOR i IN 1 .. cardinality(p_rels) LOOP
+    v_sql := v_sql || format('LOCK TABLE ONLY %s IN %s MODE', p_rels[i], p_modes[i]);
+  END LOOP;
   -- Locks no reader or writer conflicts with (SHARE UPDATE EXCLUSIVE and weaker, as a new
   -- partition's ATTACH takes on the parents) are first asked for with NOWAIT: granted at
   -- once, or refused at once without queueing, so no writer ever waits behind the request,
