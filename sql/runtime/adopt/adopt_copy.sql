@@ -7,7 +7,8 @@
 -- change log, so the next replay reads it again and replaces what this batch wrote. The
 -- replay leaves rows beyond the last key copied to the copy, so a plain INSERT meets no row
 -- already there. Once every member is copied, the phase becomes 'copied'; called after
--- that, it only replays. Returns each member's progress.
+-- that, it only replays, all that is logged (`pgpart adopt` calls it once before verify).
+-- Returns each member's progress.
 CREATE OR REPLACE FUNCTION parting.adopt_copy(p_model text, p_batch integer DEFAULT 10000)
 RETURNS TABLE (member text, copied bigint, total bigint, done boolean)
 LANGUAGE plpgsql
@@ -34,7 +35,8 @@ BEGIN
   END IF;
   IF v_a.phase IN ('copying', 'copied', 'verified') THEN
     PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
-    PERFORM parting._adopt_replay(p_model, p_batch);
+    -- While copying, a bounded share per call; once copied, all of it (the call before verify).
+    PERFORM parting._adopt_replay(p_model, CASE WHEN v_a.phase = 'copying' THEN p_batch END);
   END IF;
   IF v_a.phase = 'copying' THEN
     SELECT m INTO v_m FROM jsonb_array_elements(v_a.members) WITH ORDINALITY x(m, n)

@@ -46,13 +46,15 @@ BEGIN
       HINT = format('SELECT * FROM parting.adopt_verify(%L)', p_model);
   END IF;
   PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
-  -- Writers go on logging while the logs are applied: again while that shrinks what is
-  -- left, so that what is applied under the lock below is little.
+  -- Writers go on logging while the logs are applied: again, each round shorter than the
+  -- one before, until a round has little to apply (then what is left for the lock below is
+  -- what writers log in one short round) or stops shrinking (writers outpace the replay).
   v_left := parting._adopt_replay(p_model, NULL);
-  FOR i IN 1 .. 10 LOOP
+  FOR i IN 1 .. 50 LOOP
+    EXIT WHEN v_left < 1000;
     v_was := v_left;
     v_left := parting._adopt_replay(p_model, NULL);
-    EXIT WHEN v_left < 100 OR v_left * 2 > v_was;
+    EXIT WHEN v_left >= v_was;
   END LOOP;
   v_started := clock_timestamp();
   FOR v_m IN SELECT m FROM jsonb_array_elements(v_a.members) m LOOP
