@@ -55,7 +55,7 @@ AS $$
                              -- written out here rather than called: a new connection's first run then
                              -- compiles no PL/pgSQL routine for it (_current, _bound, _canonical_*).
                              SELECT to_char(date_trunc(r.unit, now() AT TIME ZONE r.timezone)
-                                              + g * CASE r.unit WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || r.unit)::interval END,
+                                              + g::float8 * CASE r.unit WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || r.unit)::interval END,
                                             CASE r.unit WHEN 'year' THEN 'YYYY' WHEN 'quarter' THEN 'YYYY_MM' WHEN 'month' THEN 'YYYY_MM'
                                                         WHEN 'hour' THEN 'YYYY_MM_DD_HH24MI' ELSE 'YYYY_MM_DD' END) AS suffix
                                FROM generate_series(0, r.premake) g
