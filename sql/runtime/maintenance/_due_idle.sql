@@ -75,7 +75,11 @@ AS $$
                                      SELECT a.at FROM ahead a) h) w
                  -- Each name looked up by to_regclass (the catalog cache), not by a join with
                  -- pg_class and pg_namespace: fewer catalogs for a new connection to plan with.
-                 WHERE NOT EXISTS (SELECT FROM pg_inherits h
-                                    WHERE h.inhrelid = to_regclass(format('%I.%I', f.schema_name, parting._name(f.table_name, w.suffix)))
-                                      AND h.inhparent = f.parent))))
+                 -- Its parents are read by pg_inherits' index on inhrelid alone: with a condition
+                 -- on inhparent too, catalog statistics from before the partitions were made
+                 -- (autovacuum not yet by) led the planner to also read every partition of the
+                 -- parent from the other index, on every run.
+                 WHERE NOT coalesce(f.parent = ANY (ARRAY(
+                         SELECT h.inhparent FROM pg_inherits h
+                          WHERE h.inhrelid = to_regclass(format('%I.%I', f.schema_name, parting._name(f.table_name, w.suffix))))), false))))
 $$;
