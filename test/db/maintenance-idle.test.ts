@@ -177,4 +177,28 @@ Idle('a run over idle and busy families: every family\'s maintained row, in mode
     'every maintained row has a duration');
 });
 
+Idle('a run with nothing due compiles little on a new connection: the fast test, the guard\'s release and history pruning call no PL/pgSQL routine', async (ctx) => {
+  // A new connection compiles every PL/pgSQL routine it calls (and plans each of its
+  // statements): what the idle path calls besides run_maintenance and the guard's
+  // _run_lock is SQL. parting._settings stays PL/pgSQL: it raises when its row is missing.
+  const c = ctx.db!.client;
+  await call(c);
+  await c.query('BEGIN');
+  try {
+    await c.query(`SET LOCAL track_functions = 'all'`);
+    const idle = await scalar<string[]>(c, `SELECT parting._due_idle($1)`, [EXACT.filter((m) => !m.includes('ret'))]);
+    assert.ok(idle.includes('f_hour') || idle.includes('g_hour_wall') || idle.includes('a_month'), 'families were cleared');
+    await c.query('SELECT parting._run_unlock()');
+    await c.query('SELECT parting._prune_history()');
+    const called = await rows<{ proname: string; lanname: string }>(c, `
+      SELECT p.proname, l.lanname
+        FROM pg_stat_xact_user_functions f JOIN pg_proc p ON p.oid = f.funcid JOIN pg_language l ON l.oid = p.prolang
+       ORDER BY p.proname`);
+    assert.equal(called.filter((f) => f.lanname === 'plpgsql').map((f) => f.proname), ['_settings'],
+      `routines called: ${called.map((f) => `${f.proname} (${f.lanname})`).join(', ')}`);
+  } finally {
+    await c.query('ROLLBACK');
+  }
+});
+
 Idle.run();

@@ -105,13 +105,15 @@ BEGIN
     WHEN OTHERS THEN
       v_idle := '{}';
   END;
-  v_share := (clock_timestamp() - v_started) / greatest(cardinality(v_roots), 1);
+  -- Operators written with their exact argument types (interval / float8, array_append): a
+  -- new connection then resolves them by one lookup, not by weighing every candidate.
+  v_share := (clock_timestamp() - v_started) / greatest(cardinality(v_roots), 1)::float8;
   v_pending := '{}';
 
   <<models>>
   FOREACH v_root IN ARRAY CASE WHEN v_cancelled IS NULL THEN v_roots ELSE '{}' END LOOP
     IF v_root = ANY (v_idle) THEN
-      v_pending := v_pending || v_root;
+      v_pending := array_append(v_pending, v_root);
       CONTINUE;
     END IF;
     IF cardinality(v_pending) > 0 THEN

@@ -16,7 +16,11 @@ AS $$
     FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
    WHERE n.nspname IN (p_cfg.schema_name, (parting._settings()).archive_schema) AND r.relkind = 'r'
      AND left(r.relname, length(p_cfg.table_name) + 1) = p_cfg.table_name || '_'
-     AND NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhrelid = r.oid)
+     -- A scalar subquery, not NOT EXISTS: one probe of pg_inherits' index per candidate
+     -- whatever the catalog's statistics say. Right after thousands of partitions are made
+     -- (before autovacuum analyzes the catalogs) the planner took the candidates for one
+     -- row and turned NOT EXISTS into an anti join that read all of pg_inherits per candidate.
+     AND (SELECT count(*) FROM pg_inherits h WHERE h.inhrelid = r.oid) = 0
      AND NOT EXISTS (SELECT FROM parting.offline o WHERE o.schema_name = n.nspname AND o.table_name = r.relname)
      AND NOT EXISTS (SELECT FROM parting.config c2 WHERE c2.schema_name = n.nspname AND c2.table_name = r.relname)
      AND (EXISTS (SELECT FROM pg_constraint k WHERE k.conrelid = r.oid AND k.contype = 'c'

@@ -16,7 +16,9 @@
 --     asked the same way), and the current partition and premake ahead attached in every
 --     member by name (_due_create's and _due's), which also means _catch_up_until finds
 --     the current partition and nothing missed.
--- TimeZone and DateStyle are pinned as in parting._due.
+-- TimeZone and DateStyle are pinned as in parting._due. Plain SQL with no PL/pgSQL routine on
+-- the path of a family without retention, since it is most of what a run pays on a new
+-- connection.
 CREATE OR REPLACE FUNCTION parting._due_idle(p_roots text[])
 RETURNS text[]
 LANGUAGE sql STABLE
@@ -44,28 +46,40 @@ AS $$
                    OR NOT EXISTS (SELECT FROM parting._attached_between(
                                     r, NULL, (parting._bound(r, parting._cutoff(r, parting._current(r), r.retention_keep))).lower)))
               AND NOT EXISTS (
-                SELECT FROM (SELECT m.table_name, to_regclass(format('%I.%I', m.schema_name, m.table_name)) AS parent,
-                                    (SELECT n.oid FROM pg_namespace n WHERE n.nspname = m.schema_name) AS nsp
+                SELECT FROM (SELECT m.schema_name, m.table_name, to_regclass(format('%I.%I', m.schema_name, m.table_name)) AS parent
                                FROM parting.config m WHERE m.root_model = r.model) f,
                             (-- The current partition and premake ahead, by parting._bound's rule: wall-clock
                              -- periods in the model's zone, named by their start; hours of a timestamptz
                              -- key (absolute hours, a repeated hour named _2) as _due_create walks them,
-                             -- each from the last one's upper bound.
+                             -- each from the last one's upper bound. parting._bound's hour arithmetic is
+                             -- written out here rather than called: a new connection's first run then
+                             -- compiles no PL/pgSQL routine for it (_current, _bound, _canonical_*).
                              SELECT to_char(date_trunc(r.unit, now() AT TIME ZONE r.timezone)
-                                              + g * CASE r.unit WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || r.unit)::interval END,
+                                              + g::float8 * CASE r.unit WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || r.unit)::interval END,
                                             CASE r.unit WHEN 'year' THEN 'YYYY' WHEN 'quarter' THEN 'YYYY_MM' WHEN 'month' THEN 'YYYY_MM'
                                                         WHEN 'hour' THEN 'YYYY_MM_DD_HH24MI' ELSE 'YYYY_MM_DD' END) AS suffix
                                FROM generate_series(0, r.premake) g
                               WHERE NOT (r.key_type = 'timestamptz' AND r.unit = 'hour')
                              UNION ALL
-                             SELECT h.suffix
-                               FROM (WITH RECURSIVE ahead (i, suffix, upper) AS (
-                                       SELECT 0, b.suffix, b.upper FROM parting._bound(r, (parting._bound(r, parting._current(r))).lower) b
+                             SELECT to_char(h.at AT TIME ZONE r.timezone, 'YYYY_MM_DD_HH24MI')
+                                    || CASE WHEN (h.at - interval '1 hour') AT TIME ZONE r.timezone >= h.at AT TIME ZONE r.timezone
+                                            THEN '_2' ELSE '' END
+                               FROM (WITH RECURSIVE ahead (i, at) AS (
+                                       SELECT 0, date_bin(interval '1 hour', c.at, date_trunc('hour', c.at AT TIME ZONE r.timezone) AT TIME ZONE r.timezone)
+                                         FROM (SELECT date_bin(interval '1 hour', now(), date_trunc('hour', now() AT TIME ZONE r.timezone) AT TIME ZONE r.timezone) AS at) c
                                         WHERE r.key_type = 'timestamptz' AND r.unit = 'hour'
                                        UNION ALL
-                                       SELECT a.i + 1, b.suffix, b.upper FROM ahead a, parting._bound(r, a.upper) b WHERE a.i < r.premake)
-                                     SELECT a.suffix FROM ahead a) h) w
-                 WHERE NOT EXISTS (SELECT FROM pg_class x JOIN pg_inherits h ON h.inhrelid = x.oid
-                                    WHERE h.inhparent = f.parent AND x.relnamespace = f.nsp
-                                      AND x.relname = parting._name(f.table_name, w.suffix)))))
+                                       SELECT a.i + 1, date_bin(interval '1 hour', a.at + interval '1 hour',
+                                                                date_trunc('hour', (a.at + interval '1 hour') AT TIME ZONE r.timezone) AT TIME ZONE r.timezone)
+                                         FROM ahead a WHERE a.i < r.premake)
+                                     SELECT a.at FROM ahead a) h) w
+                 -- Each name looked up by to_regclass (the catalog cache), not by a join with
+                 -- pg_class and pg_namespace: fewer catalogs for a new connection to plan with.
+                 -- Its parents are read by pg_inherits' index on inhrelid alone: with a condition
+                 -- on inhparent too, catalog statistics from before the partitions were made
+                 -- (autovacuum not yet by) led the planner to also read every partition of the
+                 -- parent from the other index, on every run.
+                 WHERE NOT coalesce(f.parent = ANY (ARRAY(
+                         SELECT h.inhparent FROM pg_inherits h
+                          WHERE h.inhrelid = to_regclass(format('%I.%I', f.schema_name, parting._name(f.table_name, w.suffix))))), false))))
 $$;
