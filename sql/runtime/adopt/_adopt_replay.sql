@@ -17,6 +17,10 @@
 -- the loop reaches them), and they are read again after it. A key no shadow partition
 -- holds gets its partition. Returns the keys taken from the logs.
 --
+-- JIT is off: a dependent's lookup by its parents, estimated over every partition, passes
+-- the cost at which PostgreSQL compiles it, and compiling took longer (35 ms) than the few
+-- rows a replay reads, in every call.
+--
 -- An adoption an older runtime started (its triggers wrote the shadow directly, and its
 -- copy locked the rows read) has no logs: its capture is replaced first, under the old
 -- tables' lock, so every write from then on is logged, and the rows its triggers wrote
@@ -25,6 +29,7 @@ CREATE OR REPLACE FUNCTION parting._adopt_replay(p_root text, p_batch integer)
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
   v_a parting.adoption;

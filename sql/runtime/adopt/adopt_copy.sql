@@ -8,11 +8,12 @@
 -- replay leaves rows beyond the last key copied to the copy, so a plain INSERT meets no row
 -- already there. Once every member is copied, the phase becomes 'copied'; called after
 -- that, it only replays, all that is logged (`pgpart adopt` calls it once before verify).
--- Returns each member's progress.
+-- Returns each member's progress. JIT is off: a batch is too small to repay compiling it.
 CREATE OR REPLACE FUNCTION parting.adopt_copy(p_model text, p_batch integer DEFAULT 10000)
 RETURNS TABLE (member text, copied bigint, total bigint, done boolean)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET jit = off
 AS $$
 DECLARE
   v_a parting.adoption;
