@@ -33,7 +33,6 @@ SET jit = off
 AS $$
 DECLARE
   v_a parting.adoption;
-  v_cfg parting.config := parting._model(p_root);
   v_m jsonb;
   v_ch jsonb;
   v_c record;
@@ -53,7 +52,6 @@ DECLARE
   v_keys jsonb;
   v_made jsonb;
   v_detail text;
-  v_key text;
 BEGIN
   SELECT * INTO v_a FROM parting.adoption WHERE model = p_root;
   v_upgrade := EXISTS (SELECT FROM jsonb_array_elements(v_a.members) m
@@ -124,11 +122,9 @@ BEGIN
             EXIT;
           EXCEPTION WHEN check_violation THEN
             GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
-            v_key := substring(v_detail from '^Partition key of the failing row contains \(.*\) = \((.*)\)\.$');
-            IF v_key IS NULL OR i = 1000 THEN
+            IF i = 1000 OR NOT parting._adopt_missing_partition(p_root, v_detail) THEN
               RAISE;
             END IF;
-            PERFORM parting._adopt_partition(p_root, parting._canonical(v_cfg, v_key));
           END;
         END LOOP;
         -- Children in the shadow whose key is not their moved parent's as it is now, one

@@ -26,8 +26,6 @@ DECLARE
   v_n bigint;
   v_last jsonb;
   v_detail text;
-  v_key text;
-  v_cfg parting.config := parting._model(p_model);
 BEGIN
   SELECT * INTO v_a FROM parting.adoption a WHERE a.model = p_model FOR UPDATE;
   IF NOT FOUND THEN
@@ -68,14 +66,11 @@ BEGIN
           EXECUTE v_sql INTO v_n, v_last USING nullif(v_p -> 'last', 'null'::jsonb);
           EXIT;
         EXCEPTION WHEN check_violation THEN
-          -- A row whose key no shadow partition holds (written since the adoption started,
-          -- beyond the partitions made then): make that partition, and copy the batch again.
+          -- A row whose key no shadow partition holds: that partition made, the batch again.
           GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
-          v_key := substring(v_detail from '^Partition key of the failing row contains \(.*\) = \((.*)\)\.$');
-          IF v_key IS NULL OR i = 1000 THEN
+          IF i = 1000 OR NOT parting._adopt_missing_partition(p_model, v_detail) THEN
             RAISE;
           END IF;
-          PERFORM parting._adopt_partition(p_model, parting._canonical(v_cfg, v_key));
         END;
       END LOOP;
       UPDATE parting.adoption a
