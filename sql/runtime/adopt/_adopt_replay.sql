@@ -12,8 +12,9 @@
 -- the replay wrote.
 --
 -- A dependent's key is its parent's, read when the dependent's row was copied or replayed:
--- so a replayed parent row whose logged write moved its key logs those of its children in
--- the shadow whose key is not its key as it is now (as moved: their children in turn, as
+-- so a replayed parent row whose key moved (its logged write says so, or the shadow held
+-- it under another key) logs those of its children in the shadow whose key is not its key
+-- as it is now (as moved: their children in turn, as
 -- the loop reaches them), and they are read again after it. A key no shadow partition
 -- holds gets its partition. Returns the keys taken from the logs.
 --
@@ -86,20 +87,28 @@ BEGIN
     v_take := format(
       'WITH d AS (DELETE FROM %1$s l WHERE l.ctid = ANY (ARRAY(SELECT l2.ctid FROM %1$s l2 LIMIT $1)) RETURNING %2$s, l.pgpart_moved), '
       'k AS (SELECT %6$s, bool_or(x.pgpart_moved) AS pgpart_moved FROM d x WHERE coalesce(%5$s, false) GROUP BY %6$s), '
-      'g AS (DELETE FROM %3$s x USING k WHERE %4$s) '
-      'SELECT (SELECT count(*) FROM d), (SELECT coalesce(jsonb_agg(to_jsonb(k)), ''[]'') FROM k)',
+      'g AS (DELETE FROM %3$s x USING k WHERE %4$s RETURNING %6$s, x.%7$I AS pgpart_was) '
+      'SELECT (SELECT count(*) FROM d), '
+      '(SELECT coalesce(jsonb_agg(to_jsonb(k) || jsonb_build_object(''pgpart_was'', g.pgpart_was)), ''[]'') FROM k LEFT JOIN g ON %8$s)',
       v_log,
       (SELECT string_agg(format('l.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY y(p, n)),
       v_shadow,
       (SELECT string_agg(format('x.%I = k.%I', p, p), ' AND ') FROM unnest(v_c.pk) p),
       v_passed,
-      (SELECT string_agg(format('x.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY y(p, n)));
-    -- The rows as they are now; those whose key a write moved, as their children see them
-    -- (the columns they reference, the key).
+      (SELECT string_agg(format('x.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY y(p, n)),
+      v_m #>> '{config,key_column}',
+      (SELECT string_agg(format('g.%I = k.%I', p, p), ' AND ') FROM unnest(v_c.pk) p));
+    -- The rows as they are now; those whose key moved, as their children see them (the
+    -- columns they reference, the key). A key moved when a logged write says so, or when the
+    -- shadow held the row under another key: a row deleted and written back under another
+    -- key (neither write a move, its children never written), or a middle row replayed for
+    -- a write of its own after its parent moved, so that the parent's replay finds it
+    -- already under the new key, while its children still carry the old one.
     v_put := format(
-      'WITH k AS (SELECT * FROM jsonb_to_recordset($1) AS k(%1$s, pgpart_moved boolean)), '
+      'WITH k AS (SELECT * FROM jsonb_to_recordset($1) AS k(%1$s, pgpart_moved boolean, pgpart_was %10$s)), '
       'x AS (INSERT INTO %2$s AS x (%3$s) OVERRIDING SYSTEM VALUE SELECT %4$s FROM %5$s s%6$s WHERE (%7$s) IN (SELECT %8$s FROM k) RETURNING x.*) '
-      'SELECT coalesce(jsonb_agg(to_jsonb(x)), ''[]'') FROM x JOIN k ON %9$s WHERE k.pgpart_moved',
+      'SELECT coalesce(jsonb_agg(to_jsonb(x)), ''[]'') FROM x JOIN k ON %9$s '
+      'WHERE k.pgpart_moved OR (k.pgpart_was IS NOT NULL AND x.%11$I IS DISTINCT FROM k.pgpart_was)',
       (SELECT string_agg(format('%I %s', p, format_type(a.atttypid, a.atttypmod)), ', ' ORDER BY n)
          FROM unnest(v_c.pk) WITH ORDINALITY y(p, n) JOIN pg_attribute a ON a.attrelid = v_rel AND a.attname = y.p),
       v_shadow,
@@ -108,7 +117,10 @@ BEGIN
       v_rel, v_c.joins,
       (SELECT string_agg(format('s.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY y(p, n)),
       (SELECT string_agg(format('k.%I', p), ', ' ORDER BY n) FROM unnest(v_c.pk) WITH ORDINALITY y(p, n)),
-      (SELECT string_agg(format('x.%I = k.%I', p, p), ' AND ') FROM unnest(v_c.pk) p));
+      (SELECT string_agg(format('x.%I = k.%I', p, p), ' AND ') FROM unnest(v_c.pk) p),
+      (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+        WHERE a.attrelid = v_shadow::regclass AND a.attname = v_m #>> '{config,key_column}'),
+      v_m #>> '{config,key_column}');
     LOOP
       EXECUTE v_take INTO v_n, v_keys
         USING coalesce(p_batch, 10000), (v_a.progress #>> ARRAY[v_m #>> '{config,model}', 'done'])::boolean,
