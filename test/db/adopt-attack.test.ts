@@ -11,7 +11,7 @@ import { compile } from '../../src/build.js';
 import { loadRuntime } from '../../src/db/install.js';
 import { freshDatabase, newClient } from '../harness/db.js';
 import { adoptConfig, content, copyAll, PLAIN_FAMILY } from './adopt-helpers.js';
-import { rows, scalar } from './helpers.js';
+import { pgError, rows, scalar } from './helpers.js';
 
 const Attack = suite('pgpart adopt: change log attacks');
 
@@ -184,6 +184,38 @@ Attack('the old tables truncated (identity restarted) between copy batches, then
     assert.is(await scalar(c, `SELECT parting.adopt_swap('tweet')`), 'swapped');
     while ((await scalar(c, `SELECT parting.adopt_validate('tweet')`)) !== null);
     assert.equal(await content(c), before);
+  } finally {
+    await db.drop();
+  }
+});
+
+Attack('a dependent\'s foreign key column that allows NULL (none at the start): a row written with it NULL during the copy is not lost at the swap (or the adoption is refused)', async () => {
+  const compiled = compile(adoptConfig());
+  const db = await freshDatabase('adopt_attack_null_fk');
+  try {
+    const c = db.client;
+    await c.query(PLAIN_FAMILY);
+    await c.query(`ALTER TABLE star ALTER COLUMN tweet_id DROP NOT NULL`);
+    await loadRuntime(c, compiled);
+    const started = await pgError(c, `SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]).catch(() => null);
+    if (started !== null) {
+      // Refused: it must say which column and what to do.
+      assert.match(started.detail ?? started.message, 'star');
+      assert.match(started.detail ?? started.message, 'tweet_id');
+      assert.match(started.detail ?? started.message, 'NOT NULL');
+      return;
+    }
+    await copyAll(c, 1000);
+    // A star given no tweet, and one written without: the old tables hold both.
+    await c.query(`UPDATE star SET tweet_id = NULL WHERE id = 7`);
+    await c.query(`INSERT INTO star (who, tweet_id) VALUES ('orphan', NULL)`);
+    await c.query(`SELECT * FROM parting.adopt_copy('tweet', 1000)`);
+    const verified = await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`);
+    const before = await content(c);
+    if (verified.every((r) => r.same)) {
+      assert.is(await scalar(c, `SELECT parting.adopt_swap('tweet')`), 'swapped');
+      assert.equal(await content(c), before);
+    }
   } finally {
     await db.drop();
   }
