@@ -139,6 +139,18 @@ BEGIN
             format('%s: %s has %s row(s) with %I NULL: %s; give them a value or delete them, then plan again', v_at, v_rel, v_n, v_c.name,
                    CASE WHEN v_c.name = v_cfg.key_column THEN 'no partition could hold them'
                         ELSE format('they have no %s row, so no key to be partitioned by', v_cfg.parent_model) END);
+        ELSE
+          -- None now, but a writer may make one while the family is copied: the new tables
+          -- could not hold that row, and verify, reading a dependent's key through its
+          -- parent, would not see it on either side, so the swap would lose it.
+          RETURN QUERY SELECT v_cfg.model, 'column', NULL::text,
+            format('%s: %s.%I allows NULL: a row written with it NULL while the family is copied would have %s, and the new tables could not hold it; '
+                   'make it NOT NULL (ALTER TABLE %s ADD CONSTRAINT %I CHECK (%I IS NOT NULL) NOT VALID, then VALIDATE CONSTRAINT %I, '
+                   'then ALTER COLUMN %I SET NOT NULL, which the validated check makes quick), then plan again',
+                   v_at, v_rel, v_c.name,
+                   CASE WHEN v_c.name = v_cfg.key_column THEN 'no partition'
+                        ELSE format('no %s row, so no key to be partitioned by', v_cfg.parent_model) END,
+                   v_rel, v_c.name || '_not_null', v_c.name, v_c.name || '_not_null', v_c.name);
         END IF;
       END IF;
     END LOOP;
