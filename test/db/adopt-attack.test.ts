@@ -221,4 +221,29 @@ Attack('a dependent\'s foreign key column that allows NULL (none at the start): 
   }
 });
 
+Attack('writes applied as a logical replication subscriber applies them (session_replication_role = replica) are captured too', async () => {
+  const compiled = compile(adoptConfig());
+  const db = await freshDatabase('adopt_attack_replica');
+  try {
+    const c = db.client;
+    await c.query(PLAIN_FAMILY);
+    await loadRuntime(c, compiled);
+    await c.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
+    await copyAll(c, 1000);
+    const verified = await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`);
+    assert.ok(verified.every((r) => r.same));
+    // An apply worker's session: ordinary triggers do not fire in it.
+    await c.query(`SET session_replication_role = replica`);
+    await c.query(`INSERT INTO tweet (id, body, created_at) VALUES (90001, 'replicated', '2025-02-03')`);
+    await c.query(`UPDATE tweet SET body = 'replicated too' WHERE id = 5`);
+    await c.query(`DELETE FROM reply WHERE id = 9`);
+    await c.query(`RESET session_replication_role`);
+    const before = await content(c);
+    assert.is(await scalar(c, `SELECT parting.adopt_swap('tweet')`), 'swapped');
+    assert.equal(await content(c), before);
+  } finally {
+    await db.drop();
+  }
+});
+
 Attack.run();
