@@ -72,6 +72,11 @@ $f$, format('%I.%I', v_a.shadow_schema, v_table), v_log,
     EXECUTE format('REVOKE ALL ON FUNCTION %s() FROM PUBLIC', v_fn);
     EXECUTE format('CREATE OR REPLACE TRIGGER pgpart_adopt_capture AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW EXECUTE FUNCTION %s()', v_old, v_fn);
     EXECUTE format('CREATE OR REPLACE TRIGGER pgpart_adopt_capture_truncate AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION %s()', v_old, v_fn);
+    -- Fired in every session, a logical replication subscriber's apply worker too (it runs
+    -- with session_replication_role = replica, where an ordinary trigger does not fire):
+    -- a write the log misses would be lost at the swap.
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER pgpart_adopt_capture', v_old);
+    EXECUTE format('ALTER TABLE %s ENABLE ALWAYS TRIGGER pgpart_adopt_capture_truncate', v_old);
   END LOOP;
 END;
 $$;
