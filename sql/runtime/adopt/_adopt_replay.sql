@@ -53,6 +53,9 @@ DECLARE
   v_keys jsonb;
   v_made jsonb;
   v_detail text;
+  v_whole boolean;
+  v_more bigint;
+  v_rest jsonb;
 BEGIN
   SELECT * INTO v_a FROM parting.adoption WHERE model = p_root;
   v_upgrade := EXISTS (SELECT FROM jsonb_array_elements(v_a.members) m
@@ -128,11 +131,27 @@ BEGIN
       EXIT WHEN v_n = 0;
       v_total := v_total + v_n;
       IF jsonb_array_length(v_keys) > 0 THEN
+        v_whole := false;
         FOR i IN 1 .. 1000 LOOP
           BEGIN
             EXECUTE v_put INTO v_made USING v_keys;
             EXIT;
-          EXCEPTION WHEN check_violation THEN
+          EXCEPTION WHEN unique_violation THEN
+            -- A row put back with a unique value another row of the shadow still holds:
+            -- that row's write (which gave the value up, in the same transaction) is logged
+            -- beyond this batch. Every logged row of the member taken with these, so both
+            -- are read as they are now; the same entries would come first in every call,
+            -- and the adoption would never get past them.
+            IF v_whole THEN
+              RAISE;
+            END IF;
+            v_whole := true;
+            EXECUTE v_take INTO v_more, v_rest
+              USING NULL::integer, (v_a.progress #>> ARRAY[v_m #>> '{config,model}', 'done'])::boolean,
+                    nullif(v_a.progress #> ARRAY[v_m #>> '{config,model}', 'last'], 'null'::jsonb);
+            v_total := v_total + v_more;
+            v_keys := v_keys || v_rest;
+          WHEN check_violation THEN
             GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
             IF i = 1000 OR NOT parting._adopt_missing_partition(p_root, v_detail) THEN
               RAISE;
