@@ -26,6 +26,7 @@ DECLARE
   v_n bigint;
   v_last jsonb;
   v_detail text;
+  v_replayed boolean := false;
 BEGIN
   SELECT * INTO v_a FROM parting.adoption a WHERE a.model = p_model FOR UPDATE;
   IF NOT FOUND THEN
@@ -65,7 +66,16 @@ BEGIN
         BEGIN
           EXECUTE v_sql INTO v_n, v_last USING nullif(v_p -> 'last', 'null'::jsonb);
           EXIT;
-        EXCEPTION WHEN check_violation THEN
+        EXCEPTION WHEN unique_violation THEN
+          -- A row given a unique value a copied row gave up, that row's write logged beyond
+          -- the share replayed above: the same entries would come first in every call, and
+          -- the copy would never get past them. All of the log replayed, the batch again.
+          IF v_replayed THEN
+            RAISE;
+          END IF;
+          v_replayed := true;
+          PERFORM parting._adopt_replay(p_model, NULL);
+        WHEN check_violation THEN
           -- A row whose key no shadow partition holds: that partition made, the batch again.
           GET STACKED DIAGNOSTICS v_detail = PG_EXCEPTION_DETAIL;
           IF i = 1000 OR NOT parting._adopt_missing_partition(p_model, v_detail) THEN
