@@ -11,7 +11,8 @@ import { compile } from '../../src/build.js';
 import { loadRuntime } from '../../src/db/install.js';
 import { freshDatabase, newClient } from '../harness/db.js';
 import { adoptConfig, content, copyAll, PLAIN_FAMILY } from './adopt-helpers.js';
-import { pgError, rows, scalar } from './helpers.js';
+import { pgError, pidOf, rows, scalar } from './helpers.js';
+import { untilWaiting } from './wait.js';
 
 const Attack = suite('pgpart adopt: change log attacks');
 
@@ -370,6 +371,48 @@ Attack('a composite primary key: rows written below the last key copied, primary
     assert.equal(await rows(c, `SELECT r.id::int FROM reply r JOIN tweet t ON (t.tenant, t.id) = (r.tenant, r.tweet_id) WHERE r.tweet_created_at IS DISTINCT FROM t.created_at`), []);
   } finally {
     await copier.end();
+    await db.drop();
+  }
+});
+
+Attack('the swap called in a REPEATABLE READ transaction: a write committed while it waits for its lock is not lost (or the swap is refused)', async () => {
+  const compiled = compile(adoptConfig());
+  const db = await freshDatabase('adopt_attack_rr_swap');
+  const writer = newClient(db.url);
+  const swapper = newClient(db.url);
+  try {
+    const c = db.client;
+    await writer.connect();
+    await swapper.connect();
+    await c.query(PLAIN_FAMILY);
+    await loadRuntime(c, compiled);
+    await c.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
+    await copyAll(c, 1000);
+    await c.query(`SELECT * FROM parting.adopt_verify('tweet')`);
+    // A writer in flight: the swap's lock waits for it, its snapshot taken before.
+    const [swapPid, writerPid] = [await pidOf(swapper), await pidOf(writer)];
+    await writer.query(`BEGIN`);
+    await writer.query(`UPDATE tweet SET body = 'late' WHERE id = 5`);
+    await swapper.query(`BEGIN ISOLATION LEVEL REPEATABLE READ`);
+    const swap = swapper.query(`SELECT parting.adopt_swap('tweet')`);
+    const settled = swap.then(() => undefined, (e: Error) => e);
+    let waited = true;
+    await untilWaiting(c, swapPid, writerPid, { unless: swap }).catch(() => { waited = false; });
+    if (!waited) {
+      const err = await settled;
+      assert.ok(err, 'the swap neither waited for the writer nor failed');
+      assert.match(err!.message, 'READ COMMITTED');
+      await swapper.query('ROLLBACK');
+      await writer.query('COMMIT');
+      return;
+    }
+    await writer.query(`COMMIT`);
+    await swap;
+    await swapper.query('COMMIT');
+    assert.is(await scalar(c, `SELECT body FROM public.tweet WHERE id = 5`), 'late');
+  } finally {
+    await writer.end();
+    await swapper.end();
     await db.drop();
   }
 });
