@@ -122,6 +122,9 @@ async function adopt(client: pg.Client, compiled: Compiled, model: string, opts:
     }
     say(`verified: ${rows.length} partition(s), ${rows.reduce((n, r) => n + Number(r.new_rows), 0).toLocaleString('en-US')} rows, counts and checksums equal`);
     const t = Date.now();
+    // The swap reads, under its lock, what writers committed while it waited: a snapshot
+    // of a stricter default isolation would miss it (the runtime refuses to swap then).
+    await client.query(`SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED`);
     phase = await withRetries(opts.lockRetries, 'swap', say, async () =>
       (await client.query<{ p: string }>('SELECT parting.adopt_swap($1) AS p', [model])).rows[0]!.p);
     // The history's duration is the part from the swap's lock request on: before it, the

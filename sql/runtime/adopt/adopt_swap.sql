@@ -45,6 +45,14 @@ BEGIN
     RAISE EXCEPTION 'adoption of "%" is not verified yet (%)', p_model, v_a.phase USING ERRCODE = 'object_not_in_prerequisite_state',
       HINT = format('SELECT * FROM parting.adopt_verify(%L)', p_model);
   END IF;
+  -- Under the lock, the replay must read what writers committed while the lock was awaited:
+  -- a transaction whose snapshot is its first statement's (REPEATABLE READ, SERIALIZABLE)
+  -- would miss those writes, and the logs holding them are dropped below.
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION 'adoption of "%": the swap must run in a READ COMMITTED transaction, not %', p_model, upper(current_setting('transaction_isolation'))
+      USING ERRCODE = 'invalid_transaction_state',
+            HINT = 'BEGIN ISOLATION LEVEL READ COMMITTED (or SET default_transaction_isolation = ''read committed''), then call it again';
+  END IF;
   PERFORM set_config('lock_timeout', (parting._settings()).lock_timeout, true);
   -- Writers go on logging while the logs are applied: again, each round shorter than the
   -- one before, until a round has little to apply (then what is left for the lock below is
