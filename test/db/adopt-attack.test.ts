@@ -417,4 +417,30 @@ Attack('the swap called in a REPEATABLE READ transaction: a write committed whil
   }
 });
 
+Attack('a deferred foreign key: a parent deleted, then written back under another key, in one transaction: its stars get the new key', async () => {
+  const compiled = compile(adoptConfig());
+  const db = await freshDatabase('adopt_attack_deferred');
+  try {
+    const c = db.client;
+    await c.query(PLAIN_FAMILY);
+    await c.query(`ALTER TABLE star DROP CONSTRAINT star_tweet_id_fkey;
+                   ALTER TABLE star ADD FOREIGN KEY (tweet_id) REFERENCES tweet (id) DEFERRABLE INITIALLY DEFERRED`);
+    await loadRuntime(c, compiled);
+    await c.query(`SELECT parting.adopt_start($1::jsonb, 'tweet')`, [JSON.stringify(compiled.desired)]);
+    await copyAll(c, 1000);
+    await c.query(`BEGIN;
+                   DELETE FROM reply WHERE tweet_id = 700;
+                   DELETE FROM tweet WHERE id = 700;
+                   INSERT INTO tweet (id, body, created_at) VALUES (700, 'back', '2025-05-05');
+                   COMMIT`);
+    await c.query(`SELECT * FROM parting.adopt_copy('tweet', 1000)`);
+    assert.equal(await rows(c, `SELECT n.id::int FROM pgpart_adopt_tweet.star n JOIN tweet t ON t.id = n.tweet_id
+                                 WHERE n.tweet_created_at IS DISTINCT FROM t.created_at`), []);
+    const verified = await rows<{ same: boolean }>(c, `SELECT * FROM parting.adopt_verify('tweet')`);
+    assert.ok(verified.every((r) => r.same), JSON.stringify(verified.filter((r) => !r.same)));
+  } finally {
+    await db.drop();
+  }
+});
+
 Attack.run();
