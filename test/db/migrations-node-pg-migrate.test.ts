@@ -15,7 +15,7 @@ import { runner } from 'node-pg-migrate';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli, writeConfig } from '../harness/cli.js';
-import { freshDatabase, type FreshDatabase } from '../harness/db.js';
+import { freshDatabase, newClient, type FreshDatabase } from '../harness/db.js';
 import { catalog } from './catalog.js';
 import { column, logged, scalar } from './helpers.js';
 import { changed, day, fill, shop } from './reconcile-helpers.js';
@@ -45,10 +45,21 @@ Migrations.after(async (ctx) => {
   await ctx.replay?.drop();
 });
 
-/** node-pg-migrate's runner, as its CLI calls it (verbose, its default); returns what it logged. */
+/**
+ * node-pg-migrate's runner, as its CLI calls it (verbose, its default); returns what it logged.
+ * On a client of ours, ended here: the runner does not wait for the end of a connection it
+ * opens itself, and the database's drop (WITH FORCE) could then end it first, an error event
+ * with no listener.
+ */
 async function migrate(url: string, dir: string, direction: 'up' | 'down'): Promise<string> {
   const log: string[] = [];
-  await runner({ databaseUrl: url, dir, direction, migrationsTable: 'pgmigrations', count: direction === 'up' ? Infinity : 1, verbose: true, log: (m: string) => log.push(m) });
+  const client = newClient(url);
+  await client.connect();
+  try {
+    await runner({ dbClient: client, dir, direction, migrationsTable: 'pgmigrations', count: direction === 'up' ? Infinity : 1, verbose: true, log: (m: string) => log.push(m) });
+  } finally {
+    await client.end();
+  }
   return log.join('\n');
 }
 
