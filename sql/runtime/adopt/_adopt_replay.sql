@@ -14,9 +14,9 @@
 -- A dependent's key is its parent's, read when the dependent's row was copied or replayed:
 -- so a replayed parent row whose key moved (its logged write says so, or the shadow held
 -- it under another key) logs those of its children in the shadow whose key is not its key
--- as it is now (as moved: their children in turn, as
--- the loop reaches them), and they are read again after it. A key no shadow partition
--- holds gets its partition. Returns the keys taken from the logs.
+-- as it is now, as moved (their children in turn, as the loop reaches them), and they are
+-- read again after it. A key no shadow partition holds gets its partition. Returns the
+-- keys taken from the logs.
 --
 -- JIT is off: a dependent's lookup by its parents, estimated over every partition, passes
 -- the cost at which PostgreSQL compiles it, and compiling took longer (35 ms) than the few
