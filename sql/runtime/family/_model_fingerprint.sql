@@ -2,15 +2,19 @@
 -- (its columns with their types, collation, NOT NULL, identity, generation and default, its
 -- constraints and indexes), every table of the family as parting._model_tables lists them
 -- (attached partitions, detached and filling tables, the archive table and the archived
--- partitions) with its oid, name and schema, each of its indexes (oid, validity; the name
--- too on tables no parent holds, where pgpart finds its copy by name) and each of its
--- constraints (oid, name, validity, the table it references); the model's rows of
--- parting.config and parting.offline, and the archive schema. Anything made, dropped,
--- renamed, attached, detached, validated or made invalid changes it (a new object is a new
--- oid; a default set again is a new pg_attrdef row). One query: an index lookup per table
--- and catalog (a scalar subquery each: joined, the planner hashes all of pg_class), each row folded into a sum of 64-bit hashes seeded by its oid (so two
--- objects swapping names change it too), without the text pg_get_constraintdef and
--- regclass make per row, so it costs a fraction of the comparison it lets an install skip.
+-- partitions) with its oid, name and schema; the indexes (oid, name, validity) of the tables
+-- no parent holds and of the archive's, where pgpart finds its copy by name; a dependent's
+-- foreign keys on every table (oid, name, validity, the table referenced); the model's
+-- rows of parting.config and parting.offline, and the archive schema. Anything made,
+-- dropped, renamed, attached, detached, validated or made invalid there changes it (a new
+-- object is a new oid; a default set again is a new pg_attrdef row).
+-- An attached partition's indexes are not read: the comparison takes a partition as having
+-- its copy when one is attached to the parent's index, and PostgreSQL keeps a valid
+-- partitioned index attached to a valid copy on every partition (such a copy cannot be
+-- dropped or detached on its own), so the parent's indexes, which are read, say it all. That
+-- keeps the cost to an index lookup or two per table, plain 64-bit hashes folded by XOR,
+-- each seeded by its object's oid (so two objects swapping names change it too), with no
+-- text made per object.
 -- It cannot see an object changed in place by hand (a foreign key made DEFERRABLE, an
 -- index's storage options): the install then skips what the comparison would have found
 -- (check() reports it, repair() fixes it). NULL when the model has no table.
@@ -45,14 +49,19 @@ AS $$
          FROM parent JOIN pg_index x ON x.indrelid = parent.oid JOIN pg_class ic ON ic.oid = x.indexrelid),
       (SELECT string_agg(concat_ws(':', k.oid, k.conname, k.convalidated), ',' ORDER BY k.oid)
          FROM parent JOIN pg_constraint k ON k.conrelid = parent.oid))),
-    (SELECT concat_ws(':', count(*),
-                      sum((SELECT hashtextextended(concat_ws(':', c.relname, c.relnamespace, t.ord), t.rel::int8)
-                             FROM pg_class c WHERE c.oid = t.rel)),
-                      sum((SELECT sum(hashint8extended(x.indexrelid::int8 * 2 + x.indisvalid::int, t.rel::int8)::numeric
-                                      + CASE WHEN t.ord > 1 THEN hashtextextended((SELECT ic.relname::text FROM pg_class ic WHERE ic.oid = x.indexrelid), x.indexrelid::int8) ELSE 0 END)
-                             FROM pg_index x WHERE x.indrelid = t.rel)),
-                      sum((SELECT sum(hashtextextended(k.conname, (k.oid::int8 << 32) + k.confrelid::int8)::numeric + k.convalidated::int)
-                             FROM pg_constraint k WHERE k.conrelid = t.rel)))
+    -- Per table: scalar subqueries, each an index lookup (joined, the planner hashes all of
+    -- pg_class for every model); no concat or format (each looks up its arguments' output
+    -- functions per row, several times the cost of the lookups themselves).
+    (SELECT count(*)::text || ':' || coalesce(bit_xor(
+              (SELECT hashtextextended(c.relname::text, (t.rel::int8 << 3) # t.ord) # hashint8extended(c.relnamespace::int8, t.rel::int8)
+                 FROM pg_class c WHERE c.oid = t.rel)
+              # CASE WHEN t.ord > 1 THEN coalesce(
+                  (SELECT bit_xor(hashint8extended((x.indexrelid::int8 << 1) # x.indisvalid::int::int8, t.rel::int8)
+                                  # hashtextextended(ic.relname::text, x.indexrelid::int8))
+                     FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid WHERE x.indrelid = t.rel), 0) ELSE 0 END
+              # CASE WHEN p_cfg.parent_model IS NOT NULL THEN coalesce(
+                  (SELECT bit_xor(hashtextextended(k.conname::text, (k.oid::int8 << 32) # (k.confrelid::int8 << 1) # k.convalidated::int::int8))
+                     FROM pg_constraint k WHERE k.conrelid = t.rel AND k.contype = 'f'), 0) ELSE 0 END), 0)::text
        FROM tabs t))
   END
 $$;
