@@ -11,11 +11,12 @@
 // one query per dependent) would show a difference from a per-partition walk, if there
 // were one.
 // And the skip: an install records the fingerprint of each model it found nothing to change
-// in; a plan or install whose fingerprint of a model is the recorded one does not list that
-// model's tables (parting._model_tables, counted with track_functions), and one after a
-// partition was added, dropped or renamed by hand, or an index copy or foreign key dropped
-// by hand, does, for the model that changed only (and so does the install after one that
-// changed the model).
+// in, and of each of its tables; a plan or install whose fingerprint of a model is the
+// recorded one does not list that model's tables (parting._model_tables, counted with
+// track_functions) and compares none of them when no table's fingerprint changed; after a
+// partition was added or renamed by hand, or an index copy or foreign key dropped by hand,
+// it compares that model only, and records the table changed alone (an install after one
+// that changed the model compares it in full).
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -212,75 +213,98 @@ Scale('a partition foreign key dropped by hand: the same plan at both sizes, fou
   }
 });
 
-/** How many times `pgpart plan` of `config` listed a model's tables (parting._model_tables), and its lines. */
-async function listings(c: FreshDatabase['client'], config: ConfigInput): Promise<{ listed: number; lines: string[] }> {
+/**
+ * How `pgpart plan` of `config` compared the models: how many it compared in full (listing
+ * every table: parting._model_tables), how many it compared at all (in full, or only the
+ * tables changed since the last install: parting._change_indexes, called for both), and its lines.
+ */
+async function listings(c: FreshDatabase['client'], config: ConfigInput): Promise<{ listed: number; compared: number; lines: string[] }> {
   await c.query('BEGIN');
   try {
     await c.query(`SET LOCAL track_functions = 'all'`);
     // The session's counts not yet sent to the statistics (earlier transactions' too): the difference.
-    const calls = (): Promise<number> => scalar<number>(c,
-      `SELECT coalesce(pg_stat_get_xact_function_calls('parting._model_tables(parting.config)'::regprocedure), 0)::int`);
-    const before = await calls();
+    const calls = (fn: string): Promise<number> => scalar<number>(c,
+      `SELECT coalesce(pg_stat_get_xact_function_calls($1::regprocedure), 0)::int`, [fn]);
+    const LISTED = 'parting._model_tables(parting.config)';
+    const COMPARED = 'parting._change_indexes(jsonb, parting.config, parting.config, regclass, regclass[], text[])';
+    const before = [await calls(LISTED), await calls(COMPARED)];
     const p = await planOf(c, config);
-    return { listed: (await calls()) - before, lines: p.lines };
+    return { listed: (await calls(LISTED)) - before[0]!, compared: (await calls(COMPARED)) - before[1]!, lines: p.lines };
   } finally {
     await c.query('ROLLBACK');
   }
 }
 
-Scale('an unchanged install and plan skip listing the tables; one by hand (partition added, dropped or renamed, index copy or foreign key dropped) is not skipped over', async (ctx) => {
+/** The table fingerprints the last install wrote in one transaction with `rel`'s (its xmin): how many, of which models. */
+async function writtenWith(c: FreshDatabase['client'], rel: string): Promise<string[]> {
+  return (await rows<{ model: string; n: number }>(c, `
+    SELECT model, count(*)::int AS n FROM parting.table_fingerprints
+     WHERE xmin = (SELECT xmin FROM parting.table_fingerprints WHERE rel = $1::regclass) GROUP BY model ORDER BY model`, [rel]))
+    .map((r) => `${r.model} ${r.n}`);
+}
+
+const recordsOf = (c: FreshDatabase['client'], model: string): Promise<number> =>
+  scalar<number>(c, `SELECT count(*)::int FROM parting.table_fingerprints WHERE model = $1`, [model]);
+
+Scale('an unchanged install and plan compare no table; after a change by hand (partition added, dropped or renamed, index copy or foreign key dropped) only the tables changed', async (ctx) => {
   const far = day(400);
   for (const db of [ctx.small!, ctx.large!]) {
     const c = db.client;
     await reinstall(db.url, base);
-    assert.equal(await listings(c, base), { listed: 0, lines: [] }, 'nothing changed since the install: both models skipped');
-    // None recorded (an older install, or builds left for `pgpart apply`): every model compared.
+    assert.equal(await listings(c, base), { listed: 0, compared: 0, lines: [] }, 'nothing changed since the install: both models skipped');
+    const tables = await recordsOf(c, 'orders');
+    assert.is(tables, await scalar<number>(c, `SELECT count(*)::int FROM parting._model_tables(parting._model('orders'))`));
+    // None recorded (an older install, or builds left for `pgpart apply`): every model compared in full.
     const recorded = await scalar<unknown>(c, 'SELECT fingerprints FROM parting.meta');
     await c.query('UPDATE parting.meta SET fingerprints = NULL');
-    assert.equal(await listings(c, base), { listed: 2, lines: [] });
+    assert.equal(await listings(c, base), { listed: 2, compared: 2, lines: [] });
     await c.query('UPDATE parting.meta SET fingerprints = $1', [JSON.stringify(recorded)]);
-    assert.equal(await listings(c, base), { listed: 0, lines: [] });
+    assert.equal(await listings(c, base), { listed: 0, compared: 0, lines: [] });
     // A model changed in the config is compared in full, the other is not.
-    assert.is((await listings(c, changed(base, (m) => { m.orders!.columns.note = 'text'; }))).listed, 1);
+    const other = await listings(c, changed(base, (m) => { m.orders!.columns.note = 'text'; }));
+    assert.equal([other.listed, other.compared], [1, 1]);
 
-    // A partition added by hand: orders' tables are listed again (items' are not: nothing of its changed).
+    // A partition added by hand: orders is compared, its new table only (items: nothing of its changed).
     await c.query(`CREATE TABLE public.orders_by_hand PARTITION OF public.orders FOR VALUES FROM ('${far.key}') TO ('${day(401).key}')`);
-    assert.equal(await listings(c, base), { listed: 1, lines: [] });
+    assert.equal(await listings(c, base), { listed: 0, compared: 1, lines: [] });
     await reinstall(db.url, base);
-    assert.equal(await listings(c, base), { listed: 0, lines: [] });
+    assert.equal(await writtenWith(c, 'public.orders_by_hand'), ['orders 1'], 'the install recorded the new table alone');
+    assert.is(await recordsOf(c, 'orders'), tables + 1);
+    assert.equal(await listings(c, base), { listed: 0, compared: 0, lines: [] });
     // … renamed by hand, and back.
     await c.query(`ALTER TABLE public.orders_by_hand RENAME TO orders_renamed`);
-    assert.is((await listings(c, base)).listed, 1);
+    assert.equal(await listings(c, base), { listed: 0, compared: 1, lines: [] });
     await c.query(`ALTER TABLE public.orders_renamed RENAME TO orders_by_hand`);
-    assert.equal(await listings(c, base), { listed: 0, lines: [] }, 'as the install left it again');
-    // … dropped by hand.
+    assert.equal(await listings(c, base), { listed: 0, compared: 0, lines: [] }, 'as the install left it again');
+    // … dropped by hand: nothing to compare; the install forgets its fingerprint.
     await c.query(`DROP TABLE public.orders_by_hand`);
-    assert.equal(await listings(c, base), { listed: 1, lines: [] });
+    assert.equal(await listings(c, base), { listed: 0, compared: 0, lines: [] });
     await reinstall(db.url, base);
+    assert.is(await recordsOf(c, 'orders'), tables);
 
-    // The detached day's index copy dropped by hand: found and built.
+    // The detached day's index copy dropped by hand: that table compared, its copy built.
     await c.query(`DROP INDEX public.orders_${YESTERDAY.suffix}_customer_idx`);
-    assert.equal(await listings(c, base), { listed: 1, lines: ['build index orders orders_customer_idx'] });
-    // The install that builds it records no fingerprint of orders: the next one compares it, finds it whole, records it.
+    assert.equal(await listings(c, base), { listed: 0, compared: 1, lines: ['build index orders orders_customer_idx'] });
+    // The install that builds it records no fingerprint of orders: the next one compares it in full, finds it whole, records it.
     await reinstall(db.url, base);
-    assert.equal(await listings(c, base), { listed: 1, lines: [] });
+    assert.equal(await listings(c, base), { listed: 1, compared: 1, lines: [] });
     await reinstall(db.url, base);
-    assert.equal(await listings(c, base), { listed: 0, lines: [] });
+    assert.equal(await listings(c, base), { listed: 0, compared: 0, lines: [] });
 
-    // A partition foreign key re-made by hand as it was (a new constraint): items' tables listed, nothing to do.
+    // A partition foreign key re-made by hand as it was (a new constraint): that table of items compared, validated.
     const fk = await fkOf(c, TODAY);
     await c.query(`ALTER TABLE public.items_${TODAY.suffix} DROP CONSTRAINT ${fk.name}, ADD CONSTRAINT ${fk.name} ${fk.def} NOT VALID`);
-    assert.equal(await listings(c, base), { listed: 1, lines: [`validate foreign key items ${(await fkTag(c))}`] });
+    assert.equal(await listings(c, base), { listed: 0, compared: 1, lines: [`validate foreign key items ${(await fkTag(c))}`] });
     await reinstall(db.url, base);
-    assert.equal(await listings(c, base), { listed: 1, lines: [] });
+    assert.equal(await listings(c, base), { listed: 1, compared: 1, lines: [] });
     await reinstall(db.url, base);
-    assert.equal(await listings(c, base), { listed: 0, lines: [] });
-    // … dropped by hand: listed again (what the install does with it is the same as without the skip).
+    assert.equal(await listings(c, base), { listed: 0, compared: 0, lines: [] });
+    // … dropped by hand: compared again (what the install does with it is the same as without the skip).
     await c.query(`ALTER TABLE public.items_${TODAY.suffix} DROP CONSTRAINT ${fk.name}`);
-    assert.is((await listings(c, base)).listed, 1);
+    assert.equal(await listings(c, base), { listed: 0, compared: 1, lines: [] });
     await c.query('SELECT * FROM parting.repair()');
     await reinstall(db.url, base);
-    assert.equal(await listings(c, base), { listed: 0, lines: [] });
+    assert.equal(await listings(c, base), { listed: 0, compared: 0, lines: [] });
   }
 });
 

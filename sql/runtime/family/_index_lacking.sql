@@ -9,7 +9,9 @@
 -- is itself what the config says has the parent's definition (PostgreSQL attaches only an
 -- equivalent index, and a table has at most one copy attached to it): such a table has its
 -- copy, whatever the copy is named (check() reports a name that is not pgpart's), and the
--- tables lacking one are found by one anti-join against the parent index's attached copies.
+-- tables lacking one are found by an index lookup each among the given tables' indexes (not
+-- by reading every copy attached to the parent's index: an install that compares only the
+-- few tables made since then costs what they cost, whatever the partition count).
 CREATE OR REPLACE FUNCTION parting._index_lacking(p_parent_index text, p_tables regclass[], p_tag text, p_columns text[],
                                                  p_method text)
 RETURNS SETOF regclass
@@ -18,15 +20,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
   WITH parent AS MATERIALIZED (
     SELECT p.ix, p.ix IS NOT NULL AND parting._index_matches(p.ix, p_columns, p_method) AS ok
-      FROM (SELECT CASE WHEN p_parent_index IS NOT NULL THEN to_regclass(p_parent_index) END AS ix) p),
-  attached AS MATERIALIZED (
-    SELECT x.indrelid
-      FROM parent JOIN pg_inherits i ON i.inhparent = parent.ix JOIN pg_index x ON x.indexrelid = i.inhrelid
-     WHERE parent.ok AND x.indisvalid)
+      FROM (SELECT CASE WHEN p_parent_index IS NOT NULL THEN to_regclass(p_parent_index) END AS ix) p)
   SELECT t.rel
     FROM unnest(p_tables) WITH ORDINALITY AS t(rel, n)
    CROSS JOIN parent
-   WHERE parent.ok AND NOT EXISTS (SELECT FROM attached a WHERE a.indrelid = t.rel)
+   WHERE parent.ok AND NOT EXISTS (SELECT FROM pg_index x JOIN pg_inherits i ON i.inhrelid = x.indexrelid
+                                    WHERE x.indrelid = t.rel AND i.inhparent = parent.ix AND x.indisvalid)
       OR NOT parent.ok AND NOT EXISTS (
            SELECT FROM pg_class r
              JOIN pg_index x ON x.indrelid = r.oid

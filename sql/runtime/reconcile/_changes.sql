@@ -7,8 +7,10 @@
 -- these changes, and `pgpart plan` (parting.plan) prints them: one computation for both.
 -- Reads the catalog and parting.* only (ACCESS SHARE at most, and a temporary table per
 -- model for parting._desired_table). A model whose fingerprint is the one the last install
--- recorded (parting._fingerprint) is not compared table by table: only its comments, key
--- guard, config row and the partitions due now are.
+-- recorded (parting._fingerprint) has its structure and columns taken as they were, and only
+-- the tables whose own fingerprint is not the recorded one (parting._table_fingerprints:
+-- partitions made since, a table changed by hand) are compared; with none, only its
+-- comments, key guard, config row and the partitions due now are.
 CREATE OR REPLACE FUNCTION parting._changes(p_desired jsonb, p_search_path text)
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
@@ -29,10 +31,13 @@ DECLARE
   v_fp text;
   v_fps jsonb := '{}';
   v_skip boolean;
+  v_some boolean;
+  v_set jsonb;
+  v_gone jsonb;
 BEGIN
   -- The fingerprints the last install recorded (none before it ran, or while `pgpart apply`
   -- has builds to finish), and the runtime's hash, which each fingerprint includes.
-  IF to_regclass('parting.meta') IS NOT NULL
+  IF to_regclass('parting.meta') IS NOT NULL AND to_regclass('parting.table_fingerprints') IS NOT NULL
      AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = to_regclass('parting.meta') AND a.attname = 'fingerprints'
                     AND NOT a.attisdropped) THEN
     EXECUTE 'SELECT m.fingerprints FROM parting.meta m' INTO v_recorded;
@@ -79,24 +84,43 @@ BEGIN
       v_out := v_out || ARRAY(SELECT x FROM parting._table_taken(v_cfg, v_parent) x);
       CONTINUE;
     END IF;
-    -- Nothing the comparisons of the parent, its columns and every table of the family read
-    -- has changed since an install found them matching this very model (the fingerprint it
-    -- recorded): they are skipped, and only what does not depend on the tables is compared
-    -- (comments, the key guard, the config row, the partitions due now). check() finds what
-    -- a fingerprint cannot see (parting._model_fingerprint).
+    -- Nothing the comparisons of the parent and its columns read has changed since an install
+    -- found the model matching this very config (the fingerprint it recorded): they are
+    -- skipped, and of the family's tables only those whose own fingerprint is not the one
+    -- that install recorded are compared (v_some); with none of those, only what does not
+    -- depend on the tables is (comments, the key guard, the config row, the partitions due
+    -- now). check() finds what a fingerprint cannot see (parting._table_fingerprints).
     v_fp := CASE WHEN v_runtime IS NOT NULL AND v_parent IS NOT NULL AND v_old.model IS NOT NULL
                  THEN parting._fingerprint(p_desired, v_m, v_cfg, p_search_path, v_runtime) END;
-    v_skip := coalesce(v_fp = v_recorded ->> v_cfg.model, false); -- none recorded: compared in full
-    IF v_fp IS NOT NULL THEN
-      v_fps := v_fps || jsonb_build_object(v_cfg.model, v_fp);
+    v_skip := false;
+    v_some := false;
+    IF v_fp = v_recorded ->> v_cfg.model THEN
+      -- The tables new or changed since (in _model_tables' order), their fingerprints, and
+      -- the tables recorded that are gone, for parting._install to record.
+      SELECT coalesce(array_agg(t.rel ORDER BY array_position(ARRAY['partition', 'offline', 'archive', 'archived'], t.kind), t.rel::text)
+                        FILTER (WHERE t.rel IS NOT NULL AND t.fingerprint IS DISTINCT FROM r.fingerprint), '{}'),
+             coalesce(array_agg(t.kind ORDER BY array_position(ARRAY['partition', 'offline', 'archive', 'archived'], t.kind), t.rel::text)
+                        FILTER (WHERE t.rel IS NOT NULL AND t.fingerprint IS DISTINCT FROM r.fingerprint), '{}'),
+             coalesce(jsonb_object_agg(t.rel::oid::text, t.fingerprint)
+                        FILTER (WHERE t.rel IS NOT NULL AND t.fingerprint IS DISTINCT FROM r.fingerprint), '{}'),
+             coalesce(jsonb_agg(r.rel) FILTER (WHERE t.rel IS NULL), '[]')
+        INTO v_rels, v_kinds, v_set, v_gone
+        FROM parting._table_fingerprints(v_cfg) t
+        FULL JOIN (SELECT f.rel, f.fingerprint FROM parting.table_fingerprints f WHERE f.model = v_cfg.model) r ON r.rel = t.rel::oid;
+      v_skip := cardinality(v_rels) = 0;
+      v_some := NOT v_skip;
+      v_fps := v_fps || jsonb_build_object(v_cfg.model, jsonb_build_object('fp', v_fp, 'set', v_set, 'gone', v_gone));
+    ELSIF v_fp IS NOT NULL THEN
+      -- Compared in full (none recorded, or the model changed): every table is recorded anew.
+      v_fps := v_fps || jsonb_build_object(v_cfg.model, jsonb_build_object('fp', v_fp, 'all', true));
     END IF;
-    IF NOT v_skip THEN
+    IF NOT v_skip AND NOT v_some THEN
       -- The family's tables, listed once for every comparison below that reaches them.
       SELECT coalesce(array_agg(t.rel ORDER BY t.n), '{}'), coalesce(array_agg(t.kind ORDER BY t.n), '{}')
         INTO v_rels, v_kinds
         FROM parting._model_tables(v_cfg) WITH ORDINALITY AS t(rel, kind, n);
     END IF;
-    IF v_parent IS NOT NULL AND NOT v_skip THEN
+    IF v_parent IS NOT NULL AND NOT v_skip AND NOT v_some THEN
       v_struct := ARRAY(SELECT x FROM parting._change_structure(v_m, v_cfg, v_old, v_parent, v_kinds) x);
       v_out := v_out || v_struct;
       IF EXISTS (SELECT FROM unnest(v_struct) s WHERE s.change = 'recreate model') THEN
@@ -113,10 +137,12 @@ BEGIN
         NULL, 'none (a new table)',
         parting._create_model(v_m) || ARRAY(SELECT d.statement FROM parting._comments_due(p_desired, v_cfg, NULL) d));
     ELSIF NOT v_skip THEN
-      v_out := v_out || ARRAY(SELECT x FROM parting._change_columns(
-                 v_m, v_cfg, v_parent, parting._desired_table(v_m, p_search_path),
-                 ARRAY(SELECT jsonb_array_elements_text(p_desired -> 'drop' -> 'columns' -> v_cfg.model)),
-                 v_rels, v_kinds) x);
+      IF NOT v_some THEN
+        v_out := v_out || ARRAY(SELECT x FROM parting._change_columns(
+                   v_m, v_cfg, v_parent, parting._desired_table(v_m, p_search_path),
+                   ARRAY(SELECT jsonb_array_elements_text(p_desired -> 'drop' -> 'columns' -> v_cfg.model)),
+                   v_rels, v_kinds) x);
+      END IF;
       v_out := v_out || ARRAY(SELECT x FROM parting._change_indexes(v_m, v_cfg, v_old, v_parent, v_rels, v_kinds) x);
       v_out := v_out || ARRAY(SELECT x FROM parting._change_partition_fks(v_cfg, v_rels, v_kinds) x);
     END IF;
@@ -147,7 +173,9 @@ BEGIN
   END IF;
   v_out := v_out || ARRAY(SELECT x FROM parting._change_schedule(p_desired) x);
   -- For parting._install: the fingerprints as they are before any change, which it records
-  -- for the models it changes nothing in (this transaction's setting only).
+  -- for the models it changes nothing in (this transaction's setting only): per model, its
+  -- own ('fp'), and either 'all' (every table recorded anew) or the tables new or changed
+  -- ('set', oid → fingerprint) and those gone ('gone').
   PERFORM set_config('pgpart.fingerprints', v_fps::text, true);
   RETURN QUERY SELECT (v_out[i]).* FROM generate_subscripts(v_out, 1) AS i ORDER BY (v_out[i]).phase, i;
 END;

@@ -11,12 +11,12 @@
 --      after the commit, CONCURRENTLY);
 --   4. parting.meta records the revision, the pgpart version and, once nothing is left to
 --      build, the config hash (pending_hash until then), the config's schedule and the
---      fingerprint (parting._fingerprint) of each model it found nothing to change in,
---      which lets the next install skip comparing the tables of a model nothing has
---      changed since.
+--      fingerprint (parting._fingerprint) of each model it found nothing to change in, and
+--      in parting.table_fingerprints each of its tables', which let the next install
+--      compare only the tables changed since (none, for a model nothing has changed in).
 -- An unchanged install finds no change: it takes no lock beyond ACCESS SHARE on a user
 -- table and writes nothing but, when the tables changed since the last install (partitions
--- made), the fingerprints in parting.meta.
+-- made or dropped), the fingerprints of those tables.
 CREATE OR REPLACE PROCEDURE parting._install(p_desired jsonb, p_version text, p_hash text, p_revision integer, p_search_path text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -33,6 +33,8 @@ DECLARE
   v_pending boolean := false;
   v_meta parting.meta;
   v_fps jsonb;
+  v_marks jsonb;
+  v_mark record;
 BEGIN
   v_changes := ARRAY(SELECT c FROM parting._changes(p_desired, p_search_path) c);
   v_refused := ARRAY(SELECT c.refusal FROM unnest(v_changes) c WHERE c.refusal IS NOT NULL);
@@ -104,9 +106,29 @@ BEGIN
   IF EXISTS (SELECT FROM unnest(v_changes) c WHERE c.model IS NULL) THEN
     v_fps := NULL;
   ELSE
-    SELECT jsonb_object_agg(f.key, f.value) INTO v_fps
-      FROM jsonb_each(nullif(current_setting('pgpart.fingerprints', true), '')::jsonb) f
+    v_marks := nullif(current_setting('pgpart.fingerprints', true), '')::jsonb;
+    SELECT jsonb_object_agg(f.key, f.value ->> 'fp') INTO v_fps
+      FROM jsonb_each(v_marks) f
      WHERE NOT EXISTS (SELECT FROM unnest(v_changes) c WHERE c.model = f.key);
+    -- And each of their tables' (parting._table_fingerprints): all of them again for a model
+    -- compared in full, the new and changed ones for the rest; the gone ones, and those of
+    -- models the config no longer has, deleted.
+    FOR v_mark IN SELECT f.key AS model, f.value FROM jsonb_each(v_marks) f
+                   WHERE NOT EXISTS (SELECT FROM unnest(v_changes) c WHERE c.model = f.key) LOOP
+      IF (v_mark.value ->> 'all')::boolean THEN
+        DELETE FROM parting.table_fingerprints f WHERE f.model = v_mark.model;
+        INSERT INTO parting.table_fingerprints (model, rel, fingerprint)
+        SELECT v_mark.model, t.rel, t.fingerprint FROM parting._table_fingerprints(parting._model(v_mark.model)) t;
+      ELSE
+        DELETE FROM parting.table_fingerprints f
+         WHERE f.model = v_mark.model AND f.rel IN (SELECT g::oid FROM jsonb_array_elements_text(v_mark.value -> 'gone') g);
+        INSERT INTO parting.table_fingerprints (model, rel, fingerprint)
+        SELECT v_mark.model, e.key::oid, e.value::bigint FROM jsonb_each_text(v_mark.value -> 'set') e
+            ON CONFLICT (model, rel) DO UPDATE SET fingerprint = excluded.fingerprint;
+      END IF;
+    END LOOP;
+    DELETE FROM parting.table_fingerprints f
+     WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') m WHERE m #>> '{config,model}' = f.model);
   END IF;
   SELECT * INTO v_meta FROM parting.meta;
   IF NOT FOUND THEN
