@@ -2,8 +2,8 @@
 // root (ev1..ev5, with an index of the config) and a dependent in lockstep (dep1..dep5), are
 // grown in stages (quick: 1,000 → 2,000 partitions in all; full: 1,000 → 10,000 → 50,000)
 // and measured at each, each figure next to a floor measured in the same run: a no-op
-// run_maintenance warm and on a new connection (cold), an unchanged install (psql -f),
-// `pgpart plan`'s query on a new connection, adding a column by install (floor: a bare
+// run_maintenance warm and on a new connection (cold), installs (psql -f: the first after
+// the growth, an unchanged one, one after an hour's premake), `pgpart plan`'s query on a new connection, adding a column by install (floor: a bare
 // ALTER TABLE … ADD COLUMN on the ten parents), partitions(), check(), partition_for, and
 // one family made by ensure_partition (floor: the same tables by hand, LIKE + CHECK +
 // indexes + FK + ATTACH).
@@ -114,8 +114,10 @@ interface Stage {
   noopWarm: number[];
   noopCold: number[];
   bare: number[];
+  firstInstall: number;
   install: number;
   installNotices: number;
+  premadeInstall: number;
   planCold: number;
   planChanges: number;
   addColumn: number;
@@ -167,6 +169,7 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
     const byHand = (f: number): string[] => [...families[f]!.flatMap((t) => t.make), ...families[f]!.map((t) => t.attach)];
     // Hours made so far, counting back from the current one (install.sql made 0 and 2 ahead).
     let oldest = 0;
+    let newest = 2;
 
     for (const target of HOURLY_SIZES) {
       const perParent = target / (2 * FAMILIES);
@@ -199,9 +202,18 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
       const bare = await timedRuns(c, BARE_LISTING, WARM_CALLS);
 
       const config = hourlyConfig(extra);
+      // The first install after the growth: every table grown since is new to it, compared once and recorded.
+      const firstInst = await installOf(config);
+      if (firstInst.notices !== 0) throw new Error(`size ${target}: the first install after the growth made ${firstInst.notices} change(s)`);
+      // Unchanged: the config and the tables as the last install left them.
       const inst = await installOf(config);
       if (inst.notices !== 0) throw new Error(`size ${target}: the unchanged install made ${inst.notices} change(s)`);
       const planned = await coldCall(db.url, 'SELECT * FROM parting.plan($1::jsonb)', [JSON.stringify(plan(validate(config)).desired)]);
+      // An hour's premake since the last install (one new family per root, above the newest), then the install.
+      newest += 1;
+      for (let f = 1; f <= FAMILIES; f++) await c.query(`SELECT parting.ensure_partition('ev${f}', '${hourAt(newest).key}')`);
+      const premadeInst = await installOf(config);
+      if (premadeInst.notices !== 0) throw new Error(`size ${target}: the install after a premake made ${premadeInst.notices} change(s)`);
 
       // Adding a column: pgpart's install against a bare ALTER TABLE on the ten parents (rolled back).
       await c.query('BEGIN');
@@ -241,7 +253,8 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
         }
       }
       stages.push({
-        size: target, partitions, growS, attachS: grown.attachS, lateS: grown.lateS, noopWarm, noopCold, bare, install: inst.ms, installNotices: inst.notices, planCold: planned.ms,
+        size: target, partitions, growS, attachS: grown.attachS, lateS: grown.lateS, noopWarm, noopCold, bare, firstInstall: firstInst.ms, install: inst.ms,
+        installNotices: inst.notices, premadeInstall: premadeInst.ms, planCold: planned.ms,
         planChanges: planned.rows, addColumn: added.ms, alterFloor, partitionsCall, check, checkProblems, partitionFor, ensure, floorFamily,
       });
     }
@@ -264,7 +277,9 @@ function formatHourly(stages: Stage[]): string {
   const rows: Row[] = [
     { label: `no-op \`CALL parting.run_maintenance()\`, warm (median of ${WARM_CALLS})`, pgpart: (s) => med(s.noopWarm), floor: (s) => med(s.bare), floorName: 'catalog listing' },
     { label: `the same, first call on a new connection (median of ${COLD_CALLS})`, pgpart: (s) => med(s.noopCold), floor: (s) => med(s.noopWarm), floorName: 'warm no-op' },
-    { label: 'unchanged install (`psql -f install.sql`, wall)', pgpart: (s) => s.install, floor: () => first.install, floorName: `the same at ${n(first.size)}` },
+    { label: 'unchanged install (`psql -f install.sql`, wall; config and tables as the last install left them)', pgpart: (s) => s.install, floor: () => first.install, floorName: `the same at ${n(first.size)}` },
+    { label: 'install after an hour\'s premake (one new family per root since the last install)', pgpart: (s) => s.premadeInstall, floor: () => first.premadeInstall, floorName: `the same at ${n(first.size)}` },
+    { label: 'first install after the growth (every table grown since compared and recorded)', pgpart: (s) => s.firstInstall, floor: () => first.firstInstall, floorName: `the same at ${n(first.size)}` },
     { label: '`parting.plan(<desired>)` on a new connection (what `pgpart plan` runs)', pgpart: (s) => s.planCold, floor: () => first.planCold, floorName: `the same at ${n(first.size)}` },
     { label: 'add a column to the five roots (install, wall)', pgpart: (s) => s.addColumn, floor: (s) => s.alterFloor, floorName: 'bare ALTER TABLE … ADD COLUMN on the 10 parents' },
     { label: '`SELECT * FROM parting.partitions()` (median of 2)', pgpart: (s) => med(s.partitionsCall), floor: (s) => med(s.bare), floorName: 'catalog listing' },
@@ -280,7 +295,7 @@ function formatHourly(stages: Stage[]): string {
     `- Five hourly families (ev1..ev5, each with an index of the config, and dep1..dep5 in lockstep); sizes are partitions of the ten parents together.`,
     '- Grown by copies of a pgpart-made hour (bench/attach.ts: create + ATTACH per parent on two sessions, then the CHECKs and foreign keys, then history rows), checked catalog-identical to pgpart\'s and with check() clean at every size:',
     ...stages.map((s) => `  - ${n(s.partitions)} partitions: ${s.growS.toFixed(0)} s to grow to it (${s.attachS.toFixed(0)} s create + ATTACH, ${s.lateS.toFixed(0)} s CHECKs and foreign keys)`),
-    '- The unchanged install is checked to make no change (no `pgpart:` NOTICE); the no-op runs to log nothing but `maintained`.',
+    '- Every install is checked to make no change (no `pgpart:` NOTICE); the no-op runs to log nothing but `maintained`. The plan runs right after the unchanged install.',
   ].join('\n');
 }
 
