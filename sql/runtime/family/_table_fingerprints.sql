@@ -1,15 +1,17 @@
 -- Each table of a model's family as parting._model_tables lists it (attached partitions,
 -- detached and filling tables, the archive table, the archived partitions; unsorted), with
--- a fingerprint of what an install's comparison reads of it: its oid, name, schema and
--- kind; the indexes (oid, name, validity) of the tables no parent holds and of the
+-- a fingerprint of what an install's comparison reads of it: its oid and kind; the name,
+-- schema and indexes (oid, name, validity) of the tables no parent holds and of the
 -- archive's, where pgpart finds its copy by name; a dependent's foreign keys (oid, name,
--- validity, the table referenced). An attached partition's indexes are not read: the
--- comparison takes a partition as having its copy when one is attached to the parent's
+-- validity, the table referenced). Of an attached partition nothing else is read: the
+-- comparison takes it as having its index copy when one is attached to the parent's
 -- index, and PostgreSQL keeps a valid partitioned index attached to a valid copy on every
 -- partition (such a copy cannot be dropped or detached on its own), so the parent's indexes
--- (parting._model_fingerprint) say it all.
--- An index lookup or two per table (scalar subqueries: joined, the planner hashes all of
--- pg_class for every model), plain 64-bit hashes folded by XOR, each seeded by its
+-- (parting._model_fingerprint) say it all; its name matters to the comparison only as the
+-- name of the foreign key it looks for, which is read (a partition renamed by hand compares
+-- as one without that key: nothing to do, as before the rename).
+-- At most an index lookup or two per table (scalar subqueries: joined, the planner hashes
+-- all of pg_class for every model), plain 64-bit hashes folded by XOR, each seeded by its
 -- object's oid (so two objects swapping names change it too); no concat or format, which
 -- look up their arguments' output functions on every row, several times the cost of the
 -- lookups. It cannot see an object changed in place by hand (a foreign key made
@@ -34,8 +36,9 @@ AS $$
          UNION ALL
          SELECT i.inhrelid, 'archived', 4 FROM pg_inherits i, archive WHERE i.inhparent = archive.oid)
   SELECT t.rel::regclass, t.kind,
-         (SELECT hashtextextended(c.relname::text, (t.rel::int8 << 3) # t.ord) # hashint8extended(c.relnamespace::int8, t.rel::int8)
-            FROM pg_class c WHERE c.oid = t.rel)
+         CASE WHEN t.ord = 1 THEN hashint8extended(t.rel::int8, 1)
+              ELSE (SELECT hashtextextended(c.relname::text, (t.rel::int8 << 3) # t.ord) # hashint8extended(c.relnamespace::int8, t.rel::int8)
+                      FROM pg_class c WHERE c.oid = t.rel) END
          # CASE WHEN t.ord > 1 THEN coalesce(
              (SELECT bit_xor(hashint8extended((x.indexrelid::int8 << 1) # x.indisvalid::int::int8, t.rel::int8)
                              # hashtextextended(ic.relname::text, x.indexrelid::int8))
