@@ -109,7 +109,11 @@ BEGIN
         FULL JOIN (SELECT f.rel, f.fingerprint FROM parting.table_fingerprints f WHERE f.model = v_cfg.model) r ON r.rel = t.rel::oid;
       v_skip := cardinality(v_rels) = 0;
       v_some := NOT v_skip;
-      v_fps := v_fps || jsonb_build_object(v_cfg.model, jsonb_build_object('fp', v_fp, 'set', v_set, 'gone', v_gone));
+      -- Many (a family grown by hand, say): _install reads them all again rather than take
+      -- them through this setting.
+      v_fps := v_fps || jsonb_build_object(v_cfg.model,
+                          CASE WHEN cardinality(v_rels) + jsonb_array_length(v_gone) > 1000 THEN jsonb_build_object('fp', v_fp, 'all', true)
+                               ELSE jsonb_build_object('fp', v_fp, 'set', v_set, 'gone', v_gone) END);
     ELSIF v_fp IS NOT NULL THEN
       -- Compared in full (none recorded, or the model changed): every table is recorded anew.
       v_fps := v_fps || jsonb_build_object(v_cfg.model, jsonb_build_object('fp', v_fp, 'all', true));
