@@ -118,9 +118,14 @@ BEGIN
     CONTINUE WHEN v_made AND cardinality(v_inline) = 0;
     RETURN NEXT parting._change(p_cfg.model, CASE WHEN v_made THEN 'build index' ELSE 'add index' END,
       v_ix.name,
-      format('%s on %s (%s), with copies on %s partition(s)%s', v_ix.name, p_parent, array_to_string(v_ix.columns, ', '),
-             coalesce(cardinality(v_tables), 0),
-             CASE WHEN cardinality(v_others) > 0 THEN format(' and %s detached or archived table(s)', cardinality(v_others)) ELSE '' END)
+      CASE WHEN v_made
+           -- Only the tables lacking it are known here (an install that compares the tables
+           -- changed since the last one is given those alone).
+           THEN format('%s on %s (%s): its copy on %s table(s) that lack one', v_ix.name, p_parent, array_to_string(v_ix.columns, ', '),
+                       cardinality(v_lacking) + cardinality(v_lacking_others))
+           ELSE format('%s on %s (%s), with copies on %s partition(s)%s', v_ix.name, p_parent, array_to_string(v_ix.columns, ', '),
+                       coalesce(cardinality(v_tables), 0),
+                       CASE WHEN cardinality(v_others) > 0 THEN format(' and %s detached or archived table(s)', cardinality(v_others)) ELSE '' END) END
         || CASE WHEN cardinality(v_taken) > 0
                 THEN format('; not on %s: the copy''s name is taken by another object (check() names it)',
                             (SELECT string_agg(t::text, ', ') FROM unnest(v_taken) t)) ELSE '' END,
