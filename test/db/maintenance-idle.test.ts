@@ -11,6 +11,7 @@
 import * as assert from 'uvu/assert';
 import type pg from 'pg';
 import type { ConfigInput } from '../../src/config/schema.js';
+import { withClients } from '../harness/db.js';
 import { month, rows, scalar } from './helpers.js';
 import { call, dbSuite, historySince, lastHistoryId, lines } from './maintenance-helpers.js';
 
@@ -180,7 +181,8 @@ Idle('a run over idle and busy families: every family\'s maintained row, in mode
 Idle('a run with nothing due compiles little on a new connection: the fast test, the guard\'s release and history pruning call no PL/pgSQL routine', async (ctx) => {
   // A new connection compiles every PL/pgSQL routine it calls (and plans each of its
   // statements): what the idle path calls besides run_maintenance and the guard's
-  // _run_lock is SQL. parting._settings stays PL/pgSQL: it raises when its row is missing.
+  // _run_lock is SQL. Pruning reads historyKeep from parting.settings itself, not through
+  // parting._settings (PL/pgSQL, and a composite type to look up).
   const c = ctx.db!.client;
   await call(c);
   await c.query('BEGIN');
@@ -194,11 +196,35 @@ Idle('a run with nothing due compiles little on a new connection: the fast test,
       SELECT p.proname, l.lanname
         FROM pg_stat_xact_user_functions f JOIN pg_proc p ON p.oid = f.funcid JOIN pg_language l ON l.oid = p.prolang
        ORDER BY p.proname`);
-    assert.equal(called.filter((f) => f.lanname === 'plpgsql').map((f) => f.proname), ['_settings'],
+    assert.equal(called.filter((f) => f.lanname === 'plpgsql').map((f) => f.proname), [],
       `routines called: ${called.map((f) => `${f.proname} (${f.lanname})`).join(', ')}`);
   } finally {
     await c.query('ROLLBACK');
   }
+});
+
+Idle('the run guard on a new connection reads no lock table for keys of earlier runs; a session that took one does', async (ctx) => {
+  // parting._run_release lists this session's run keys in the lock table: a session that
+  // never took one (every new connection, every pg_cron job) has none to let go of.
+  const routines = async (x: pg.Client, sql: string): Promise<string[]> => {
+    await x.query('BEGIN');
+    try {
+      await x.query(`SET LOCAL track_functions = 'all'`);
+      await x.query(sql);
+      return (await rows<{ proname: string }>(x, `
+        SELECT p.proname FROM pg_stat_xact_user_functions f JOIN pg_proc p ON p.oid = f.funcid ORDER BY p.proname`)).map((r) => r.proname);
+    } finally {
+      await x.query('COMMIT');
+    }
+  };
+  await withClients(ctx.db!.url, 1, async ([x]) => {
+    assert.equal(await routines(x!, 'SELECT parting._run_lock()'), ['_run_key', '_run_lock'], 'a new session');
+    assert.equal(await scalar(x!, 'SELECT pid FROM parting.run_guard'), await scalar(x!, 'SELECT pg_backend_pid()'), 'the guard is taken');
+    await x!.query('SELECT parting._run_unlock()');
+    assert.equal(await routines(x!, 'SELECT parting._run_lock()'), ['_run_key', '_run_lock', '_run_release'], 'a session that took a key before');
+    await x!.query('SELECT parting._run_unlock()');
+    assert.equal(await scalar(x!, `SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()`), 0, 'no run key left held');
+  });
 });
 
 Idle.run();

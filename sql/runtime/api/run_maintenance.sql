@@ -89,8 +89,11 @@ BEGIN
     SELECT c.model FROM parting.config c
      WHERE c.parent_model IS NULL AND (p_model IS NULL OR c.model = p_model)
        -- A family being adopted is the adoption's until its swap (its tables are a shadow).
-       AND NOT EXISTS (SELECT FROM parting.adoption a WHERE a.model = c.model AND a.phase <> 'swapped')
-     ORDER BY c.model);
+       -- A scalar subquery, not NOT EXISTS, and the sort with pg_catalog's `<` for text:
+       -- no join on text and no default ordering for a new connection to look up (by
+       -- weighing every btree operator class against the type, a catalog probe each).
+       AND coalesce((SELECT a.phase FROM parting.adoption a WHERE a.model = c.model), 'swapped') = 'swapped'
+     ORDER BY c.model USING OPERATOR(pg_catalog.<));
   -- The families with nothing due, found by one query (parting._due_idle), are not planned
   -- one by one: their 'maintained' rows are written together, in the run's order, each with
   -- its share of the query's time. Should the query fail, every family is planned, and the

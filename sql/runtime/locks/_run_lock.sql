@@ -21,36 +21,46 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-  v_me record;
-  v_g parting.run_guard;
+  -- Scalars, not a row of parting.run_guard or records: a new connection then looks up no
+  -- composite type for them (every run on a new connection takes this path).
+  v_my_start timestamptz;
+  v_pid integer;
+  v_start timestamptz;
+  v_holder_role text;
+  v_held_since timestamptz;
   v_holder record;
   v_since timestamptz;
   v_key integer[];
 BEGIN
   -- pg_stat_get_activity(pid), the function under pg_stat_activity, for one backend: the
   -- same row, without the view's joins for a new connection to plan.
-  SELECT a.pid, a.backend_start INTO v_me FROM pg_stat_get_activity(pg_backend_pid()) a;
-  SELECT * INTO v_g FROM parting.run_guard FOR UPDATE;
-  IF v_g.pid IS NOT NULL AND v_g.pid <> pg_backend_pid() THEN
+  SELECT a.backend_start INTO v_my_start FROM pg_stat_get_activity(pg_backend_pid()) a;
+  SELECT g.pid, g.backend_start, g.holder, g.since INTO v_pid, v_start, v_holder_role, v_held_since
+    FROM parting.run_guard g FOR UPDATE;
+  IF v_pid IS NOT NULL AND v_pid <> pg_backend_pid() THEN
     SELECT a.pid, a.state, a.state_change, a.backend_start INTO v_holder
-      FROM pg_stat_get_activity(v_g.pid) a;
+      FROM pg_stat_get_activity(v_pid) a;
     IF v_holder.backend_start IS NOT NULL THEN
       -- Visible: the same session, and not idle.
-      IF v_holder.backend_start = v_g.backend_start
+      IF v_holder.backend_start = v_start
          AND NOT (v_holder.state LIKE 'idle%' AND v_holder.state_change < clock_timestamp() - interval '5 seconds') THEN
-        RETURN format('pid %s, %s, since %s', v_g.pid, v_g.holder,
-                      to_char(v_g.since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'));
+        RETURN format('pid %s, %s, since %s', v_pid, v_holder_role,
+                      to_char(v_held_since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'));
       END IF;
-    ELSIF v_holder.pid IS NOT NULL AND v_g.since IS NOT NULL AND parting._run_held(v_g.pid, v_g.since) THEN
+    ELSIF v_holder.pid IS NOT NULL AND v_held_since IS NOT NULL AND parting._run_held(v_pid, v_held_since) THEN
       -- Hidden, but its run's lock is held under its pid: running.
-      RETURN format('pid %s, %s, since %s', v_g.pid, v_g.holder,
-                    to_char(v_g.since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'));
+      RETURN format('pid %s, %s, since %s', v_pid, v_holder_role,
+                    to_char(v_held_since AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'));
     END IF;
-  ELSIF v_g.pid = pg_backend_pid() AND v_g.backend_start IS NOT DISTINCT FROM v_me.backend_start THEN
+  ELSIF v_pid = pg_backend_pid() AND v_start IS NOT DISTINCT FROM v_my_start THEN
     RETURN NULL;
   END IF;
-  -- This session's locks of earlier runs, whose guard was taken over meanwhile, prove nothing now.
-  PERFORM parting._run_release();
+  -- This session's locks of earlier runs, whose guard was taken over meanwhile, prove nothing
+  -- now. A session that never took one (parting.run_keys unset: every new connection, a
+  -- pg_cron job's) has none to release, and skips reading the lock table for them.
+  IF current_setting('parting.run_keys', true) IS NOT NULL THEN
+    PERFORM parting._run_release();
+  END IF;
   -- A key some other session holds already (a role that guessed it) is passed over: the
   -- proof must be this session's alone.
   v_since := clock_timestamp();
@@ -59,8 +69,11 @@ BEGIN
     EXIT WHEN pg_try_advisory_lock(v_key[1], v_key[2]);
     v_since := v_since + interval '1 microsecond';
   END LOOP;
+  -- Session-wide, as the lock is (a rollback of this transaction undoes the mark but not the
+  -- lock: that one is left to parting._run_unlock's release at the run's end).
+  PERFORM set_config('parting.run_keys', 'taken', false);
   UPDATE parting.run_guard
-     SET pid = pg_backend_pid(), backend_start = v_me.backend_start, holder = current_user::text, since = v_since;
+     SET pid = pg_backend_pid(), backend_start = v_my_start, holder = current_user::text, since = v_since;
   RETURN NULL;
 END;
 $$;

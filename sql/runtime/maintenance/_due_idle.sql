@@ -18,7 +18,13 @@
 --     the current partition and nothing missed.
 -- TimeZone and DateStyle are pinned as in parting._due. Plain SQL with no PL/pgSQL routine on
 -- the path of a family without retention, since it is most of what a run pays on a new
--- connection.
+-- connection; what only some families need (the names ahead of each kind of key, the
+-- retention test) is in routines of its own (_due_idle_hours, _due_idle_periods,
+-- _due_idle_kept), which a new connection plans only when a family calls them. Operators
+-- are written so that each resolves by one lookup on a new connection: the sort with
+-- pg_catalog's `<` for text (not the type's default ordering, found by weighing every btree
+-- operator class), ORs of equalities rather than IN lists, array_position rather than
+-- `= ANY` (both of which look up the default ordering too), oid = oid rather than regclass.
 CREATE OR REPLACE FUNCTION parting._due_idle(p_roots text[])
 RETURNS text[]
 LANGUAGE sql STABLE
@@ -26,53 +32,37 @@ SET search_path = pg_catalog, pg_temp
 SET TimeZone = 'UTC'
 SET DateStyle = 'ISO, YMD'
 AS $$
-  SELECT coalesce(array_agg(r.model ORDER BY r.model), '{}')
+  SELECT coalesce(array_agg(r.model ORDER BY r.model USING OPERATOR(pg_catalog.<)), '{}')
     FROM parting.config r
-   WHERE r.model = ANY (p_roots) AND r.parent_model IS NULL
-     AND NOT EXISTS (SELECT FROM parting.config m JOIN parting.offline o ON o.model = m.model
-                      WHERE m.root_model = r.model AND o.state IN ('filling', 'detaching'))
-     AND NOT EXISTS (SELECT FROM parting.offline o
-                      WHERE o.model = r.model AND o.state IN ('detached', 'archived')
-                        AND (r.retention_drop_after IS NOT NULL
-                             OR EXISTS (SELECT FROM parting.config m
-                                         WHERE m.root_model = r.model
-                                           AND (m.archive_tablespace IS NOT NULL OR m.detach_tablespace IS NOT NULL))))
+   WHERE array_position(p_roots, r.model) IS NOT NULL AND r.parent_model IS NULL
+     -- Offline families asked by scalar subqueries rather than NOT EXISTS: the planner
+     -- would turn those into joins on text, and a new connection then looks up text's
+     -- default ordering (weighing every btree operator class, a catalog probe each).
+     AND (SELECT true FROM parting.offline o
+           WHERE (o.state = 'filling' OR o.state = 'detaching')
+             AND (SELECT m.root_model FROM parting.config m WHERE m.model = o.model) = r.model
+           LIMIT 1) IS NULL
+     AND (SELECT true FROM parting.offline o
+           WHERE o.model = r.model AND (o.state = 'detached' OR o.state = 'archived')
+             AND (r.retention_drop_after IS NOT NULL
+                  OR EXISTS (SELECT FROM parting.config m
+                              WHERE m.root_model = r.model
+                                AND (m.archive_tablespace IS NOT NULL OR m.detach_tablespace IS NOT NULL)))
+           LIMIT 1) IS NULL
      AND (r.strategy = 'list'
-          OR (r.strategy = 'range' AND r.key_type IN ('timestamptz', 'timestamp', 'date')
+          OR (r.strategy = 'range' AND (r.key_type = 'timestamptz' OR r.key_type = 'timestamp' OR r.key_type = 'date')
               AND to_regclass(format('%I.%I', r.schema_name, parting._name(r.table_name, 'default'))) IS NULL
               AND NOT EXISTS (SELECT FROM parting.config m WHERE m.root_model = r.model AND m.tiers <> '[]'::jsonb)
               AND NOT EXISTS (SELECT FROM parting.catch_up k WHERE k.model = r.model)
-              AND (r.retention_keep IS NULL
-                   OR NOT EXISTS (SELECT FROM parting._attached_between(
-                                    r, NULL, (parting._bound(r, parting._cutoff(r, parting._current(r), r.retention_keep))).lower)))
+              AND (r.retention_keep IS NULL OR parting._due_idle_kept(r))
               AND NOT EXISTS (
-                SELECT FROM (SELECT m.schema_name, m.table_name, to_regclass(format('%I.%I', m.schema_name, m.table_name)) AS parent
+                SELECT FROM (SELECT m.schema_name, m.table_name, to_regclass(format('%I.%I', m.schema_name, m.table_name))::oid AS parent
                                FROM parting.config m WHERE m.root_model = r.model) f,
-                            (-- The current partition and premake ahead, by parting._bound's rule: wall-clock
-                             -- periods in the model's zone, named by their start; hours of a timestamptz
-                             -- key (absolute hours, a repeated hour named _2) as _due_create walks them,
-                             -- each from the last one's upper bound. parting._bound's hour arithmetic is
-                             -- written out here rather than called: a new connection's first run then
-                             -- compiles no PL/pgSQL routine for it (_current, _bound, _canonical_*).
-                             SELECT to_char(date_trunc(r.unit, now() AT TIME ZONE r.timezone)
-                                              + g::float8 * CASE r.unit WHEN 'quarter' THEN interval '3 months' ELSE ('1 ' || r.unit)::interval END,
-                                            CASE r.unit WHEN 'year' THEN 'YYYY' WHEN 'quarter' THEN 'YYYY_MM' WHEN 'month' THEN 'YYYY_MM'
-                                                        WHEN 'hour' THEN 'YYYY_MM_DD_HH24MI' ELSE 'YYYY_MM_DD' END) AS suffix
-                               FROM generate_series(0, r.premake) g
-                              WHERE NOT (r.key_type = 'timestamptz' AND r.unit = 'hour')
-                             UNION ALL
-                             SELECT to_char(h.at AT TIME ZONE r.timezone, 'YYYY_MM_DD_HH24MI')
-                                    || CASE WHEN (h.at - interval '1 hour') AT TIME ZONE r.timezone >= h.at AT TIME ZONE r.timezone
-                                            THEN '_2' ELSE '' END
-                               FROM (WITH RECURSIVE ahead (i, at) AS (
-                                       SELECT 0, date_bin(interval '1 hour', c.at, date_trunc('hour', c.at AT TIME ZONE r.timezone) AT TIME ZONE r.timezone)
-                                         FROM (SELECT date_bin(interval '1 hour', now(), date_trunc('hour', now() AT TIME ZONE r.timezone) AT TIME ZONE r.timezone) AS at) c
-                                        WHERE r.key_type = 'timestamptz' AND r.unit = 'hour'
-                                       UNION ALL
-                                       SELECT a.i + 1, date_bin(interval '1 hour', a.at + interval '1 hour',
-                                                                date_trunc('hour', (a.at + interval '1 hour') AT TIME ZONE r.timezone) AT TIME ZONE r.timezone)
-                                         FROM ahead a WHERE a.i < r.premake)
-                                     SELECT a.at FROM ahead a) h) w
+                            (-- The current partition and premake ahead (a routine for each kind, so
+                             -- that a new connection plans only the kinds its families have).
+                             SELECT unnest(CASE WHEN r.key_type = 'timestamptz' AND r.unit = 'hour'
+                                                THEN parting._due_idle_hours(r.timezone, r.premake)
+                                                ELSE parting._due_idle_periods(r.unit, r.timezone, r.premake) END) AS suffix) w
                  -- Each name looked up by to_regclass (the catalog cache), not by a join with
                  -- pg_class and pg_namespace: fewer catalogs for a new connection to plan with.
                  -- Its parents are read by pg_inherits' index on inhrelid alone: with a condition
