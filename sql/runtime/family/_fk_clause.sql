@@ -18,37 +18,45 @@
 -- The text is written as pg_get_constraintdef prints it (with pg_catalog as the search
 -- path: the referenced table schema-qualified), so parting._fk_matches compares the two.
 -- p_target: the referenced table, as its regclass text (schema-qualified).
--- PL/pgSQL keeps the statement's plan for the session; a SQL function (with its SET clause,
--- never inlined) would plan it at every call, which cost each new dependent partition more
--- than the rest of its bookkeeping.
+-- Built by expressions, not a query: each call then costs no executor set-up (a query's,
+-- with its subqueries, cost more than the rest of a new dependent partition's bookkeeping),
+-- only the parent model's key column is looked up, where the key column joins the key.
 CREATE OR REPLACE FUNCTION parting._fk_clause(p_cfg parting.config, p_target text)
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
--- One plan for every call: planned anew for each call's values (a custom plan, which
--- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
-SET plan_cache_mode = force_generic_plan
 AS $$
+DECLARE
+  v_with_key boolean := NOT p_cfg.key_column = ANY (p_cfg.fk_columns)
+                        AND (p_cfg.on_delete <> 'set null' OR current_setting('server_version_num')::integer >= 150000);
+  v_cols text[] := p_cfg.fk_columns;
+  v_refs text[] := p_cfg.ref_columns;
+  v_col text;
+  v_list text;
+  v_ref_list text;
+  v_null_list text;
 BEGIN
-  RETURN (SELECT format('FOREIGN KEY (%s) REFERENCES %s(%s)%s%s',
-                (SELECT string_agg(format('%I', c), ', ' ORDER BY n) FROM unnest(s.columns) WITH ORDINALITY AS u(c, n)),
-                p_target,
-                (SELECT string_agg(format('%I', c), ', ' ORDER BY n) FROM unnest(s.ref_columns) WITH ORDINALITY AS u(c, n)),
+  IF v_with_key THEN
+    v_cols := v_cols || p_cfg.key_column;
+    v_refs := v_refs || (SELECT c.key_column FROM parting.config c WHERE c.model = p_cfg.parent_model);
+  END IF;
+  FOREACH v_col IN ARRAY coalesce(v_cols, '{}') LOOP
+    v_list := CASE WHEN v_list IS NULL THEN '' ELSE v_list || ', ' END || quote_ident(v_col);
+  END LOOP;
+  FOREACH v_col IN ARRAY coalesce(v_refs, '{}') LOOP
+    v_ref_list := CASE WHEN v_ref_list IS NULL THEN '' ELSE v_ref_list || ', ' END || quote_ident(v_col);
+  END LOOP;
+  IF p_cfg.on_delete = 'set null' AND v_with_key THEN
+    FOREACH v_col IN ARRAY coalesce(p_cfg.fk_columns, '{}') LOOP
+      v_null_list := CASE WHEN v_null_list IS NULL THEN '' ELSE v_null_list || ', ' END || quote_ident(v_col);
+    END LOOP;
+  END IF;
+  RETURN format('FOREIGN KEY (%s) REFERENCES %s(%s)%s%s', v_list, p_target, v_ref_list,
                 CASE WHEN p_cfg.distribution IS NULL THEN ' ON UPDATE CASCADE' ELSE '' END,
                 CASE p_cfg.on_delete
                   WHEN 'cascade' THEN ' ON DELETE CASCADE'
                   WHEN 'restrict' THEN ' ON DELETE RESTRICT'
-                  WHEN 'set null' THEN ' ON DELETE SET NULL' || CASE WHEN s.with_key
-                                                          THEN format(' (%s)', (SELECT string_agg(format('%I', c), ', ' ORDER BY n)
-                                                                                  FROM unnest(p_cfg.fk_columns) WITH ORDINALITY AS u(c, n)))
-                                                          ELSE '' END
-                  ELSE '' END) -- NO ACTION, the default, which pg_get_constraintdef leaves out
-    FROM (SELECT w.with_key,
-                 p_cfg.fk_columns || CASE WHEN w.with_key THEN ARRAY[p_cfg.key_column] ELSE '{}'::text[] END AS columns,
-                 p_cfg.ref_columns || CASE WHEN w.with_key
-                                           THEN ARRAY[(SELECT c.key_column FROM parting.config c WHERE c.model = p_cfg.parent_model)]
-                                           ELSE '{}'::text[] END AS ref_columns
-            FROM (SELECT NOT p_cfg.key_column = ANY (p_cfg.fk_columns)
-                         AND (p_cfg.on_delete <> 'set null' OR current_setting('server_version_num')::integer >= 150000) AS with_key) w) s);
+                  WHEN 'set null' THEN ' ON DELETE SET NULL' || CASE WHEN v_with_key THEN format(' (%s)', v_null_list) ELSE '' END
+                  ELSE '' END); -- NO ACTION, the default, which pg_get_constraintdef leaves out
 END;
 $$;
