@@ -36,9 +36,11 @@ DECLARE
   v_orphan text;
 BEGIN
   -- Each model's keys and indexes, in config order, with their column lists.
+  -- Lists are joined by array_to_string(ARRAY(…)), not string_agg: an aggregate's set-up,
+  -- at every call for each list, cost more than the lists.
   WITH ix AS (
     SELECT g.i AS m, x.n, x.kind, x.method, x.tag, x.columns,
-           (SELECT string_agg(format('%I', c), ', ' ORDER BY o) FROM unnest(x.columns) WITH ORDINALITY AS u(c, o)) AS cols
+           array_to_string(ARRAY(SELECT format('%I', c) FROM unnest(x.columns) WITH ORDINALITY AS u(c, o) ORDER BY o), ', ') AS cols
       FROM generate_subscripts(p_cfgs, 1) AS g(i)
      CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset((p_cfgs[g.i]).indexes) AS (kind text, columns text[], method text, tag text))
            WITH ORDINALITY AS x(kind, columns, method, tag, n)
@@ -53,36 +55,36 @@ BEGIN
                 m.part, p.rel,
                 CASE WHEN p_default THEN ''
                      ELSE format(', CONSTRAINT %I CHECK (%s)', parting._name(m.name, 'bound'), parting._bound_check(m.cfg, p_lower, p_upper)) END,
-                coalesce((SELECT string_agg(format(', CONSTRAINT %I %s (%s)%s', parting._name(m.name, i.tag),
-                                                   CASE i.kind WHEN 'primary' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, i.cols, m.ix_space), '' ORDER BY i.n)
-                            FROM ix i WHERE i.m = m.i AND i.kind IN ('primary', 'unique')), ''),
+                array_to_string(ARRAY(SELECT format(', CONSTRAINT %I %s (%s)%s', parting._name(m.name, i.tag),
+                                                    CASE i.kind WHEN 'primary' THEN 'PRIMARY KEY' ELSE 'UNIQUE' END, i.cols, m.ix_space)
+                                        FROM ix i WHERE i.m = m.i AND i.kind IN ('primary', 'unique') ORDER BY i.n), ''),
                 CASE WHEN ref.target IS NOT NULL AND m.inline
                      THEN format(', CONSTRAINT %I %s', parting._name(m.name, (m.cfg).fk_tag), parting._fk_clause(m.cfg, ref.target)) ELSE '' END,
                 m.space)
          -- parting._own_like's owner and grants.
          || CASE WHEN pg_get_userbyid(p.owner) <> current_user
                  THEN format(';ALTER TABLE %s OWNER TO %s', m.part, p.owner::regrole) ELSE '' END
-         || coalesce((SELECT string_agg(format(';GRANT %s ON %s TO %s%s', a.privilege_type, m.part,
-                                               CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END,
-                                               CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END), '')
-                        FROM aclexplode(p.acl) a WHERE a.grantee <> p.owner), '')
+         || array_to_string(ARRAY(SELECT format(';GRANT %s ON %s TO %s%s', a.privilege_type, m.part,
+                                                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE a.grantee::regrole::text END,
+                                                CASE WHEN a.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)
+                                    FROM aclexplode(p.acl) a WHERE a.grantee <> p.owner), '')
          -- parting._identity_default's id default, and USAGE on its sequence for the roles
          -- that may insert into the parent.
-         || coalesce((SELECT string_agg(format(';ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', m.part, s.attname, s.seq)
-                                        || coalesce((SELECT string_agg(format(';GRANT USAGE ON SEQUENCE %s TO %s', s.seq, g.name), '')
-                                                       FROM aclexplode(p.acl) a
-                                                      CROSS JOIN LATERAL (SELECT CASE WHEN a.grantee = 0 THEN 'public' ELSE a.grantee::regrole::text END AS name) g
-                                                      WHERE a.privilege_type = 'INSERT' AND a.grantee <> p.owner
-                                                        AND NOT has_sequence_privilege(g.name, s.seq, 'USAGE')), ''), '')
-                        FROM (SELECT a.attname, pg_get_serial_sequence(p.rel::text, a.attname) AS seq
-                                FROM pg_attribute a
-                               WHERE a.attrelid = p.rel AND a.attidentity <> '' AND NOT a.attisdropped
-                                 AND m.inline AND current_setting('server_version_num')::integer < 170000) s), '')
-         || coalesce((SELECT string_agg(CASE i.kind
-                                          WHEN 'index' THEN format(';CREATE INDEX %I ON %s USING %I (%s)%s', parting._name(m.name, i.tag), m.part, i.method, i.cols, m.space)
-                                          ELSE format(';CREATE UNIQUE INDEX %I ON %s (%s)%s', parting._name(m.name, i.tag), m.part, i.cols, m.space) END,
-                                        '' ORDER BY i.n)
-                        FROM ix i WHERE i.m = m.i AND i.kind IN ('index', 'local_unique')), '')
+         || array_to_string(ARRAY(SELECT format(';ALTER TABLE %s ALTER COLUMN %I SET DEFAULT nextval(%L::regclass)', m.part, s.attname, s.seq)
+                                         || array_to_string(ARRAY(SELECT format(';GRANT USAGE ON SEQUENCE %s TO %s', s.seq, g.name)
+                                                                    FROM aclexplode(p.acl) a
+                                                                   CROSS JOIN LATERAL (SELECT CASE WHEN a.grantee = 0 THEN 'public' ELSE a.grantee::regrole::text END AS name) g
+                                                                   WHERE a.privilege_type = 'INSERT' AND a.grantee <> p.owner
+                                                                     AND NOT has_sequence_privilege(g.name, s.seq, 'USAGE')), '')
+                                    FROM (SELECT a.attname, pg_get_serial_sequence(p.rel::text, a.attname) AS seq
+                                            FROM pg_attribute a
+                                           WHERE a.attrelid = p.rel AND a.attidentity <> '' AND NOT a.attisdropped
+                                             AND m.inline AND current_setting('server_version_num')::integer < 170000
+                                           ORDER BY a.attnum) s), '')
+         || array_to_string(ARRAY(SELECT CASE i.kind
+                                           WHEN 'index' THEN format(';CREATE INDEX %I ON %s USING %I (%s)%s', parting._name(m.name, i.tag), m.part, i.method, i.cols, m.space)
+                                           ELSE format(';CREATE UNIQUE INDEX %I ON %s (%s)%s', parting._name(m.name, i.tag), m.part, i.cols, m.space) END
+                                    FROM ix i WHERE i.m = m.i AND i.kind IN ('index', 'local_unique') ORDER BY i.n), '')
          -- A default partition is searched by key: by run_maintenance for rows waiting there,
          -- and by the drain that moves them. Index the key unless an index already leads with it.
          || CASE WHEN p_default AND NOT EXISTS (SELECT FROM ix i WHERE i.m = m.i AND i.columns[1] = (m.cfg).key_column)
