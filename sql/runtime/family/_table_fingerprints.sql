@@ -1,5 +1,5 @@
--- Each table of a model's family as parting._model_tables lists it (attached partitions,
--- detached and filling tables, the archive table, the archived partitions; unsorted), with
+-- Each table of a model's family (parting._family_tables: attached partitions, detached and
+-- filling tables, the archive table, the archived partitions; unsorted), with
 -- a fingerprint of what an install's comparison reads of it: its oid and kind; the name,
 -- schema and indexes (oid, name, validity) of the tables no parent holds and of the
 -- archive's, where pgpart finds its copy by name; a dependent's foreign keys (oid, name,
@@ -21,30 +21,16 @@ RETURNS TABLE (rel regclass, kind text, fingerprint bigint)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  WITH parent AS (SELECT to_regclass(format('%I.%I', p_cfg.schema_name, p_cfg.table_name))::oid AS oid),
-       archive AS (SELECT to_regclass(format('%I.%I', (parting._settings()).archive_schema, p_cfg.table_name))::oid AS oid),
-       tabs AS (
-         SELECT i.inhrelid AS rel, 'partition'::text AS kind, 1 AS ord FROM pg_inherits i, parent WHERE i.inhparent = parent.oid
-         UNION ALL
-         SELECT r.rel, 'offline', 2
-           FROM parting.offline o
-          CROSS JOIN LATERAL (SELECT to_regclass(format('%I.%I', o.schema_name, o.table_name))::oid AS rel) r
-          WHERE o.model = p_cfg.model AND r.rel IS NOT NULL
-            AND NOT EXISTS (SELECT FROM pg_inherits i WHERE i.inhrelid = r.rel)
-         UNION ALL
-         SELECT archive.oid, 'archive', 3 FROM archive WHERE archive.oid IS NOT NULL
-         UNION ALL
-         SELECT i.inhrelid, 'archived', 4 FROM pg_inherits i, archive WHERE i.inhparent = archive.oid)
-  SELECT t.rel::regclass, t.kind,
-         CASE WHEN t.ord = 1 THEN hashint8extended(t.rel::int8, 1)
-              ELSE (SELECT hashtextextended(c.relname::text, (t.rel::int8 << 3) # t.ord) # hashint8extended(c.relnamespace::int8, t.rel::int8)
-                      FROM pg_class c WHERE c.oid = t.rel) END
+  SELECT t.rel, t.kind,
+         CASE WHEN t.ord = 1 THEN hashint8extended(t.rel::oid::int8, 1)
+              ELSE (SELECT hashtextextended(c.relname::text, (t.rel::oid::int8 << 3) # t.ord) # hashint8extended(c.relnamespace::int8, t.rel::oid::int8)
+                      FROM pg_class c WHERE c.oid = t.rel::oid) END
          # CASE WHEN t.ord > 1 THEN coalesce(
-             (SELECT bit_xor(hashint8extended((x.indexrelid::int8 << 1) # x.indisvalid::int::int8, t.rel::int8)
+             (SELECT bit_xor(hashint8extended((x.indexrelid::int8 << 1) # x.indisvalid::int::int8, t.rel::oid::int8)
                              # hashtextextended(ic.relname::text, x.indexrelid::int8))
-                FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid WHERE x.indrelid = t.rel), 0) ELSE 0 END
+                FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid WHERE x.indrelid = t.rel::oid), 0) ELSE 0 END
          # CASE WHEN p_cfg.parent_model IS NOT NULL THEN coalesce(
              (SELECT bit_xor(hashtextextended(k.conname::text, (k.oid::int8 << 32) # (k.confrelid::int8 << 1) # k.convalidated::int::int8))
-                FROM pg_constraint k WHERE k.conrelid = t.rel AND k.contype = 'f'), 0) ELSE 0 END
-    FROM tabs t
+                FROM pg_constraint k WHERE k.conrelid = t.rel::oid AND k.contype = 'f'), 0) ELSE 0 END
+    FROM parting._family_tables(p_cfg) t
 $$;
