@@ -112,7 +112,7 @@ BEGIN
       -- Many (a family grown by hand, say): _install reads them all again rather than take
       -- them through this setting.
       v_fps := v_fps || jsonb_build_object(v_cfg.model,
-                          CASE WHEN cardinality(v_rels) + jsonb_array_length(v_gone) > 1000 THEN jsonb_build_object('fp', v_fp, 'all', true)
+                          CASE WHEN cardinality(v_rels) + jsonb_array_length(v_gone) > 500 THEN jsonb_build_object('fp', v_fp, 'all', true)
                                ELSE jsonb_build_object('fp', v_fp, 'set', v_set, 'gone', v_gone) END);
     ELSIF v_fp IS NOT NULL THEN
       -- Compared in full (none recorded, or the model changed): every table is recorded anew.
