@@ -203,6 +203,28 @@ Idle('a run with nothing due compiles little on a new connection: the fast test,
   }
 });
 
+Idle('a run with nothing due, where the server speaks English, does not call the second transaction-block probe', async (ctx) => {
+  // parting._atomic_commit_message is a PL/pgSQL procedure that a new connection would
+  // compile on every run: the first probe's own message already says, in English, that the
+  // run may commit. It is replaced here by one that fails, so calling it fails the run.
+  const c = ctx.db!.client;
+  await call(c, 'a_month');
+  const saved = await scalar<string>(c, `SELECT pg_get_functiondef('parting._atomic_commit_message(text)'::regprocedure)`);
+  await c.query(`CREATE OR REPLACE PROCEDURE parting._atomic_commit_message(INOUT p_message text DEFAULT NULL)
+                 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+                 AS $$BEGIN RAISE EXCEPTION 'parting._atomic_commit_message was called'; END$$`);
+  try {
+    await withClients(ctx.db!.url, 1, async ([x]) => {
+      await x!.query(`SET lc_messages = 'C'`);
+      const since = await lastHistoryId(x!);
+      await call(x!, 'a_month');
+      assert.equal(lines(await historySince(x!, since)), ['maintained a_month']);
+    });
+  } finally {
+    await c.query(saved);
+  }
+});
+
 Idle('the run guard on a new connection reads no lock table for keys of earlier runs; a session that took one does', async (ctx) => {
   // parting._run_release lists this session's run keys in the lock table: a session that
   // never took one (every new connection, every pg_cron job) has none to let go of.
