@@ -7,7 +7,8 @@
 // several limits. And parting._current, which asks max() only of the partitions at and
 // above the newest one and then of windows below it, is held against max() over every
 // partition but the default, for tables empty, with keys only in the default partition,
-// only in a low partition below gaps, at the type's largest and smallest values.
+// only in a low partition below gaps, at the type's largest and smallest values; and after
+// a backfill (partitions made below the top ones) it reads only the top partitions.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -34,6 +35,10 @@ const config: ConfigInput = {
       columns: { id: 'bigint generated always as identity', k: `${t.type} not null` },
       partition: { by: 'range', column: 'k', interval: 1000, premake: 0, initial: false, default: true },
     }])),
+    upward: {
+      columns: { id: 'bigint generated always as identity', k: 'bigint not null' },
+      partition: { by: 'range', column: 'k', interval: 1000, premake: 0, initial: false },
+    },
     [LONG]: {
       columns: { id: 'bigint generated always as identity', at: 'timestamptz not null' },
       primaryKey: ['id'],
@@ -148,6 +153,26 @@ Walk('the current key: max() of the partitions at and above the newest, then win
     await c.query(`DELETE FROM ${m} WHERE k = 10500`);
     await c.query(`INSERT INTO ${m} (k) VALUES (-19500)`);
     assert.is(await current(), '-19500', `${m}: the key in the newest partition, below the top one`);
+  }
+});
+
+Walk('the current key after a backfill: max() reads the partitions at the top, not every one above the backfilled', async (ctx) => {
+  const c = ctx.db!.client;
+  // Twenty partitions made upward, a key in the 18th, then two made below them (the newest by oid).
+  for (let k = 0; k < 20_000; k += 1000) await ensure(c, 'upward', String(k));
+  await c.query(`INSERT INTO upward (k) VALUES (17500)`);
+  await ensure(c, 'upward', '-20000');
+  await ensure(c, 'upward', '-19000');
+  await c.query('BEGIN');
+  try {
+    assert.is(await scalar<string>(c, `SELECT parting._current(parting._model('upward'))`), '17500');
+    // The partitions read: from the top (19000) down to the one holding the key, by the windows below it.
+    const read = await column<string>(c, `
+      SELECT l.relation::regclass::text FROM pg_locks l JOIN pg_inherits i ON i.inhrelid = l.relation
+       WHERE l.pid = pg_backend_pid() AND i.inhparent = 'upward'::regclass ORDER BY 1`);
+    assert.equal(read, ['upward_16000', 'upward_17000', 'upward_18000', 'upward_19000']);
+  } finally {
+    await c.query('ROLLBACK');
   }
 });
 

@@ -4,10 +4,14 @@
 -- and with it every retention cutoff.
 --
 -- A max() over the parent would plan an Append over every partition and lock them all, on
--- every run. Instead the newest partition (the parent's child with the largest oid: the
--- last made, normally the top of the premade ones) gives a lower bound L, and max() asks
--- only for keys >= L, which the planner prunes to the partitions at or above L, however
--- they were made: the answer is exact whenever a key >= L exists. When none does (the
+-- every run. Instead the top partition gives a lower bound L, and max() asks only for keys
+-- >= L, which the planner prunes to the partitions at or above L, however they were made:
+-- the answer is exact whenever a key >= L exists. L is the larger of the lower bounds of the
+-- newest partition (the parent's child with the largest oid: the last made, normally the top
+-- of the premade ones) and of the highest partition pgpart logged as created (history kept
+-- for historyKeep; an index of the created rows alone): after a backfill, the newest
+-- partition is a low one, and L from it alone would have max() read every partition above
+-- it. Any L gives the same answer; only the partitions read differ. When none does (the
 -- premade partitions are empty), windows below L, doubling in width, are asked in turn,
 -- each pruned to the partitions it overlaps, down to the type's minimum: a few empty
 -- partitions a run, and the whole table only when it holds no key at all.
@@ -42,7 +46,9 @@ BEGIN
        INTO v_max;
     RETURN v_max;
   END IF;
-  v_high := v_bound::numeric;
+  v_high := greatest(v_bound::numeric,
+                     (SELECT max((h.detail ->> 'lower')::numeric) FROM parting.history h
+                       WHERE h.model = p_cfg.model AND h.action = 'created' AND h.detail ->> 'lower' ~ '^-?\d+$'));
   EXECUTE format('SELECT max(%I)::text FROM %s WHERE %I >= %L%s', p_cfg.key_column, v_parent, p_cfg.key_column, v_high, v_not_default)
      INTO v_max;
   IF v_max IS NOT NULL THEN
