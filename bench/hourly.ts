@@ -49,6 +49,7 @@ const WARM_CALLS = size(5, 3);
 const COLD_CALLS = size(3, 2);
 const FOR_CALLS = size(20, 10);
 const MADE = size(3, 2);
+const UNCHANGED_RUNS = 3;
 
 type Models = NonNullable<ConfigInput['models']>;
 
@@ -116,11 +117,9 @@ interface Stage {
   noopCold: number[];
   bare: number[];
   firstInstall: number;
-  install: number;
-  installNotices: number;
+  install: number[];
   premadeInstall: number;
-  planCold: number;
-  planChanges: number;
+  planCold: number[];
   addColumn: number;
   alterFloor: number;
   partitionsCall: number[];
@@ -206,10 +205,21 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
       // The first install after the growth: every table grown since is new to it, compared once and recorded.
       const firstInst = await installOf(config);
       if (firstInst.notices !== 0) throw new Error(`size ${target}: the first install after the growth made ${firstInst.notices} change(s)`);
-      // Unchanged: the config and the tables as the last install left them.
-      const inst = await installOf(config);
-      if (inst.notices !== 0) throw new Error(`size ${target}: the unchanged install made ${inst.notices} change(s)`);
-      const planned = await coldCall(db.url, 'SELECT * FROM parting.plan($1::jsonb)', [JSON.stringify(plan(validate(config)).desired)]);
+      // Unchanged: the config and the tables as the last install left them (a median, as the
+      // plan's: single runs of a few hundred ms move with whatever else the machine does).
+      const install: number[] = [];
+      for (let i = 0; i < UNCHANGED_RUNS; i++) {
+        const inst = await installOf(config);
+        if (inst.notices !== 0) throw new Error(`size ${target}: the unchanged install made ${inst.notices} change(s)`);
+        install.push(inst.ms);
+      }
+      const desired = JSON.stringify(plan(validate(config)).desired);
+      const planCold: number[] = [];
+      for (let i = 0; i < UNCHANGED_RUNS; i++) {
+        const planned = await coldCall(db.url, 'SELECT * FROM parting.plan($1::jsonb)', [desired]);
+        if (planned.rows !== 0) throw new Error(`size ${target}: the plan of an unchanged config listed ${planned.rows} change(s)`);
+        planCold.push(planned.ms);
+      }
       // An hour's premake since the last install (one new family per root, above the newest), then the install.
       newest += 1;
       for (let f = 1; f <= FAMILIES; f++) await c.query(`SELECT parting.ensure_partition('ev${f}', '${hourAt(newest).key}')`);
@@ -254,9 +264,8 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
         }
       }
       stages.push({
-        size: target, partitions, growS, attachS: grown.attachS, lateS: grown.lateS, noopWarm, noopCold, bare, firstInstall: firstInst.ms, install: inst.ms,
-        installNotices: inst.notices, premadeInstall: premadeInst.ms, planCold: planned.ms,
-        planChanges: planned.rows, addColumn: added.ms, alterFloor, partitionsCall, check, checkProblems, partitionFor, ensure, floorFamily,
+        size: target, partitions, growS, attachS: grown.attachS, lateS: grown.lateS, noopWarm, noopCold, bare, firstInstall: firstInst.ms, install,
+        premadeInstall: premadeInst.ms, planCold, addColumn: added.ms, alterFloor, partitionsCall, check, checkProblems, partitionFor, ensure, floorFamily,
       });
     }
   } finally {
@@ -278,10 +287,10 @@ function formatHourly(stages: Stage[]): string {
   const rows: Row[] = [
     { label: `no-op \`CALL parting.run_maintenance()\`, warm (median of ${WARM_CALLS})`, pgpart: (s) => med(s.noopWarm), floor: (s) => med(s.bare), floorName: 'catalog listing' },
     { label: `the same, first call on a new connection (median of ${COLD_CALLS})`, pgpart: (s) => med(s.noopCold), floor: (s) => med(s.noopWarm), floorName: 'warm no-op' },
-    { label: 'unchanged install (`psql -f install.sql`, wall; config and tables as the last install left them)', pgpart: (s) => s.install, floor: () => first.install, floorName: `the same at ${n(first.size)}` },
+    { label: `unchanged install (\`psql -f install.sql\`, wall; config and tables as the last install left them; median of ${UNCHANGED_RUNS})`, pgpart: (s) => med(s.install), floor: () => med(first.install), floorName: `the same at ${n(first.size)}` },
     { label: 'install after an hour\'s premake (one new family per root since the last install)', pgpart: (s) => s.premadeInstall, floor: () => first.premadeInstall, floorName: `the same at ${n(first.size)}` },
     { label: 'first install after the growth (every table grown since compared and recorded)', pgpart: (s) => s.firstInstall, floor: () => first.firstInstall, floorName: `the same at ${n(first.size)}` },
-    { label: '`parting.plan(<desired>)` on a new connection (what `pgpart plan` runs)', pgpart: (s) => s.planCold, floor: () => first.planCold, floorName: `the same at ${n(first.size)}` },
+    { label: `\`parting.plan(<desired>)\` on a new connection (what \`pgpart plan\` runs; median of ${UNCHANGED_RUNS})`, pgpart: (s) => med(s.planCold), floor: () => med(first.planCold), floorName: `the same at ${n(first.size)}` },
     { label: 'add a column to the five roots (install, wall)', pgpart: (s) => s.addColumn, floor: (s) => s.alterFloor, floorName: 'bare ALTER TABLE … ADD COLUMN on the 10 parents' },
     { label: '`SELECT * FROM parting.partitions()` (median of 2)', pgpart: (s) => med(s.partitionsCall), floor: (s) => med(s.bare), floorName: 'catalog listing' },
     { label: '`SELECT * FROM parting.check()` (median of 2)', pgpart: (s) => med(s.check), floor: (s) => med(s.bare), floorName: 'catalog listing' },

@@ -1,36 +1,31 @@
--- Each table of a model's family (parting._family_tables: attached partitions, detached and
--- filling tables, the archive table, the archived partitions; unsorted), with
--- a fingerprint of what an install's comparison reads of it: its oid and kind; the name,
--- schema and indexes (oid, name, validity) of the tables no parent holds and of the
--- archive's, where pgpart finds its copy by name; a dependent's foreign keys (oid, name,
--- validity, the table referenced). Of an attached partition nothing else is read: the
--- comparison takes it as having its index copy when one is attached to the parent's
--- index, and PostgreSQL keeps a valid partitioned index attached to a valid copy on every
--- partition (such a copy cannot be dropped or detached on its own), so the parent's indexes
--- (parting._model_fingerprint) say it all; its name matters to the comparison only as the
--- name of the foreign key it looks for, which is read (a partition renamed by hand compares
--- as one without that key: nothing to do, as before the rename).
--- At most an index lookup or two per table (scalar subqueries: joined, the planner hashes
--- all of pg_class for every model), plain 64-bit hashes folded by XOR, each seeded by its
--- object's oid (so two objects swapping names change it too); no concat or format, which
--- look up their arguments' output functions on every row, several times the cost of the
--- lookups. It cannot see an object changed in place by hand (a foreign key made
--- DEFERRABLE): check() reports it, repair() fixes it.
+-- Each table of a model's family, unsorted (the attached partitions, read here straight from
+-- pg_inherits as parting._family_tables does, and the tables taken out), with a fingerprint
+-- of what an install's comparison reads of it that can change without a new table: of a
+-- table no parent holds and of the archive, where pgpart finds its copy by name, the name,
+-- schema, indexes and a dependent's foreign keys (parting._taken_out_fingerprints); of an
+-- attached partition, a hash of its oid alone.
+-- Why so little of an attached partition: the comparison takes it as having its index copy
+-- when one is attached to the parent's index, and PostgreSQL keeps a valid partitioned index
+-- attached to a valid copy on every partition (such a copy cannot be dropped or detached on
+-- its own), so the parent's indexes (parting._model_fingerprint) say it all; its name
+-- matters only as the name of the foreign key the comparison looks for. A dependent's
+-- partition foreign key the comparison acts on (one of another shape, or NOT VALID) is made
+-- by hand as a new constraint, so it is found by being newer than the last install
+-- (parting._changes reads the constraints above the oid that install recorded), not by
+-- reading every partition's foreign keys: one dropped or validated by hand leaves nothing
+-- for the comparison to do (check() reports a missing one, repair() adds it).
+-- So a family of thousands is compared with its record as one count and one XOR
+-- (parting._family_summary, which computes the attached partitions' part the same way
+-- without listing them; a test holds the two together). What no fingerprint sees is an
+-- object changed in place by hand (a foreign key made DEFERRABLE, or another renamed to
+-- pgpart's name): check() reports it, repair() fixes it.
 CREATE OR REPLACE FUNCTION parting._table_fingerprints(p_cfg parting.config)
 RETURNS TABLE (rel regclass, kind text, fingerprint bigint)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-  SELECT t.rel, t.kind,
-         CASE WHEN t.ord = 1 THEN hashint8extended(t.rel::oid::int8, 1)
-              ELSE (SELECT hashtextextended(c.relname::text, (t.rel::oid::int8 << 3) # t.ord) # hashint8extended(c.relnamespace::int8, t.rel::oid::int8)
-                      FROM pg_class c WHERE c.oid = t.rel::oid) END
-         # CASE WHEN t.ord > 1 THEN coalesce(
-             (SELECT bit_xor(hashint8extended((x.indexrelid::int8 << 1) # x.indisvalid::int::int8, t.rel::oid::int8)
-                             # hashtextextended(ic.relname::text, x.indexrelid::int8))
-                FROM pg_index x JOIN pg_class ic ON ic.oid = x.indexrelid WHERE x.indrelid = t.rel::oid), 0) ELSE 0 END
-         # CASE WHEN p_cfg.parent_model IS NOT NULL THEN coalesce(
-             (SELECT bit_xor(hashtextextended(k.conname::text, (k.oid::int8 << 32) # (k.confrelid::int8 << 1) # k.convalidated::int::int8))
-                FROM pg_constraint k WHERE k.conrelid = t.rel::oid AND k.contype = 'f'), 0) ELSE 0 END
-    FROM parting._family_tables(p_cfg) t
+  SELECT i.inhrelid::regclass, 'partition'::text, hashint8extended(i.inhrelid::int8, 1)
+    FROM pg_inherits i WHERE i.inhparent = to_regclass(format('%I.%I', p_cfg.schema_name, p_cfg.table_name))
+  UNION ALL
+  SELECT t.rel, t.kind, t.fingerprint FROM parting._taken_out_fingerprints(p_cfg) t
 $$;

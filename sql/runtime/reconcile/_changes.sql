@@ -9,8 +9,9 @@
 -- model for parting._desired_table). A model whose fingerprint is the one the last install
 -- recorded (parting._fingerprint) has its structure and columns taken as they were, and only
 -- the tables whose own fingerprint is not the recorded one (parting._table_fingerprints:
--- partitions made since, a table changed by hand) are compared; with none, only its
--- comments, key guard, config row and the partitions due now are.
+-- partitions made since, a table changed by hand) or that were given a foreign key since
+-- are compared; with none, only its comments, key guard, config row and the partitions due
+-- now are.
 CREATE OR REPLACE FUNCTION parting._changes(p_desired jsonb, p_search_path text)
 RETURNS SETOF parting.change
 LANGUAGE plpgsql
@@ -34,6 +35,11 @@ DECLARE
   v_some boolean;
   v_set jsonb;
   v_gone jsonb;
+  v_constraints oid;
+  v_since oid;
+  v_keyed regclass[];
+  v_tables bigint;
+  v_summary bigint;
 BEGIN
   -- The fingerprints the last install recorded (none before it ran, or while `pgpart apply`
   -- has builds to finish), and the runtime's hash, which each fingerprint includes.
@@ -42,6 +48,9 @@ BEGIN
                     AND NOT a.attisdropped) THEN
     EXECUTE 'SELECT m.fingerprints FROM parting.meta m' INTO v_recorded;
     v_runtime := parting._runtime_hash();
+    -- The newest constraint before anything is read: the next install reads the foreign
+    -- keys above it (one index range, however many partitions), not each partition's.
+    v_constraints := (SELECT max(k.oid) FROM pg_constraint k);
   END IF;
   -- The models' schema and the archive schema: made here, or refused when another role owns them.
   v_out := v_out || ARRAY(SELECT x FROM parting._change_schemas(p_desired) x);
@@ -94,29 +103,50 @@ BEGIN
                  THEN parting._fingerprint(p_desired, v_m, v_cfg, p_search_path, v_runtime) END;
     v_skip := false;
     v_some := false;
-    IF v_fp = v_recorded ->> v_cfg.model THEN
-      -- The tables new or changed since (in _model_tables' order), their fingerprints, and
-      -- the tables recorded that are gone, for parting._install to record.
-      SELECT coalesce(array_agg(t.rel ORDER BY array_position(ARRAY['partition', 'offline', 'archive', 'archived'], t.kind), t.rel::text)
-                        FILTER (WHERE t.rel IS NOT NULL AND t.fingerprint IS DISTINCT FROM r.fingerprint), '{}'),
-             coalesce(array_agg(t.kind ORDER BY array_position(ARRAY['partition', 'offline', 'archive', 'archived'], t.kind), t.rel::text)
-                        FILTER (WHERE t.rel IS NOT NULL AND t.fingerprint IS DISTINCT FROM r.fingerprint), '{}'),
-             coalesce(jsonb_object_agg(t.rel::oid::text, t.fingerprint)
-                        FILTER (WHERE t.rel IS NOT NULL AND t.fingerprint IS DISTINCT FROM r.fingerprint), '{}'),
-             coalesce(jsonb_agg(r.rel) FILTER (WHERE t.rel IS NULL), '[]')
-        INTO v_rels, v_kinds, v_set, v_gone
-        FROM parting._table_fingerprints(v_cfg) t
-        FULL JOIN (SELECT f.rel, f.fingerprint FROM parting.table_fingerprints f WHERE f.model = v_cfg.model) r ON r.rel = t.rel::oid;
+    v_since := (v_recorded #>> ARRAY[v_cfg.model, 'constraints'])::oid;
+    IF v_fp = v_recorded #>> ARRAY[v_cfg.model, 'fp'] AND v_since IS NOT NULL THEN
+      -- A dependent's attached partitions given a foreign key since that install (by hand,
+      -- or by pgpart: compared alike), read from the constraints newer than it recorded.
+      v_keyed := CASE WHEN v_cfg.parent_model IS NULL THEN '{}'
+                      ELSE ARRAY(SELECT DISTINCT k.conrelid::regclass FROM pg_constraint k JOIN pg_inherits i ON i.inhrelid = k.conrelid
+                                  WHERE k.oid > v_since AND k.contype = 'f' AND i.inhparent = v_parent) END;
+      SELECT s.tables, s.fingerprint INTO v_tables, v_summary FROM parting._family_summary(v_cfg) s;
+      IF cardinality(v_keyed) = 0
+         AND (v_tables, v_summary) = ((v_recorded #>> ARRAY[v_cfg.model, 'tables'])::bigint,
+                                      (v_recorded #>> ARRAY[v_cfg.model, 'summary'])::bigint) THEN
+        -- The same tables as recorded, each as it was: one count and one XOR of fingerprints
+        -- each side (a table made, gone or changed moves the XOR by a 64-bit hash of its own),
+        -- the recorded side kept by the install beside the model's fingerprint, so that
+        -- neither side reads a row per table.
+        v_rels := '{}';
+        v_set := '{}';
+        v_gone := '[]';
+      ELSE
+        -- The tables new or changed since (in _model_tables' order), their fingerprints, and
+        -- the tables recorded that are gone, for parting._install to record.
+        SELECT coalesce(array_agg(t.rel ORDER BY array_position(ARRAY['partition', 'offline', 'archive', 'archived'], t.kind), t.rel::text)
+                          FILTER (WHERE t.rel IS NOT NULL AND (t.fingerprint IS DISTINCT FROM r.fingerprint OR t.rel = ANY (v_keyed))), '{}'),
+               coalesce(array_agg(t.kind ORDER BY array_position(ARRAY['partition', 'offline', 'archive', 'archived'], t.kind), t.rel::text)
+                          FILTER (WHERE t.rel IS NOT NULL AND (t.fingerprint IS DISTINCT FROM r.fingerprint OR t.rel = ANY (v_keyed))), '{}'),
+               coalesce(jsonb_object_agg(t.rel::oid::text, t.fingerprint)
+                          FILTER (WHERE t.rel IS NOT NULL AND t.fingerprint IS DISTINCT FROM r.fingerprint), '{}'),
+               coalesce(jsonb_agg(r.rel) FILTER (WHERE t.rel IS NULL), '[]')
+          INTO v_rels, v_kinds, v_set, v_gone
+          FROM parting._table_fingerprints(v_cfg) t
+          FULL JOIN (SELECT f.rel, f.fingerprint FROM parting.table_fingerprints f WHERE f.model = v_cfg.model) r ON r.rel = t.rel::oid;
+      END IF;
       v_skip := cardinality(v_rels) = 0;
       v_some := NOT v_skip;
       -- Many (a family grown by hand, say): _install reads them all again rather than take
       -- them through this setting.
       v_fps := v_fps || jsonb_build_object(v_cfg.model,
-                          CASE WHEN cardinality(v_rels) + jsonb_array_length(v_gone) > 500 THEN jsonb_build_object('fp', v_fp, 'all', true)
-                               ELSE jsonb_build_object('fp', v_fp, 'set', v_set, 'gone', v_gone) END);
+                          CASE WHEN jsonb_array_length(v_gone) + (SELECT count(*) FROM jsonb_object_keys(v_set)) > 500
+                               THEN jsonb_build_object('fp', v_fp, 'constraints', v_constraints, 'all', true)
+                               ELSE jsonb_build_object('fp', v_fp, 'constraints', v_constraints, 'set', v_set, 'gone', v_gone,
+                                                       'tables', v_tables, 'summary', v_summary) END);
     ELSIF v_fp IS NOT NULL THEN
       -- Compared in full (none recorded, or the model changed): every table is recorded anew.
-      v_fps := v_fps || jsonb_build_object(v_cfg.model, jsonb_build_object('fp', v_fp, 'all', true));
+      v_fps := v_fps || jsonb_build_object(v_cfg.model, jsonb_build_object('fp', v_fp, 'constraints', v_constraints, 'all', true));
     END IF;
     IF NOT v_skip AND NOT v_some THEN
       -- The family's tables, listed once for every comparison below that reaches them.
@@ -178,8 +208,10 @@ BEGIN
   v_out := v_out || ARRAY(SELECT x FROM parting._change_schedule(p_desired) x);
   -- For parting._install: the fingerprints as they are before any change, which it records
   -- for the models it changes nothing in (this transaction's setting only): per model, its
-  -- own ('fp'), and either 'all' (every table recorded anew) or the tables new or changed
-  -- ('set', oid → fingerprint) and those gone ('gone').
+  -- own ('fp'), the newest constraint's oid before its tables were read ('constraints'), and
+  -- either 'all' (every table recorded anew) or the tables new or changed ('set', oid →
+  -- fingerprint), those gone ('gone') and the family's summary ('tables', 'summary':
+  -- parting._family_summary, which the records match once those are written).
   PERFORM set_config('pgpart.fingerprints', v_fps::text, true);
   RETURN QUERY SELECT (v_out[i]).* FROM generate_subscripts(v_out, 1) AS i ORDER BY (v_out[i]).phase, i;
 END;

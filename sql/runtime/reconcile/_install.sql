@@ -11,12 +11,14 @@
 --      after the commit, CONCURRENTLY);
 --   4. parting.meta records the revision, the pgpart version and, once nothing is left to
 --      build, the config hash (pending_hash until then), the config's schedule and the
---      fingerprint (parting._fingerprint) of each model it found nothing to change in, and
---      in parting.table_fingerprints each of its tables', which let the next install
---      compare only the tables changed since (none, for a model nothing has changed in).
+--      fingerprint (parting._fingerprint) of each model it found nothing to change in, with
+--      the newest constraint's oid when its tables were read and a summary of them, and in
+--      parting.table_fingerprints each of its tables', which let the next install compare
+--      only the tables changed since (none, for a model nothing has changed in).
 -- An unchanged install finds no change: it takes no lock beyond ACCESS SHARE on a user
 -- table and writes nothing but, when the tables changed since the last install (partitions
--- made or dropped), the fingerprints of those tables.
+-- made or dropped), the fingerprints of those tables, and, when constraints were made since
+-- (anywhere in the database), the newer constraint oid in parting.meta.
 CREATE OR REPLACE PROCEDURE parting._install(p_desired jsonb, p_version text, p_hash text, p_revision integer, p_search_path text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -107,25 +109,32 @@ BEGIN
     v_fps := NULL;
   ELSE
     v_marks := nullif(current_setting('pgpart.fingerprints', true), '')::jsonb;
-    SELECT jsonb_object_agg(f.key, f.value ->> 'fp') INTO v_fps
+    SELECT jsonb_object_agg(f.key, jsonb_build_object('fp', f.value -> 'fp', 'constraints', f.value -> 'constraints',
+                                                      'tables', f.value -> 'tables', 'summary', f.value -> 'summary')) INTO v_fps
       FROM jsonb_each(v_marks) f
      WHERE NOT EXISTS (SELECT FROM unnest(v_changes) c WHERE c.model = f.key);
     -- And each of their tables' (parting._table_fingerprints): all of them again for a model
     -- compared in full, the new and changed ones for the rest; the gone ones, and those of
-    -- models the config no longer has, deleted.
+    -- models the config no longer has, deleted. Where it wrote any, the family's summary
+    -- (count and XOR: parting._family_summary's) is taken from the records as they now are.
     FOR v_mark IN SELECT f.key AS model, f.value FROM jsonb_each(v_marks) f
                    WHERE NOT EXISTS (SELECT FROM unnest(v_changes) c WHERE c.model = f.key) LOOP
       IF (v_mark.value ->> 'all')::boolean THEN
         DELETE FROM parting.table_fingerprints f WHERE f.model = v_mark.model;
         INSERT INTO parting.table_fingerprints (model, rel, fingerprint)
         SELECT v_mark.model, t.rel, t.fingerprint FROM parting._table_fingerprints(parting._model(v_mark.model)) t;
-      ELSE
+      ELSIF v_mark.value -> 'set' <> '{}' OR v_mark.value -> 'gone' <> '[]' THEN
         DELETE FROM parting.table_fingerprints f
          WHERE f.model = v_mark.model AND f.rel IN (SELECT g::oid FROM jsonb_array_elements_text(v_mark.value -> 'gone') g);
         INSERT INTO parting.table_fingerprints (model, rel, fingerprint)
         SELECT v_mark.model, e.key::oid, e.value::bigint FROM jsonb_each_text(v_mark.value -> 'set') e
             ON CONFLICT (model, rel) DO UPDATE SET fingerprint = excluded.fingerprint;
+      ELSE
+        CONTINUE; -- the same tables as recorded: so is the summary
       END IF;
+      v_fps := jsonb_set(v_fps, ARRAY[v_mark.model],
+                         (v_fps -> v_mark.model) || (SELECT jsonb_build_object('tables', count(*), 'summary', coalesce(bit_xor(f.fingerprint), 0))
+                                                       FROM parting.table_fingerprints f WHERE f.model = v_mark.model));
     END LOOP;
     DELETE FROM parting.table_fingerprints f
      WHERE NOT EXISTS (SELECT FROM jsonb_array_elements(p_desired -> 'models') m WHERE m #>> '{config,model}' = f.model);
