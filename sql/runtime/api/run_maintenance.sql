@@ -114,8 +114,10 @@ BEGIN
       v_idle := '{}';
   END;
   -- Operators written with their exact argument types (interval / float8, array_append): a
-  -- new connection then resolves them by one lookup, not by weighing every candidate.
-  v_share := (clock_timestamp() - v_started) / greatest(cardinality(v_roots), 1)::float8;
+  -- new connection then resolves them by one lookup, not by weighing every candidate. No
+  -- greatest(): it compares by the type's default ordering, which a new connection finds by
+  -- weighing every btree operator class against integer (a catalog probe each).
+  v_share := (clock_timestamp() - v_started) / coalesce(nullif(cardinality(v_roots), 0), 1)::float8;
   v_pending := '{}';
 
   <<models>>

@@ -11,5 +11,7 @@ AS $$
   -- Operands of the operators' exact types (numeric * numeric, bigint & bigint): a new
   -- connection then finds each operator by one lookup, not by weighing every candidate
   -- (a catalog probe per candidate type pair). The same values as with integer literals.
-  SELECT ARRAY[1885434484, ((extract(epoch FROM p_since) * 1000000::numeric)::bigint & 2147483647::bigint)::integer]
+  -- extract called by its function name, so that the field's name is text, not a literal of
+  -- unknown type weighed against every extract(): the same numeric as EXTRACT(epoch FROM …).
+  SELECT ARRAY[1885434484, ((pg_catalog.extract('epoch'::text, p_since) * 1000000::numeric)::bigint & 2147483647::bigint)::integer]
 $$;

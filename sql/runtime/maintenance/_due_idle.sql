@@ -68,8 +68,10 @@ AS $$
                  -- Its parents are read by pg_inherits' index on inhrelid alone: with a condition
                  -- on inhparent too, catalog statistics from before the partitions were made
                  -- (autovacuum not yet by) led the planner to also read every partition of the
-                 -- parent from the other index, on every run.
+                 -- parent from the other index, on every run. The name's oid compared as oid:
+                 -- there is no `=` for oid and regclass, and a new connection would weigh every
+                 -- `=` against the pair (a catalog probe per candidate type).
                  WHERE NOT coalesce(f.parent = ANY (ARRAY(
                          SELECT h.inhparent FROM pg_inherits h
-                          WHERE h.inhrelid = to_regclass(format('%I.%I', f.schema_name, parting._name(f.table_name, w.suffix))))), false))))
+                          WHERE h.inhrelid = to_regclass(format('%I.%I', f.schema_name, parting._name(f.table_name, w.suffix)))::oid)), false))))
 $$;
