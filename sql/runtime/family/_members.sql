@@ -8,6 +8,12 @@ SET search_path = pg_catalog, pg_temp
 -- One plan for every call: planned anew for each call's values (a custom plan, which
 -- PL/pgSQL otherwise keeps choosing here), its statements cost more to plan than to run.
 SET plan_cache_mode = force_generic_plan
+-- Each model's pg_inherits probes through its index on inhrelid. At the default cost of a
+-- page read at random, a catalog of a few hundred rows (tens of families) looks cheaper to
+-- read whole, and the plan read and hashed all of pg_inherits at every call, for two rows;
+-- the catalog pages are in memory, where reading them at random costs what reading them in
+-- order does.
+SET random_page_cost = 1
 AS $$
 BEGIN
   -- Every name is computed and looked up once per model (OFFSET 0 keeps the planner from
