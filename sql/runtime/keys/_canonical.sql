@@ -59,7 +59,15 @@ BEGIN
     RETURN v_int;
   END IF;
 
-  v_parts := regexp_match(p_key, '^\s*(\d{4})(?:[-_](\d{1,2})(?:[-_](\d{1,2}))?)?\s*$');
+  -- A whole day as most callers write it ('2013-03-15', '2013_03_15') is taken apart
+  -- without the regular expression, whose match costs a quarter of this function's time;
+  -- any other text goes through it. Only digits and the two separators translate to '0'
+  -- and '-', so only such a day equals the pattern, and it gives the parts the match would.
+  IF translate(p_key, '123456789_', '000000000-') = '0000-00-00' THEN
+    v_parts := ARRAY[substr(p_key, 1, 4), substr(p_key, 6, 2), substr(p_key, 9, 2)];
+  ELSE
+    v_parts := regexp_match(p_key, '^\s*(\d{4})(?:[-_](\d{1,2})(?:[-_](\d{1,2}))?)?\s*$');
+  END IF;
   -- A shorthand naming a day every month has (the 1st to the 28th) cannot fail: made here,
   -- outside the block below, whose error trap costs a subtransaction.
   IF v_parts IS NOT NULL AND v_parts[1]::int >= 1 AND coalesce(v_parts[2], '1')::int BETWEEN 1 AND 12
