@@ -68,7 +68,7 @@ export function bareFamilyTables(d: Day, seq: Sequences | null): string[] {
     `ALTER TABLE ${s} ADD CONSTRAINT ${n('star', 'pkey')} PRIMARY KEY (id, tweet_created_at)`,
     `CREATE UNIQUE INDEX ${n('star', 'id_uniq')} ON ${s} (id)`,
     `CREATE INDEX ${n('star', 'tweet_id_idx')} ON ${s} (tweet_id)`,
-    `ALTER TABLE ${s} ADD CONSTRAINT ${n('star', 'tweet_id_fkey')} FOREIGN KEY (tweet_id) REFERENCES ${t} (id)`,
+    `ALTER TABLE ${s} ADD CONSTRAINT ${n('star', 'tweet_id_fkey')} FOREIGN KEY (tweet_id, tweet_created_at) REFERENCES ${t} (id, created_at) ON UPDATE CASCADE`,
   ];
 }
 

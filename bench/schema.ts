@@ -113,7 +113,7 @@ export function bareTweetPartition(m: Month): string {
 
 /**
  * Parts 2 and 3 floor: the same family pgpart makes (tweet_X: pkey + unique(id);
- * star_X: pkey + unique(id) + index(tweet_id) + FK to tweet_X(id)), in one transaction,
+ * star_X: pkey + unique(id) + index(tweet_id) + FK to tweet_X (id, created_at) over (tweet_id, tweet_created_at), ON UPDATE CASCADE), in one transaction,
  * with plain PARTITION OF. One simple-protocol query string, so one round trip.
  */
 export function bareFamily(m: Month): string {
@@ -127,7 +127,7 @@ export function bareFamily(m: Month): string {
     `CREATE TABLE ${s} PARTITION OF public.star ${bounds(m)}`,
     `CREATE UNIQUE INDEX ${n('star', 'id_uniq')} ON ${s} (id)`,
     `CREATE INDEX ${n('star', 'tweet_id_idx')} ON ${s} (tweet_id)`,
-    `ALTER TABLE ${s} ADD CONSTRAINT ${n('star', 'tweet_id_fkey')} FOREIGN KEY (tweet_id) REFERENCES ${t} (id)`,
+    `ALTER TABLE ${s} ADD CONSTRAINT ${n('star', 'tweet_id_fkey')} FOREIGN KEY (tweet_id, tweet_created_at) REFERENCES ${t} (id, created_at) ON UPDATE CASCADE`,
     'COMMIT',
   ].join(';\n');
 }
