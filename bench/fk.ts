@@ -2,7 +2,7 @@
 // with the same tables and indexes (tweet_X: pkey (id, created_at) + unique (id); star_X:
 // pkey (id, tweet_created_at) + unique (id) + index (tweet_id)) for 6 months (3 back … 2 ahead),
 // rows in the 4 months up to the current one:
-//   pgpart        its per-partition foreign keys star_X (tweet_id) → tweet_X (id);
+//   pgpart        its per-partition foreign keys star_X (tweet_id, tweet_created_at) → tweet_X (id, created_at);
 //   partition FK  plain partitioned tables with one foreign key on the parents,
 //                 star (tweet_id, tweet_created_at) → tweet (id, created_at);
 //   no FK         the same plain tables without any.
@@ -27,7 +27,7 @@ import { ms, percentile, ratio, table } from './stats.js';
 type Variant = 'pgpart' | 'partitionFk' | 'noFk';
 const VARIANTS: readonly Variant[] = ['pgpart', 'partitionFk', 'noFk'];
 const LABEL: Record<Variant, string> = {
-  pgpart: 'pgpart: per-partition FKs `star_X (tweet_id) → tweet_X (id)`',
+  pgpart: 'pgpart: per-partition FKs `star_X (tweet_id, tweet_created_at) → tweet_X (id, created_at)`',
   partitionFk: 'plain tables, partition-level FK `star (tweet_id, tweet_created_at) → tweet (id, created_at)`',
   noFk: 'plain tables, no FK',
 };

@@ -323,7 +323,7 @@ async function main(): Promise<void> {
       log(`part 2: ${PARTITIONS} tweet + star families, ${REPEATS} times each`);
       const p2 = await repeated({ bare: () => bareFamilies(span), pgpart: () => pgpartFamilies(span) });
       sections.push(
-        `## 2. ${PARTITIONS} families \`tweet_X\` + \`star_X\` with \`star_X (tweet_id) → tweet_X (id)\` (nothing else running)`,
+        `## 2. ${PARTITIONS} families \`tweet_X\` + \`star_X\` with \`star_X (tweet_id, tweet_created_at) → tweet_X (id, created_at)\` (nothing else running)`,
         '',
         part2(p2.bare, p2.pgpart),
         '',

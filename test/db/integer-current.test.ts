@@ -8,7 +8,8 @@
 // above the newest one and then of windows below it, is held against max() over every
 // partition but the default, for tables empty, with keys only in the default partition,
 // only in a low partition below gaps, at the type's largest and smallest values; and after
-// a backfill (partitions made below the top ones) it reads only the top partitions.
+// a backfill (partitions made below the top ones) it reads only the top partitions, and one
+// row of the history of the 2,022 partitions made.
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -156,6 +157,14 @@ Walk('the current key: max() of the partitions at and above the newest, then win
   }
 });
 
+/**
+ * Rows of parting.history this session has read and not yet sent to the statistics (earlier
+ * transactions' too: take differences): by sequential scans, and entries of every index.
+ */
+const historyRead = (c: pg.Client): Promise<number> => scalar<number>(c, `
+  SELECT (pg_stat_get_xact_tuples_returned('parting.history'::regclass)
+          + (SELECT sum(pg_stat_get_xact_tuples_returned(x.indexrelid)) FROM pg_index x WHERE x.indrelid = 'parting.history'::regclass))::int`);
+
 Walk('the current key after a backfill: max() reads the partitions at the top, not every one above the backfilled', async (ctx) => {
   const c = ctx.db!.client;
   // Twenty partitions made upward, a key in the 18th, then two made below them (the newest by oid).
@@ -163,14 +172,23 @@ Walk('the current key after a backfill: max() reads the partitions at the top, n
   await c.query(`INSERT INTO upward (k) VALUES (17500)`);
   await ensure(c, 'upward', '-20000');
   await ensure(c, 'upward', '-19000');
+  // And a long history: 2,000 partitions made long ago and dropped since, logged as created.
+  await c.query(`
+    INSERT INTO parting.history (model, partition, action, detail)
+    SELECT 'upward', 'upward_old_' || g, 'created', jsonb_build_object('lower', (-10000000 - 1000 * g)::text, 'upper', (-9999000 - 1000 * g)::text)
+      FROM generate_series(1, 2000) g`);
+  await c.query('ANALYZE parting.history');
   await c.query('BEGIN');
   try {
+    const historyBefore = await historyRead(c);
     assert.is(await scalar<string>(c, `SELECT parting._current(parting._model('upward'))`), '17500');
     // The partitions read: from the top (19000) down to the one holding the key, by the windows below it.
     const read = await column<string>(c, `
       SELECT l.relation::regclass::text FROM pg_locks l JOIN pg_inherits i ON i.inhrelid = l.relation
        WHERE l.pid = pg_backend_pid() AND i.inhparent = 'upward'::regclass ORDER BY 1`);
     assert.equal(read, ['upward_16000', 'upward_17000', 'upward_18000', 'upward_19000']);
+    // The highest partition logged as created: one history row read, not one per partition made (2,022).
+    assert.is(await historyRead(c) - historyBefore, 1);
   } finally {
     await c.query('ROLLBACK');
   }

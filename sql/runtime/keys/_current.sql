@@ -9,7 +9,8 @@
 -- the answer is exact whenever a key >= L exists. L is the larger of the lower bounds of the
 -- newest partition (the parent's child with the largest oid: the last made, normally the top
 -- of the premade ones) and of the highest partition pgpart logged as created (history kept
--- for historyKeep; an index of the created rows alone): after a backfill, the newest
+-- for historyKeep; read from the top of an index of the created rows' lower bounds, one
+-- entry however many were made): after a backfill, the newest
 -- partition is a low one, and L from it alone would have max() read every partition above
 -- it. Any L gives the same answer; only the partitions read differ. When none does (the
 -- premade partitions are empty), windows below L, doubling in width, are asked in turn,
@@ -48,7 +49,7 @@ BEGIN
   END IF;
   v_high := greatest(v_bound::numeric,
                      (SELECT max((h.detail ->> 'lower')::numeric) FROM parting.history h
-                       WHERE h.model = p_cfg.model AND h.action = 'created' AND h.detail ->> 'lower' ~ '^-?\d+$'));
+                       WHERE h.model = p_cfg.model AND h.action = 'created' AND h.detail ->> 'lower' ~ '^-?[0-9]+$'));
   EXECUTE format('SELECT max(%I)::text FROM %s WHERE %I >= %L%s', p_cfg.key_column, v_parent, p_cfg.key_column, v_high, v_not_default)
      INTO v_max;
   IF v_max IS NOT NULL THEN
