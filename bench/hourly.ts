@@ -3,8 +3,8 @@
 // grown in stages (quick: 1,000 → 2,000 partitions in all; full: 1,000 → 10,000 → 50,000)
 // and measured at each, each figure next to a floor measured in the same run: a no-op
 // run_maintenance warm and on a new connection (cold), installs (psql -f: the first after
-// the growth, an unchanged one, one after an hour's premake), `pgpart plan`'s query on a
-// new connection, adding a column by install (floor: a bare ALTER TABLE … ADD COLUMN on the
+// the growth, unchanged ones, one after an hour's premake), `pgpart plan`'s query on a
+// new connection (unchanged installs and plans: medians of 3), adding a column by install (floor: a bare ALTER TABLE … ADD COLUMN on the
 // ten parents), partitions(), check(), partition_for, and
 // one family made by ensure_partition (floor: the same tables by hand, LIKE + CHECK +
 // indexes + FK + ATTACH).
