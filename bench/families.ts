@@ -5,12 +5,16 @@
 // months with the same premake. Nothing is due: no retention, every premade partition exists.
 // Timed: CALL parting.run_maintenance() against CALL partman.run_maintenance_proc(), warm (one
 // session, call after call) and cold (each call on a new connection; the connecting untimed).
+// In pgpart's database, the same for the floor of a run (bench/floorrun.ts: the least any run
+// must do, one PL/pgSQL procedure over the same families): what a new connection costs
+// whoever writes the run.
 
 import type pg from 'pg';
 import type { ConfigInput } from '../src/config/schema.js';
 import { freshDatabase, type FreshDatabase } from '../test/harness/db.js';
 import { install } from '../test/harness/install.js';
 import { connect, timed, timedRuns } from './conn.js';
+import { FLOOR_RUN_SQL, floorMisses, floorRunCall } from './floorrun.js';
 import { size } from './mode.js';
 import { installPartman, partmanMonthly, tweetLikeDdl } from './partman.js';
 import { months, starModel, tweetColumns } from './schema.js';
@@ -60,6 +64,7 @@ async function setupPgpart(n: number): Promise<FreshDatabase> {
     const want = 2 * n * (BACK + 1 + PREMAKE);
     const got = await count(db.client, attachedSql('t', 's'));
     if (got !== want) throw new Error(`pgpart ${n} families: ${got} partitions, expected ${want}`);
+    await db.client.query(FLOOR_RUN_SQL);
   } catch (err) {
     await db.drop();
     throw err;
@@ -115,18 +120,26 @@ async function timeCalls(db: FreshDatabase, call: string, unchanged: () => Promi
   }
 }
 
-export type Part7 = { n: number; pgpart: Timing; partman: Timing }[];
+export type Part7 = { n: number; pgpart: Timing; partman: Timing; floor: Timing }[];
+
+/** The floor's CALL over the same families as pgpart's `n`. */
+function floorCall(n: number): string {
+  const roots = Array.from({ length: n }, (_, i) => name('t', i));
+  return floorRunCall(roots, [...roots, ...roots.map((_, i) => name('s', i))], 'month', PREMAKE);
+}
 
 export async function part7(log: (msg: string) => void): Promise<Part7> {
   const out: Part7 = [];
   for (const [k, n] of FAMILY_COUNTS.entries()) {
+    let floor: Timing | undefined;
     const run = async (which: 'pgpart' | 'partman'): Promise<Timing> => {
       const db = which === 'pgpart' ? await setupPgpart(n) : await setupPartman(n);
       try {
-        return which === 'pgpart'
-          ? await timeCalls(db, 'CALL parting.run_maintenance()', () =>
-              count(db.client, `SELECT count(*)::int AS n FROM parting.history WHERE action <> 'maintained'`))
-          : await timeCalls(db, 'CALL partman.run_maintenance_proc()', () => count(db.client, attachedSql('p')));
+        if (which === 'partman') return await timeCalls(db, 'CALL partman.run_maintenance_proc()', () => count(db.client, attachedSql('p')));
+        const timing = await timeCalls(db, 'CALL parting.run_maintenance()', () =>
+          count(db.client, `SELECT count(*)::int AS n FROM parting.history WHERE action <> 'maintained'`));
+        floor = await timeCalls(db, floorCall(n), () => floorMisses(db.client));
+        return timing;
       } finally {
         await db.drop();
       }
@@ -141,7 +154,8 @@ export async function part7(log: (msg: string) => void): Promise<Part7> {
       partman = await run('partman');
       pgpart = await run('pgpart');
     }
-    out.push({ n, pgpart, partman });
+    if (!floor) throw new Error(`${n} families: the floor was not measured`);
+    out.push({ n, pgpart, partman, floor });
     log(`  ${n} famil${n === 1 ? 'y' : 'ies'} done`);
   }
   return out;
@@ -163,8 +177,22 @@ export function formatPart7(p: Part7): string {
     ratio(med(r.pgpart.warm), med(one.pgpart.warm)), ratio(med(r.partman.warm), med(one.partman.warm)),
     ratio(med(r.pgpart.cold), med(one.pgpart.cold)), ratio(med(r.partman.cold), med(one.partman.cold)),
   ]);
+  const floorHeader = [
+    'families', 'floor warm ms', 'floor cold ms', 'floor cold ÷ warm', 'pgpart cold ÷ warm',
+    'pgpart cold ÷ floor cold', 'floor cold − warm ms', 'pgpart cold − warm ms',
+  ];
+  const floorRows = p.map((r) => [
+    String(r.n), ms(med(r.floor.warm)), ms(med(r.floor.cold)), ratio(med(r.floor.cold), med(r.floor.warm)),
+    ratio(med(r.pgpart.cold), med(r.pgpart.warm)), ratio(med(r.pgpart.cold), med(r.floor.cold)),
+    ms(med(r.floor.cold) - med(r.floor.warm)), ms(med(r.pgpart.cold) - med(r.pgpart.warm)),
+  ]);
   return [
     table(header, rows),
+    '',
+    'The floor of a run (bench/floorrun.ts: one PL/pgSQL procedure that takes a guard row, finds each family\'s current and',
+    'premade partitions attached, logs a row per family and lets go of the guard, three commits), in pgpart\'s database:',
+    '',
+    table(floorHeader, floorRows),
     '',
     `- pgpart: N root models, each with a dependent in lockstep (2 tables per family), ${BACK + 1 + PREMAKE} monthly partitions each (${BACK} back, the`,
     `  current one, ${PREMAKE} ahead); pg_partman 4.7: N parents with tweet's columns and no dependent (it cannot make the per-partition FK),`,
@@ -172,6 +200,6 @@ export function formatPart7(p: Part7): string {
     `- Warm: one untimed call, then ${WARM_CALLS} calls on the same session (median). Cold: ${COLD_CALLS} calls, each on a new connection`,
     '  (median; the connection setup is not timed, the session\'s caches are empty). Each run is checked to change nothing.',
     '- Per call, ms (warm | cold):',
-    ...p.map((r) => `  ${r.n}: pgpart ${r.pgpart.warm.map(ms).join(', ')} | ${r.pgpart.cold.map(ms).join(', ')}; pg_partman ${r.partman.warm.map(ms).join(', ')} | ${r.partman.cold.map(ms).join(', ')}`),
+    ...p.map((r) => `  ${r.n}: pgpart ${r.pgpart.warm.map(ms).join(', ')} | ${r.pgpart.cold.map(ms).join(', ')}; pg_partman ${r.partman.warm.map(ms).join(', ')} | ${r.partman.cold.map(ms).join(', ')}; floor ${r.floor.warm.map(ms).join(', ')} | ${r.floor.cold.map(ms).join(', ')}`),
   ].join('\n');
 }

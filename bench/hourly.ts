@@ -2,7 +2,8 @@
 // root (ev1..ev5, with an index of the config) and a dependent in lockstep (dep1..dep5), are
 // grown in stages (quick: 1,000 → 2,000 partitions in all; full: 1,000 → 10,000 → 50,000)
 // and measured at each, each figure next to a floor measured in the same run: a no-op
-// run_maintenance warm and on a new connection (cold), installs (psql -f: the first after
+// run_maintenance warm and on a new connection (cold), with the floor of a run (bench/floorrun.ts)
+// warm and cold over the same families, installs (psql -f: the first after
 // the growth, unchanged ones, one after an hour's premake), `pgpart plan`'s query on a
 // new connection (unchanged installs and plans: medians of 3), adding a column by install (floor: a bare ALTER TABLE … ADD COLUMN on the
 // ten parents), partitions(), check(), partition_for, and
@@ -37,6 +38,7 @@ import { freshDatabase, psqlFile } from '../test/harness/db.js';
 import { writeInstallSql } from '../test/harness/install.js';
 import { CLONE_SQL, fill, growClones, logCreated, sameShape, tableTemplate, type TableTemplate } from './attach.js';
 import { connect, timed, timedRuns } from './conn.js';
+import { FLOOR_RUN_SQL, floorMisses, floorRunCall } from './floorrun.js';
 import { isMain, runAlone, size } from './mode.js';
 import { ms, percentile, ratio, table } from './stats.js';
 
@@ -78,6 +80,8 @@ export function hourlyConfig(extra: string[] = []): ConfigInput {
 }
 
 const PARENTS = Array.from({ length: FAMILIES }, (_, i) => [`ev${i + 1}`, `dep${i + 1}`]).flat();
+/** The floor of a no-op run over the five families. */
+const FLOOR_CALL = floorRunCall(Array.from({ length: FAMILIES }, (_, i) => `ev${i + 1}`), PARENTS, 'hour', 2);
 
 /** The plain catalog query: every partition of the ten parents with bounds, tablespace and size. */
 const BARE_LISTING = `
@@ -115,6 +119,8 @@ interface Stage {
   lateS: number;
   noopWarm: number[];
   noopCold: number[];
+  floorWarm: number[];
+  floorCold: number[];
   bare: number[];
   firstInstall: number;
   install: number[];
@@ -158,6 +164,7 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
     };
     await installOf(hourlyConfig());
     await c.query(CLONE_SQL);
+    await c.query(FLOOR_RUN_SQL);
     const template = hourAt(0);
     // Per family: the root's and the dependent's partition templates, from the hour pgpart made.
     const families: TableTemplate[][] = [];
@@ -199,6 +206,11 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
       for (let i = 0; i < COLD_CALLS; i++) noopCold.push((await coldCall(db.url, 'CALL parting.run_maintenance()')).ms);
       const did = await c.query(`SELECT action FROM parting.history WHERE id > $1 AND action <> 'maintained'`, [mark]);
       if (did.rowCount) throw new Error(`size ${target}: run_maintenance was not a no-op (${did.rows.map((r) => r.action).join(', ')})`);
+      await c.query(FLOOR_CALL);
+      const floorWarm = await timedRuns(c, FLOOR_CALL, WARM_CALLS);
+      const floorCold: number[] = [];
+      for (let i = 0; i < COLD_CALLS; i++) floorCold.push((await coldCall(db.url, FLOOR_CALL)).ms);
+      if ((await floorMisses(c)) !== 0) throw new Error(`size ${target}: the floor of a run missed a partition`);
       const bare = await timedRuns(c, BARE_LISTING, WARM_CALLS);
 
       const config = hourlyConfig(extra);
@@ -264,7 +276,7 @@ export async function partHourly(log: (msg: string) => void): Promise<string> {
         }
       }
       stages.push({
-        size: target, partitions, growS, attachS: grown.attachS, lateS: grown.lateS, noopWarm, noopCold, bare, firstInstall: firstInst.ms, install,
+        size: target, partitions, growS, attachS: grown.attachS, lateS: grown.lateS, noopWarm, noopCold, floorWarm, floorCold, bare, firstInstall: firstInst.ms, install,
         premadeInstall: premadeInst.ms, planCold, addColumn: added.ms, alterFloor, partitionsCall, check, checkProblems, partitionFor, ensure, floorFamily,
       });
     }
@@ -287,6 +299,8 @@ function formatHourly(stages: Stage[]): string {
   const rows: Row[] = [
     { label: `no-op \`CALL parting.run_maintenance()\`, warm (median of ${WARM_CALLS})`, pgpart: (s) => med(s.noopWarm), floor: (s) => med(s.bare), floorName: 'catalog listing' },
     { label: `the same, first call on a new connection (median of ${COLD_CALLS})`, pgpart: (s) => med(s.noopCold), floor: (s) => med(s.noopWarm), floorName: 'warm no-op' },
+    { label: 'the same, first call on a new connection', pgpart: (s) => med(s.noopCold), floor: (s) => med(s.floorCold), floorName: 'the floor of a run (bench/floorrun.ts), new connection' },
+    { label: `the floor of a run itself, new connection (median of ${COLD_CALLS})`, pgpart: (s) => med(s.floorCold), floor: (s) => med(s.floorWarm), floorName: `its warm call (median of ${WARM_CALLS})` },
     { label: `unchanged install (\`psql -f install.sql\`, wall; config and tables as the last install left them; median of ${UNCHANGED_RUNS})`, pgpart: (s) => med(s.install), floor: () => med(first.install), floorName: `the same at ${n(first.size)}` },
     { label: 'install after an hour\'s premake (one new family per root since the last install)', pgpart: (s) => s.premadeInstall, floor: () => first.premadeInstall, floorName: `the same at ${n(first.size)}` },
     { label: 'first install after the growth (every table grown since compared and recorded)', pgpart: (s) => s.firstInstall, floor: () => first.firstInstall, floorName: `the same at ${n(first.size)}` },
@@ -305,6 +319,7 @@ function formatHourly(stages: Stage[]): string {
     `- Five hourly families (ev1..ev5, each with an index of the config, and dep1..dep5 in lockstep); sizes are partitions of the ten parents together.`,
     '- Grown by copies of a pgpart-made hour (bench/attach.ts: create + ATTACH per parent on two sessions, then the CHECKs and foreign keys, then history rows), checked catalog-identical to pgpart\'s and with check() clean at every size:',
     ...stages.map((s) => `  - ${n(s.partitions)} partitions: ${s.growS.toFixed(0)} s to grow to it (${s.attachS.toFixed(0)} s create + ATTACH, ${s.lateS.toFixed(0)} s CHECKs and foreign keys)`),
+    '- The floor of a run (bench/floorrun.ts): one PL/pgSQL procedure that takes a guard row, finds the current and premade hours of the ten parents attached, logs a row per family and lets go of the guard (three commits); its row is the floor\'s own cold ÷ warm, what a new connection costs whoever writes the run.',
     '- Every install is checked to make no change (no `pgpart:` NOTICE); the no-op runs to log nothing but `maintained`. The plan runs right after the unchanged install.',
   ].join('\n');
 }
