@@ -11,9 +11,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
   SELECT format('%s %I.%I owned by role %s',
-                CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index'
-                               WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                               WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'type' ELSE 'relation' END,
+                parting._relkind_word(c.relkind),
                 n.nspname, c.relname, pg_get_userbyid(c.relowner))
     FROM pg_class r
     JOIN pg_class c ON c.relnamespace = r.relnamespace AND c.relname = parting._name(r.relname::text, p_tag)

@@ -29,9 +29,7 @@ BEGIN
                    || CASE WHEN p_default THEN ARRAY[parting._name(v_name, p_cfg.key_column || '_idx')] ELSE '{}'::text[] END AS names
             OFFSET 0) p
      CROSS JOIN LATERAL (
-            SELECT CASE r.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'i' THEN 'index' WHEN 'I' THEN 'index'
-                                  WHEN 'S' THEN 'sequence' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view'
-                                  WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'type' ELSE 'relation' END AS kind,
+            SELECT parting._relkind_word(r.relkind) AS kind,
                    r.relname::text AS name, r.relowner AS owner, array_position(p.names, r.relname::text) AS n
               FROM pg_class r
              WHERE r.relnamespace = p.ns AND r.relname = ANY (p.names) AND r.relowner <> p.owner
